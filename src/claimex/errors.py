@@ -1,0 +1,15 @@
+"""The one exception type the CLI turns into a one-line message and a non-zero exit."""
+
+from __future__ import annotations
+
+
+class ClaimexError(Exception):
+    """A failure the user can act on; `str()` is the whole message, one line, no traceback."""
+
+    exit_code = 1
+
+
+class InputError(ClaimexError):
+    """An article or a claims file that cannot be read as asked."""
+
+    exit_code = 2

@@ -1,0 +1,176 @@
+"""The plain data types of claimex.
+
+Two families live here and nothing else of the package is imported:
+
+* what the model is asked to return (`ExtractedClaim`, `ClaimsResponse`): small, bounded
+  lists and short strings, because a tiny local model left unbounded repeats itself until it
+  runs out of tokens;
+* what claimex writes (`Result` and its parts): the model's claims with every quote located
+  in the source by the verifier.
+
+`schemas/*.schema.json` at the top of the repository are exported from these models and kept in
+sync by a test; they are the published contract of the output file.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+# Bounds on what the model may return. They keep grammar-constrained generation finite.
+MAX_CLAIMS = 8
+MAX_EVIDENCE = 3
+MAX_ENTITIES = 6
+MAX_QUANTITIES = 4
+MAX_STATEMENT_CHARS = 400
+MAX_QUOTE_CHARS = 400
+
+
+class ClaimType(str, Enum):
+    event = "event"
+    quantity = "quantity"
+    quote = "quote"
+    attribution = "attribution"
+    relation = "relation"
+    prediction = "prediction"
+    opinion = "opinion"
+
+
+class Hedging(str, Enum):
+    """How firmly the article holds the claim.
+
+    `reported` is the French conditional of reported speech ("auraient été tués"),
+    `alleged` a claim the article presents as an accusation, `denied` one it reports as denied.
+    """
+
+    asserted = "asserted"
+    reported = "reported"
+    alleged = "alleged"
+    denied = "denied"
+    hypothetical = "hypothetical"
+
+
+QuoteStatus = Literal["exact", "normalized", "fuzzy", "missing"]
+VERIFIED_STATUSES: frozenset[str] = frozenset({"exact", "normalized"})
+
+
+class Quantity(BaseModel):
+    text: str = Field(max_length=60, description="The number as written in the article, e.g. '50.000'.")
+    value: float | None = Field(default=None, description="The number as a plain value, e.g. 50000.")
+    unit: str | None = Field(default=None, max_length=40, description="What is counted, e.g. 'soldats'.")
+    approximate: bool = Field(
+        default=False, description="True when the article says 'about', 'at least', 'quelque', 'environ'."
+    )
+
+
+class ExtractedClaim(BaseModel):
+    """One claim as the model states it, before verification."""
+
+    statement: str = Field(
+        max_length=MAX_STATEMENT_CHARS,
+        description="The claim as one standalone sentence, in the article's language.",
+    )
+    type: ClaimType
+    speaker: str = Field(
+        max_length=120,
+        description="Who asserts the claim in the article, or the outlet itself.",
+    )
+    hedging: Hedging
+    entities: list[str] = Field(default_factory=list, max_length=MAX_ENTITIES)
+    quantities: list[Quantity] = Field(default_factory=list, max_length=MAX_QUANTITIES)
+    time: str | None = Field(default=None, max_length=80)
+    evidence: list[str] = Field(
+        min_length=1,
+        max_length=MAX_EVIDENCE,
+        description="Verbatim quotes copied character for character from the article.",
+    )
+
+
+class ClaimsResponse(BaseModel):
+    """What the model returns for one article (or one chunk of it)."""
+
+    claims: list[ExtractedClaim] = Field(max_length=MAX_CLAIMS)
+
+
+class Difference(BaseModel):
+    """A word that differs between the source and a fuzzy quote: "12 → 21"."""
+
+    source: str
+    quote: str
+
+    def __str__(self) -> str:
+        return f"{self.source or '∅'} → {self.quote or '∅'}"
+
+
+class Evidence(BaseModel):
+    """A quote with the verifier's verdict.
+
+    `spans` are `[start, end]` code-point offsets into the source text, one per elided part,
+    so that `text[start:end]` is the passage. For a `fuzzy` quote they point at the closest
+    region, which is reported and never verified.
+    """
+
+    quote: str
+    status: QuoteStatus
+    spans: list[tuple[int, int]] = Field(default_factory=list)
+    score: float = 0.0
+    occurrences: int = 0
+    differences: list[Difference] = Field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return self.status in VERIFIED_STATUSES
+
+
+class Claim(BaseModel):
+    statement: str
+    type: ClaimType
+    speaker: str
+    hedging: Hedging
+    entities: list[str] = Field(default_factory=list)
+    quantities: list[Quantity] = Field(default_factory=list)
+    time: str | None = None
+    evidence: list[Evidence]
+    verified: bool
+
+
+class Source(BaseModel):
+    path: str
+    sha256: str
+    length: int = Field(description="Length of the text in code points; spans index into it.")
+    encoding: str | None = None
+
+
+class Stats(BaseModel):
+    claims: int = 0
+    verified: int = 0
+    by_status: dict[str, int] = Field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    requests: int = Field(default=0, description="Model calls that went to the server (not the cache).")
+    cache_hit: bool = False
+    seconds: float = 0.0
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = SCHEMA_VERSION
+    source: Source
+    provider: str
+    model: str
+    claims: list[Claim]
+    stats: Stats
+    warnings: list[str] = Field(default_factory=list)
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The published JSON Schemas, by file name under `schemas/`."""
+    return {
+        "result.schema.json": Result.model_json_schema(),
+        "claims_response.schema.json": ClaimsResponse.model_json_schema(),
+    }

@@ -1,0 +1,50 @@
+"""Prompt: render `prompts/*.j2` into the chat messages sent to the model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import jinja2
+
+from ._resources import resource_dir
+from .models import MAX_CLAIMS, MAX_EVIDENCE
+
+Message = dict[str, str]
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    # Prompts are plain text: no HTML escaping, and a misspelt variable is an error, not "".
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(resource_dir("prompts")),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
+
+
+def render(template: str, **variables: object) -> str:
+    return _environment().get_template(template).render(**variables).strip()
+
+
+def extraction_messages(
+    text: str, *, max_claims: int = MAX_CLAIMS, context_header: str | None = None
+) -> list[Message]:
+    """The system instructions with the few-shot examples, then the article itself.
+
+    The article is passed as a template *value*, never as template source, so braces or
+    `{%` in an article reach the model untouched.
+    """
+    return [
+        {
+            "role": "system",
+            "content": render("extract_system.j2", max_claims=max_claims, max_evidence=MAX_EVIDENCE),
+        },
+        {"role": "user", "content": render("extract_user.j2", text=text, context_header=context_header)},
+    ]
+
+
+def missing_quotes_message(quotes: Sequence[str]) -> str:
+    """What the model is told when some of its quotes are not in the article."""
+    return render("reask_missing_quotes.j2", quotes=list(quotes))
