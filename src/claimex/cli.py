@@ -1,0 +1,350 @@
+"""The `claimex` command. A thin layer: options in, one call into the package, output out.
+
+Heavy modules (openai, instructor, diskcache, the verifier) are imported inside the commands,
+so `claimex --help` answers at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+
+from .errors import ClaimexError, InputError
+
+app = typer.Typer(
+    name="claimex",
+    help=(
+        "Pull checkable claims out of a news article with a language model, and prove every "
+        "evidence quote against the text.\n\n"
+        "Each claim comes with who asserts it, how hedged it is, its entities and numbers, and "
+        "verbatim quotes located in the article by character offsets. A quote that changed a "
+        "number, a name or a negation is never verified.\n\n"
+        "Quick start: claimex extract article.txt --format table"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+cache_app = typer.Typer(help="Inspect or empty the on-disk cache of model answers.", no_args_is_help=True)
+model_app = typer.Typer(help="Run the embedded local model server (needs claimex\\[local]).", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+app.add_typer(model_app, name="model")
+
+EXIT_UNVERIFIED = 3
+
+
+class OutputFormat(str, Enum):
+    json = "json"
+    table = "table"
+
+
+# --- shared options --------------------------------------------------------------------------
+
+ProviderOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--provider",
+        "-p",
+        envvar="CLAIMEX_PROVIDER",
+        help=(
+            "Where the model runs: [bold]local[/bold] (default: the embedded llama.cpp server, "
+            "started for you), [bold]ollama[/bold] (http://localhost:11434/v1), [bold]openai[/bold] "
+            "(needs OPENAI_API_KEY) or [bold]compatible[/bold] (any OpenAI-compatible --base-url). "
+            "A --base-url alone means compatible."
+        ),
+        show_default=False,
+    ),
+]
+BaseUrlOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--base-url",
+        envvar="CLAIMEX_BASE_URL",
+        help="OpenAI-compatible server URL, ending in /v1 (also read from OPENAI_BASE_URL).",
+        show_default=False,
+    ),
+]
+ModelOption = Annotated[
+    Optional[str],
+    typer.Option("--model", "-m", envvar="CLAIMEX_MODEL", help="Model name on that server.", show_default=False),
+]
+ModeOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--mode",
+        envvar="CLAIMEX_MODE",
+        help=(
+            "How structured output is requested: tools, json_schema, json or md_json. Each "
+            "provider has a default that works with it (local: tools)."
+        ),
+        show_default=False,
+    ),
+]
+ModelPathOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--model-path",
+        envvar="CLAIMEX_LOCAL_MODEL",
+        help="A GGUF model file for the local server, instead of the embedded SmolLM2-135M.",
+        show_default=False,
+    ),
+]
+CacheDirOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--cache-dir",
+        envvar="CLAIMEX_CACHE_DIR",
+        help="Where model answers are cached (default: the platform's user cache folder).",
+        show_default=False,
+    ),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Log requests and retries, and show an error's full cause.")
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="json (the result file) or table (a readable summary)."),
+]
+OutputOption = Annotated[
+    Optional[Path],
+    typer.Option("--output", "-o", help="Write the result JSON to this file (atomically).", show_default=False),
+]
+FailUnverifiedOption = Annotated[
+    bool,
+    typer.Option("--fail-unverified", help=f"Exit with code {EXIT_UNVERIFIED} when any claim is not verified."),
+]
+
+
+# --- error handling --------------------------------------------------------------------------
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    # One line, no traceback: the message names the file or server and the problem.
+    typer.echo(f"claimex: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _reported_errors(verbose: bool) -> Iterator[None]:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    if not verbose:
+        # instructor logs every failed attempt at ERROR; claimex reports the outcome itself.
+        logging.getLogger("instructor").setLevel(logging.CRITICAL)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def terminate(signum: int, frame: object) -> None:
+        # Unwind like Ctrl-C, so `finally` blocks stop the local server and temp files go.
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    except ClaimexError as error:
+        if verbose and error.__cause__ is not None:
+            typer.echo(f"claimex: cause: {error.__cause__!r}", err=True)
+        _fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _status(message: str) -> Any:
+    return _stderr().status(message)
+
+
+def _emit(data: Any, output: Path | None, output_format: OutputFormat) -> None:
+    from rich.console import Console
+
+    from .output import print_table, to_json, write_atomically
+
+    if output is not None:
+        write_atomically(output, to_json(data))
+    if output_format is OutputFormat.table:
+        print_table(data, Console())
+        if output is not None:
+            typer.echo(f"result written to {output}", err=True)
+    elif output is None:
+        sys.stdout.write(to_json(data))
+
+
+def _all_verified(data: Any) -> bool:
+    claims = data.claims if hasattr(data, "claims") else data.get("claims", [])
+    return all((claim.verified if hasattr(claim, "verified") else claim.get("verified")) for claim in claims)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+@app.command()
+def extract(
+    article: Annotated[str, typer.Argument(help="The article: a UTF-8 (or BOM-marked UTF-16) text file, or - for stdin.")],
+    output: OutputOption = None,
+    output_format: FormatOption = OutputFormat.json,
+    provider: ProviderOption = None,
+    base_url: BaseUrlOption = None,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    model_path: ModelPathOption = None,
+    max_claims: Annotated[int, typer.Option(min=1, max=8, help="At most this many claims.")] = 8,
+    max_tokens: Annotated[int, typer.Option(min=64, help="Cap on the model's answer, in tokens.")] = 1500,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for one model answer.")] = 300.0,
+    cache_dir: CacheDirOption = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model even if this exact question was answered before.")] = False,
+    fail_unverified: FailUnverifiedOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Extract claims from one article and verify every quote.
+
+    Prints the result JSON (or a table with --format table). Every evidence quote gets a
+    status: [green]exact[/green], [cyan]normalized[/cyan] (typography only), [yellow]fuzzy[/yellow]
+    (a letter or digit differs: never verified) or [red]missing[/red], with [start, end] offsets
+    into the article. A repeated run of the same article is answered from the cache.
+
+    Examples:
+
+      claimex extract article.txt --format table
+
+      claimex extract article.txt -o claims.json --fail-unverified
+
+      claimex extract article.txt --provider ollama --model llama3.2
+    """
+    with _reported_errors(verbose):
+        from .documents import load_document
+        from .llm import model_client, resolve_settings
+        from .local_server import serving
+        from .pipeline import extract as extract_claims
+
+        document = load_document(article)
+        settings = resolve_settings(
+            provider=provider, base_url=base_url, model=model, mode=mode, max_tokens=max_tokens, timeout=timeout
+        )
+        with (
+            serving(settings, model_path=model_path, status=_status) as ready,
+            model_client(ready, use_cache=not no_cache, cache_dir=cache_dir) as client,
+        ):
+            result = extract_claims(document, client, max_claims=max_claims)
+        _emit(result, output, output_format)
+        if fail_unverified and not _all_verified(result):
+            raise typer.Exit(EXIT_UNVERIFIED)
+
+
+@app.command()
+def verify(
+    article: Annotated[str, typer.Argument(help="The article the quotes should come from (or - for stdin).")],
+    claims: Annotated[Path, typer.Argument(help='A JSON file with {"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}.')],
+    output: OutputOption = None,
+    output_format: FormatOption = OutputFormat.json,
+    fail_unverified: FailUnverifiedOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Re-verify a claims file against an article. No model is called.
+
+    Fills in each quote's status, spans, score and differences, and each claim's verified
+    flag; every other field of the file is kept as it was.
+    """
+    with _reported_errors(verbose):
+        from .documents import load_document, read_bytes
+        from .pipeline import reverify
+
+        document = load_document(article)
+        raw = read_bytes(claims)
+        try:
+            payload = json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise InputError(f"{claims}: not UTF-8 text") from None
+        except json.JSONDecodeError as error:
+            raise InputError(f"{claims}: malformed JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+        result = reverify(document, payload, name=str(claims))
+        _emit(result, output, output_format)
+        if fail_unverified and not _all_verified(result):
+            raise typer.Exit(EXIT_UNVERIFIED)
+
+
+@cache_app.command("info")
+def cache_info(cache_dir: CacheDirOption = None) -> None:
+    """Where the cache is, how many answers it holds and its size on disk."""
+    with _reported_errors(False):
+        from .llm import default_cache_dir, open_cache
+
+        directory = cache_dir or default_cache_dir()
+        if not directory.exists():
+            typer.echo(f"cache: {directory}\nentries: 0\nsize: 0 bytes")
+            return
+        with open_cache(directory) as cache:
+            typer.echo(f"cache: {directory}\nentries: {len(cache)}\nsize: {cache.volume():,} bytes")
+
+
+@cache_app.command("clear")
+def cache_clear(cache_dir: CacheDirOption = None) -> None:
+    """Remove every cached model answer."""
+    with _reported_errors(False):
+        from .llm import default_cache_dir, open_cache
+
+        directory = cache_dir or default_cache_dir()
+        if not directory.exists():
+            typer.echo(f"cache: {directory} is already empty")
+            return
+        with open_cache(directory) as cache:
+            removed = cache.clear()
+        typer.echo(f"cache: removed {removed} entries from {directory}")
+
+
+@model_app.command("serve")
+def model_serve(
+    port: Annotated[Optional[int], typer.Option(help="Port on 127.0.0.1 (default: a free one).", show_default=False)] = None,
+    model_path: ModelPathOption = None,
+    n_ctx: Annotated[int, typer.Option(help="Context window in tokens.")] = 4096,
+    verbose: VerboseOption = False,
+) -> None:
+    """Run the embedded model server in the foreground, on loopback only, until Ctrl-C.
+
+    While it runs, `claimex extract` and `claimex batch` use it instead of starting their own.
+    Any OpenAI client can use it too: curl http://127.0.0.1:PORT/v1/models
+    """
+    with _reported_errors(verbose):
+        from .local_server import LocalServer, resolve_model_path, state_file
+
+        server = LocalServer(resolve_model_path(model_path), port=port, n_ctx=n_ctx)
+        with _status(f"starting local model {server.model}…"):
+            server.start()
+        try:
+            server.info().save()
+            typer.echo(
+                f"serving {server.model} at {server.base_url} (loaded in {server.load_seconds:.1f} s; "
+                f"log: {server.log_path}). Ctrl-C to stop."
+            )
+            code = server.wait()
+            _fail(f"the local model server exited with code {code} (log: {server.log_path})", 1)
+        finally:
+            server.stop()
+            state_file().unlink(missing_ok=True)
+
+
+@model_app.command("status")
+def model_status() -> None:
+    """Say whether a `claimex model serve` server is up, with which model, and where."""
+    with _reported_errors(False):
+        from .local_server import running_server
+
+        info = running_server()
+        if info is None:
+            typer.echo("no local model server is running (start one with `claimex model serve`)")
+            raise typer.Exit(1)
+        typer.echo(f"running: {info.model} at {info.base_url} (pid {info.pid})\nmodel file: {info.model_path}")

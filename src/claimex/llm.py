@@ -1,0 +1,519 @@
+"""Model: one client layer over any OpenAI-compatible server, with presets, retries and a disk cache.
+
+A call goes: cache look-up → instructor (structured output, one re-ask on invalid answers) →
+tenacity (transport retries) → the OpenAI client. Only the last two ever touch the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import random
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import ClaimexError
+
+if TYPE_CHECKING:
+    import diskcache
+    import instructor
+    import openai
+
+log = logging.getLogger(__name__)
+
+ResponseT = TypeVar("ResponseT", bound=BaseModel)
+
+# Bump when what is stored changes shape, so old entries are not misread.
+CACHE_FORMAT = 1
+
+
+class ModelError(ClaimexError):
+    """The model could not give an answer: unreachable, refused, timed out, or unusable output."""
+
+
+class AnswerCutOff(ModelError):
+    """The answer stopped at max_tokens (finish_reason "length") before the JSON was complete."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    base_url: str | None
+    model: str
+    # How structured output is asked for. llama.cpp's server answers HTTP 500 to
+    # response_format={"type": "json_schema"} but constrains tool calls with a grammar built
+    # from the tool's JSON Schema; Ollama and OpenAI take json_schema natively.
+    mode: str
+    needs_api_key: bool = False
+    # Extra request fields the server understands beyond the OpenAI API.
+    extra_body: Mapping[str, Any] = field(default_factory=dict)
+    help: str = ""
+
+
+PRESETS: dict[str, Preset] = {
+    "local": Preset(
+        name="local",
+        base_url=None,  # the embedded server claimex starts, or one `claimex model serve` runs
+        model="smollm2-135m-instruct",
+        mode="tools",
+        # A tiny model left alone repeats itself until max_tokens.
+        extra_body={"repeat_penalty": 1.15},
+        help="the embedded llama.cpp server with the model shipped in claimex[local]",
+    ),
+    "ollama": Preset(
+        name="ollama",
+        base_url="http://localhost:11434/v1",
+        model="llama3.2",
+        mode="json_schema",
+        help="a local Ollama (ollama serve); pick the model with --model",
+    ),
+    "openai": Preset(
+        name="openai",
+        base_url="https://api.openai.com/v1",
+        model="gpt-4o-mini",
+        mode="json_schema",
+        needs_api_key=True,
+        help="OpenAI's hosted API (needs OPENAI_API_KEY)",
+    ),
+    "compatible": Preset(
+        name="compatible",
+        base_url=None,
+        model="default",
+        mode="json_schema",
+        help="any OpenAI-compatible server: give --base-url (and --model)",
+    ),
+}
+
+MODES = ("tools", "json_schema", "json", "md_json")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Everything that decides which server is asked and how. The API key never leaves here."""
+
+    provider: str
+    base_url: str | None
+    model: str
+    mode: str
+    api_key: str | None = field(default=None, repr=False)
+    temperature: float = 0.0
+    max_tokens: int = 1500
+    timeout: float = 300.0
+    max_attempts: int = 4
+    reasks: int = 1
+    extra_body: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_base_url(self, base_url: str) -> ModelSettings:
+        return replace(self, base_url=base_url)
+
+
+def resolve_settings(
+    *,
+    provider: str | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    mode: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> ModelSettings:
+    """Options win over `CLAIMEX_*` variables, which win over the preset.
+
+    A base URL given with no provider means "an OpenAI-compatible server at that URL".
+    """
+    env = os.environ if environ is None else environ
+    provider = provider or env.get("CLAIMEX_PROVIDER") or None
+    base_url = base_url or env.get("CLAIMEX_BASE_URL") or None
+    if provider is None:
+        base_url = base_url or env.get("OPENAI_BASE_URL") or None
+        provider = "compatible" if base_url else "local"
+    if provider not in PRESETS:
+        raise ClaimexError(f"unknown provider {provider!r}; choose one of: {', '.join(PRESETS)}")
+    preset = PRESETS[provider]
+    if provider == "openai":
+        base_url = base_url or env.get("OPENAI_BASE_URL") or None
+    base_url = base_url or preset.base_url
+    if provider == "compatible" and not base_url:
+        raise ClaimexError("provider 'compatible' needs --base-url (or CLAIMEX_BASE_URL / OPENAI_BASE_URL)")
+    mode = mode or env.get("CLAIMEX_MODE") or preset.mode
+    if mode not in MODES:
+        raise ClaimexError(f"unknown mode {mode!r}; choose one of: {', '.join(MODES)}")
+    api_key = env.get("OPENAI_API_KEY") or None
+    if preset.needs_api_key and not api_key:
+        raise ClaimexError(f"provider {provider!r} needs an API key: set OPENAI_API_KEY")
+    return ModelSettings(
+        provider=provider,
+        base_url=base_url.rstrip("/") if base_url else None,
+        model=model or env.get("CLAIMEX_MODEL") or preset.model,
+        mode=mode,
+        api_key=api_key,
+        extra_body=dict(preset.extra_body),
+        **overrides,
+    )
+
+
+# --- cache -----------------------------------------------------------------------------------
+
+
+def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    if env.get("CLAIMEX_CACHE_DIR"):
+        return Path(env["CLAIMEX_CACHE_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("claimex")) / "responses"
+
+
+def open_cache(directory: Path) -> diskcache.Cache:
+    import diskcache
+
+    try:
+        return diskcache.Cache(str(directory))
+    except OSError as error:
+        raise ClaimexError(f"cannot open the cache at {directory}: {error.strerror or error}") from None
+
+
+def cache_key(settings: ModelSettings, messages: list[dict[str, str]], response_model: type[BaseModel]) -> str:
+    """Everything that changes the answer, and nothing secret (no API key, no headers)."""
+    material = {
+        "format": CACHE_FORMAT,
+        "base_url": settings.base_url,
+        "model": settings.model,
+        "mode": settings.mode,
+        "messages": messages,
+        "schema": response_model.model_json_schema(),
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+        "reasks": settings.reasks,
+        "extra_body": dict(settings.extra_body),
+    }
+    canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- retries ---------------------------------------------------------------------------------
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Timeouts, dropped connections, 429 and 5xx are worth another try; other 4xx never are."""
+    import openai
+
+    if isinstance(error, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code == 429 or error.status_code >= 500
+    return False
+
+
+def retry_after_seconds(error: BaseException | None) -> float | None:
+    """The server's Retry-After (seconds or an HTTP date), if it sent one."""
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    value = headers.get("retry-after-ms")
+    if value:
+        try:
+            return float(value) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        from datetime import datetime, timezone
+
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter, unless the server said how long to wait."""
+
+    initial: float = 1.0
+    maximum: float = 30.0
+
+    def __call__(self, retry_state: Any) -> float:
+        outcome = retry_state.outcome
+        told = retry_after_seconds(outcome.exception() if outcome else None)
+        if told is not None:
+            return min(told, self.maximum * 4)
+        ceiling = min(self.maximum, self.initial * 2 ** (retry_state.attempt_number - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+@dataclass
+class CallRecord:
+    """What one structured call cost: HTTP requests made and tokens the server counted."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hit: bool = False
+    reasked: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, other: CallRecord) -> None:
+        self.requests += other.requests
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.reasked = self.reasked or other.reasked
+        self.warnings.extend(other.warnings)
+
+
+def describe_api_error(error: BaseException, settings: ModelSettings, attempts: int) -> str:
+    import openai
+
+    where = settings.base_url or "the local server"
+    tries = f"after {attempts} tries" if attempts > 1 else "at the first try"
+    if isinstance(error, openai.APITimeoutError):
+        return f"the model at {where} timed out {tries} ({settings.timeout:.0f} s each)"
+    if isinstance(error, openai.APIConnectionError):
+        return f"cannot reach the model server at {where} ({tries}): {_root_cause(error)}"
+    if isinstance(error, openai.AuthenticationError):
+        return f"{where} refused the API key (HTTP 401): set OPENAI_API_KEY to a valid key"
+    if isinstance(error, openai.NotFoundError):
+        return (
+            f"model {settings.model!r} not found at {where} (HTTP 404): check --model, and that the "
+            "base URL ends in /v1"
+        )
+    if isinstance(error, openai.APIStatusError):
+        return f"the model server at {where} answered HTTP {error.status_code} {tries}: {_server_message(error)}"
+    return f"the request to {where} failed: {error}"
+
+
+def _root_cause(error: BaseException) -> str:
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return str(error) or type(error).__name__
+
+
+def _server_message(error: Any) -> str:
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if message:
+            return " ".join(str(message).split())[:300]
+    return " ".join(str(getattr(error, "message", error)).split())[:300]
+
+
+# --- the client ------------------------------------------------------------------------------
+
+
+def _instructor_mode(mode: str) -> instructor.Mode:
+    import instructor
+
+    return {
+        "tools": instructor.Mode.TOOLS,
+        "json_schema": instructor.Mode.JSON_SCHEMA,
+        "json": instructor.Mode.JSON,
+        "md_json": instructor.Mode.MD_JSON,
+    }[mode]
+
+
+class ModelClient:
+    """Asks one server for structured answers. Thread-safe: batch mode shares one instance."""
+
+    def __init__(
+        self,
+        settings: ModelSettings,
+        *,
+        cache: diskcache.Cache | None = None,
+        http_client: Any = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        if not settings.base_url:
+            raise ClaimexError("no model server URL: start one with `claimex model serve` or give --base-url")
+        import openai
+
+        self.settings = settings
+        self.cache = cache
+        self.backoff = backoff or Backoff()
+        # Transport retries are ours (tenacity, with Retry-After), so the SDK's are off.
+        self._openai = openai.OpenAI(
+            base_url=settings.base_url,
+            # Local servers take any key; the SDK insists on having one.
+            api_key=settings.api_key or "not-needed",
+            max_retries=0,
+            timeout=settings.timeout,
+            http_client=http_client,
+        )
+        self._lock = threading.Lock()
+
+    def create(
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[ResponseT],
+        *,
+        fallback_model: type[ResponseT] | None = None,
+    ) -> tuple[ResponseT, CallRecord]:
+        """One structured answer, from the cache when the same question was asked before.
+
+        `response_model` may carry validators that reject the answer (quotes not in the
+        article); the model is then re-asked `settings.reasks` times, and if it still fails,
+        the last answer is kept when it parses as `fallback_model`, for the caller to mark.
+        """
+        key = cache_key(self.settings, messages, response_model)
+        if self.cache is not None:
+            stored = self.cache.get(key)
+            if stored is not None:
+                record = CallRecord(cache_hit=True, **stored["record"])
+                # The stored answer may be one kept after a failed re-ask: read it without the
+                # validators that rejected it; the verifier marks its quotes honestly.
+                return (fallback_model or response_model).model_validate(stored["response"]), record
+
+        response, record = self._ask(messages, response_model, fallback_model)
+        if self.cache is not None:
+            self.cache.set(
+                key,
+                {
+                    "response": response.model_dump(mode="json"),
+                    "record": {
+                        "prompt_tokens": record.prompt_tokens,
+                        "completion_tokens": record.completion_tokens,
+                        "reasked": record.reasked,
+                        "warnings": record.warnings,
+                    },
+                },
+            )
+        return response, record
+
+    def _ask(
+        self,
+        messages: list[dict[str, str]],
+        response_model: type[ResponseT],
+        fallback_model: type[ResponseT] | None,
+    ) -> tuple[ResponseT, CallRecord]:
+        import instructor
+
+        record = CallRecord()
+        mode = _instructor_mode(self.settings.mode)
+        create = instructor.patch(create=self._counting_create(record), mode=mode)
+        try:
+            response = create(
+                response_model=response_model,
+                messages=[dict(message) for message in messages],
+                model=self.settings.model,
+                max_retries=self.settings.reasks,
+                temperature=self.settings.temperature,
+                max_tokens=self.settings.max_tokens,
+                extra_body=dict(self.settings.extra_body) or None,
+            )
+        except instructor.core.IncompleteOutputException:
+            raise AnswerCutOff(
+                f"the model's answer was cut off at max_tokens={self.settings.max_tokens} (it kept "
+                "generating); try a larger --max-tokens, fewer --max-claims, or a stronger model"
+            ) from None
+        except instructor.core.InstructorRetryException as error:
+            if isinstance(error.__cause__, ClaimexError):
+                raise error.__cause__ from None
+            record.reasked = True
+            salvaged = self._salvage(error, fallback_model or response_model)
+            if salvaged is None:
+                reason = " ".join(str(error).split())[:300]
+                raise ModelError(
+                    f"the model's answer did not fit the claims schema after "
+                    f"{self.settings.reasks + 1} tries: {reason}"
+                ) from None
+            record.warnings.append(
+                "some quotes were still not found in the article after asking the model again"
+            )
+            return salvaged, record
+        record.reasked = record.requests > 1
+        return response, record
+
+    def _counting_create(self, record: CallRecord) -> Callable[..., Any]:
+        """The raw chat-completion call, retried by tenacity and tallied into `record`."""
+        import tenacity
+
+        settings = self.settings
+        openai_create = self._openai.chat.completions.create
+
+        def create(*args: Any, **kwargs: Any) -> Any:
+            retrying = tenacity.Retrying(
+                stop=tenacity.stop_after_attempt(settings.max_attempts),
+                wait=self.backoff,
+                retry=tenacity.retry_if_exception(is_retryable),
+                reraise=True,
+                before_sleep=lambda state: log.info(
+                    "retrying after %s (attempt %d)", state.outcome.exception(), state.attempt_number
+                ),
+            )
+            attempts = 0
+            try:
+                for attempt in retrying:
+                    with attempt:
+                        attempts += 1
+                        with self._lock:
+                            record.requests += 1
+                        completion = openai_create(*args, **kwargs)
+            except ClaimexError:
+                raise
+            except Exception as error:
+                if _is_api_error(error):
+                    raise ModelError(describe_api_error(error, settings, attempts)) from error
+                raise
+            usage = getattr(completion, "usage", None)
+            if usage is not None:
+                record.prompt_tokens += usage.prompt_tokens or 0
+                record.completion_tokens += usage.completion_tokens or 0
+            return completion
+
+        return create
+
+    def _salvage(self, error: Any, model: type[ResponseT]) -> ResponseT | None:
+        """The last answer of a failed re-ask, parsed without the validators that rejected it."""
+        completion = getattr(error, "last_completion", None)
+        for raw in _answer_texts(completion):
+            try:
+                return model.model_validate_json(raw)
+            except ValidationError:
+                continue
+        return None
+
+
+def _is_api_error(error: BaseException) -> bool:
+    import openai
+
+    return isinstance(error, openai.APIError)
+
+
+def _answer_texts(completion: Any) -> Iterator[str]:
+    """The JSON an OpenAI-style completion carries: tool-call arguments, else the message text."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return
+    for call in message.tool_calls or []:
+        yield call.function.arguments
+    content = message.content or ""
+    if content.strip():
+        text = content.strip()
+        if text.startswith("```"):
+            text = text.strip("`").removeprefix("json").strip()
+        yield text
+
+
+@contextmanager
+def model_client(settings: ModelSettings, *, use_cache: bool, cache_dir: Path | None) -> Iterator[ModelClient]:
+    cache = open_cache(cache_dir or default_cache_dir()) if use_cache else None
+    try:
+        yield ModelClient(settings, cache=cache)
+    finally:
+        if cache is not None:
+            cache.close()

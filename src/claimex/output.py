@@ -1,0 +1,113 @@
+"""Write: result JSON (atomically, so no half-written file is ever left) and the terminal table."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .errors import ClaimexError
+from .models import Result
+
+STATUS_STYLE = {"exact": "green", "normalized": "cyan", "fuzzy": "yellow", "missing": "red"}
+
+
+def to_json(data: Result | dict[str, Any]) -> str:
+    if isinstance(data, Result):
+        return data.model_dump_json(indent=2) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Write to a temporary file beside `path`, then rename: readers see all or nothing."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(content)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise ClaimexError(f"{path}: cannot write ({error.strerror or error})") from None
+
+
+def claims_table(result: Result | dict[str, Any]) -> Table:
+    """One row per claim: what is claimed, by whom, and each quote's verdict."""
+    data = result.model_dump(mode="json") if isinstance(result, Result) else result
+    source = data.get("source") or {}
+    stats = data.get("stats") or {}
+    title = f"{source.get('path', 'article')}"
+    if data.get("model"):
+        title += f" — {data.get('provider', '')}/{data['model']}"
+    table = Table(title=title, show_lines=True, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("claim", ratio=3)
+    table.add_column("speaker · hedging", ratio=1)
+    table.add_column("evidence", ratio=3)
+    table.add_column("ok", no_wrap=True)
+    for number, claim in enumerate(data.get("claims") or [], start=1):
+        statement = Text(claim.get("statement", ""))
+        if claim.get("type"):
+            statement.append(f" ({claim['type']})", style="dim")
+        speaker = " · ".join(_shorten(str(part), 60) for part in (claim.get("speaker"), claim.get("hedging")) if part)
+        table.add_row(
+            str(number),
+            statement,
+            speaker,
+            _evidence_text(claim.get("evidence") or []),
+            Text("✔", style="green") if claim.get("verified") else Text("✘", style="red"),
+        )
+    by_status = stats.get("by_status") or {}
+    table.caption = (
+        f"{stats.get('verified', 0)}/{stats.get('claims', 0)} claims verified · quotes: "
+        + ", ".join(f"{count} {status}" for status, count in by_status.items())
+        + (
+            f" · tokens {stats.get('prompt_tokens', 0)} in / {stats.get('completion_tokens', 0)} out"
+            if "prompt_tokens" in stats
+            else ""
+        )
+        + (" · from cache" if stats.get("cache_hit") else "")
+    )
+    return table
+
+
+def _evidence_text(evidence: list[dict[str, Any]]) -> Text:
+    text = Text()
+    for item in evidence:
+        if text:
+            text.append("\n")
+        status = item.get("status", "?")
+        text.append(f"{status}", style=f"bold {STATUS_STYLE.get(status, '')}")
+        spans = item.get("spans") or []
+        if spans:
+            text.append(" " + ",".join(f"{start}-{end}" for start, end in spans), style="dim")
+        text.append(f" “{_shorten(item.get('quote', ''))}”")
+        differences = item.get("differences") or []
+        if status == "fuzzy" and differences:
+            shown = "; ".join(f"{d.get('source') or '∅'} → {d.get('quote') or '∅'}" for d in differences[:3])
+            text.append(f"\n  {shown}", style="yellow")
+    return text
+
+
+def _shorten(quote: str, limit: int = 140) -> str:
+    quote = " ".join(quote.split())
+    return quote if len(quote) <= limit else quote[: limit - 1] + "…"
+
+
+def print_table(result: Result | dict[str, Any], console: Console) -> None:
+    console.print(claims_table(result))
+    if isinstance(result, Result):
+        for warning in result.warnings:
+            console.print(f"[yellow]warning:[/yellow] {warning}")
