@@ -31,7 +31,25 @@ _EXPORTS = {
     "LocalServer": "local_server",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Claim",
+    "ClaimexError",
+    "ClaimsResponse",
+    "Document",
+    "Evidence",
+    "ExtractedClaim",
+    "InputError",
+    "LocalServer",
+    "ModelClient",
+    "ModelSettings",
+    "Result",
+    "SourceIndex",
+    "extract",
+    "load_document",
+    "resolve_settings",
+    "reverify",
+    "verify_quote",
+]
 
 if TYPE_CHECKING:
     from .documents import Document, load_document

@@ -12,9 +12,9 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -36,14 +36,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 cache_app = typer.Typer(help="Inspect or empty the on-disk cache of model answers.", no_args_is_help=True)
-model_app = typer.Typer(help="Run the embedded local model server (needs claimex\\[local]).", no_args_is_help=True)
+model_app = typer.Typer(
+    help="Run the embedded local model server (needs claimex\\[local]).", no_args_is_help=True
+)
 app.add_typer(cache_app, name="cache")
 app.add_typer(model_app, name="model")
 
 EXIT_UNVERIFIED = 3
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     json = "json"
     table = "table"
 
@@ -51,7 +53,7 @@ class OutputFormat(str, Enum):
 # --- shared options --------------------------------------------------------------------------
 
 ProviderOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--provider",
         "-p",
@@ -66,7 +68,7 @@ ProviderOption = Annotated[
     ),
 ]
 BaseUrlOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--base-url",
         envvar="CLAIMEX_BASE_URL",
@@ -75,11 +77,13 @@ BaseUrlOption = Annotated[
     ),
 ]
 ModelOption = Annotated[
-    Optional[str],
-    typer.Option("--model", "-m", envvar="CLAIMEX_MODEL", help="Model name on that server.", show_default=False),
+    str | None,
+    typer.Option(
+        "--model", "-m", envvar="CLAIMEX_MODEL", help="Model name on that server.", show_default=False
+    ),
 ]
 ModeOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--mode",
         envvar="CLAIMEX_MODE",
@@ -91,7 +95,7 @@ ModeOption = Annotated[
     ),
 ]
 ModelPathOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--model-path",
         envvar="CLAIMEX_LOCAL_MODEL",
@@ -100,7 +104,7 @@ ModelPathOption = Annotated[
     ),
 ]
 CacheDirOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--cache-dir",
         envvar="CLAIMEX_CACHE_DIR",
@@ -116,12 +120,16 @@ FormatOption = Annotated[
     typer.Option("--format", "-f", help="json (the result file) or table (a readable summary)."),
 ]
 OutputOption = Annotated[
-    Optional[Path],
-    typer.Option("--output", "-o", help="Write the result JSON to this file (atomically).", show_default=False),
+    Path | None,
+    typer.Option(
+        "--output", "-o", help="Write the result JSON to this file (atomically).", show_default=False
+    ),
 ]
 FailUnverifiedOption = Annotated[
     bool,
-    typer.Option("--fail-unverified", help=f"Exit with code {EXIT_UNVERIFIED} when any claim is not verified."),
+    typer.Option(
+        "--fail-unverified", help=f"Exit with code {EXIT_UNVERIFIED} when any claim is not verified."
+    ),
 ]
 
 
@@ -194,7 +202,9 @@ def _all_verified(data: Any) -> bool:
 
 @app.command()
 def extract(
-    article: Annotated[str, typer.Argument(help="The article: a UTF-8 (or BOM-marked UTF-16) text file, or - for stdin.")],
+    article: Annotated[
+        str, typer.Argument(help="The article: a UTF-8 (or BOM-marked UTF-16) text file, or - for stdin.")
+    ],
     output: OutputOption = None,
     output_format: FormatOption = OutputFormat.json,
     provider: ProviderOption = None,
@@ -206,24 +216,24 @@ def extract(
     max_tokens: Annotated[int, typer.Option(min=64, help="Cap on the model's answer, in tokens.")] = 1500,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for one model answer.")] = 300.0,
     cache_dir: CacheDirOption = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask the model even if this exact question was answered before.")] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option("--no-cache", help="Ask the model even if this exact question was answered before."),
+    ] = False,
     fail_unverified: FailUnverifiedOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Extract claims from one article and verify every quote.
 
-    Prints the result JSON (or a table with --format table). Every evidence quote gets a
-    status: [green]exact[/green], [cyan]normalized[/cyan] (typography only), [yellow]fuzzy[/yellow]
-    (a letter or digit differs: never verified) or [red]missing[/red], with [start, end] offsets
-    into the article. A repeated run of the same article is answered from the cache.
+    Prints the result JSON (or a table with --format table). Every evidence quote gets a status: [green]exact[/green], [cyan]normalized[/cyan] (typography only), [yellow]fuzzy[/yellow] (a letter or digit differs: never verified) or [red]missing[/red], with [start, end] offsets into the article. A repeated run of the same article is answered from the cache.
 
     Examples:
 
-      claimex extract article.txt --format table
+    claimex extract article.txt --format table
 
-      claimex extract article.txt -o claims.json --fail-unverified
+    claimex extract article.txt -o claims.json --fail-unverified
 
-      claimex extract article.txt --provider ollama --model llama3.2
+    claimex extract article.txt --provider ollama --model llama3.2
     """
     with _reported_errors(verbose):
         from .documents import load_document
@@ -233,7 +243,12 @@ def extract(
 
         document = load_document(article)
         settings = resolve_settings(
-            provider=provider, base_url=base_url, model=model, mode=mode, max_tokens=max_tokens, timeout=timeout
+            provider=provider,
+            base_url=base_url,
+            model=model,
+            mode=mode,
+            max_tokens=max_tokens,
+            timeout=timeout,
         )
         with (
             serving(settings, model_path=model_path, status=_status) as ready,
@@ -248,7 +263,12 @@ def extract(
 @app.command()
 def verify(
     article: Annotated[str, typer.Argument(help="The article the quotes should come from (or - for stdin).")],
-    claims: Annotated[Path, typer.Argument(help='A JSON file with {"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}.')],
+    claims: Annotated[
+        Path,
+        typer.Argument(
+            help='A JSON file with {"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}.'
+        ),
+    ],
     output: OutputOption = None,
     output_format: FormatOption = OutputFormat.json,
     fail_unverified: FailUnverifiedOption = False,
@@ -256,8 +276,7 @@ def verify(
 ) -> None:
     """Re-verify a claims file against an article. No model is called.
 
-    Fills in each quote's status, spans, score and differences, and each claim's verified
-    flag; every other field of the file is kept as it was.
+    Fills in each quote's status, spans, score and differences, and each claim's verified flag; every other field of the file is kept as it was.
     """
     with _reported_errors(verbose):
         from .documents import load_document, read_bytes
@@ -270,11 +289,154 @@ def verify(
         except UnicodeDecodeError:
             raise InputError(f"{claims}: not UTF-8 text") from None
         except json.JSONDecodeError as error:
-            raise InputError(f"{claims}: malformed JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+            raise InputError(
+                f"{claims}: malformed JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+            ) from None
         result = reverify(document, payload, name=str(claims))
         _emit(result, output, output_format)
         if fail_unverified and not _all_verified(result):
             raise typer.Exit(EXIT_UNVERIFIED)
+
+
+@app.command()
+def batch(
+    in_dir: Annotated[
+        Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .htm), searched recursively.")
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the results (created if needed).")
+    ],
+    glob: Annotated[
+        str | None,
+        typer.Option(
+            "--glob", help="Only inputs whose relative path matches, e.g. '*.html' or '2024/**/*.txt'."
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Model requests in flight (default: 1 for local, 4 otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo every article, even those already done.")
+    ] = False,
+    max_chars: Annotated[
+        int | None,
+        typer.Option(
+            min=100,
+            help="Fail articles longer than this (default: 6,000 for local, 60,000 otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    provider: ProviderOption = None,
+    base_url: BaseUrlOption = None,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    model_path: ModelPathOption = None,
+    max_claims: Annotated[int, typer.Option(min=1, max=8, help="At most this many claims per article.")] = 8,
+    max_tokens: Annotated[int, typer.Option(min=64, help="Cap on each model answer, in tokens.")] = 1500,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for one model answer.")] = 300.0,
+    cache_dir: CacheDirOption = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Ask the model even for questions answered before.")
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Extract and verify claims for every article in a folder.
+
+    Writes OUT_DIR/<relative path>.json per article (atomically), the extracted text beside it when the file is not plain UTF-8 text (HTML, legacy encodings), and OUT_DIR/index.jsonl with one line per article: ok, failed (with the reason) or skipped (already done, input unchanged).
+
+    Safe to interrupt: run the same command again and it finishes the rest, with no duplicate. Exit code 0 when every article succeeded, 1 when any failed, 130 when interrupted.
+
+    Example: claimex batch articles/ -o results/ --glob '*.html'
+    """
+    with _reported_errors(verbose):
+        from .batch import Batch, BatchOptions, count_inputs
+        from .llm import model_client, resolve_settings
+        from .local_server import serving
+
+        if not in_dir.is_dir():
+            raise InputError(f"{in_dir}: not a folder")
+        settings = resolve_settings(
+            provider=provider,
+            base_url=base_url,
+            model=model,
+            mode=mode,
+            max_tokens=max_tokens,
+            timeout=timeout,
+        )
+        local = settings.provider == "local"
+        options = BatchOptions(
+            in_dir=in_dir,
+            out_dir=out_dir,
+            concurrency=concurrency or (1 if local else 4),
+            force=force,
+            max_chars=max_chars or (6_000 if local else 60_000),
+            pattern=glob,
+            max_claims=max_claims,
+        )
+        total = count_inputs(in_dir, pattern=glob, exclude=out_dir)
+        with (
+            serving(settings, model_path=model_path, status=_status) as ready,
+            model_client(ready, use_cache=not no_cache, cache_dir=cache_dir) as client,
+            _batch_progress(total) as on_outcome,
+        ):
+            summary = Batch(options, client).run(on_outcome)
+        for line in summary.lines():
+            typer.echo(line)
+        for failure in summary.failures[:20]:
+            typer.echo(f"  failed: {failure.error}", err=True)
+        if len(summary.failures) > 20:
+            typer.echo(
+                f"  … and {len(summary.failures) - 20} more failures in {out_dir / 'index.jsonl'}", err=True
+            )
+        if summary.interrupted:
+            raise typer.Exit(130)
+        if summary.failed:
+            raise typer.Exit(1)
+
+
+@contextmanager
+def _batch_progress(total: int) -> Iterator[Any]:
+    """A rich progress bar on a terminal; one plain line per article otherwise (CI, pipes)."""
+    console = _stderr()
+    tally = {"done": 0, "claims": 0, "failed": 0}
+    if not console.is_terminal:
+
+        def plain(outcome: Any) -> None:
+            tally["done"] += 1
+            detail = (
+                outcome.error
+                if outcome.status == "failed"
+                else f"{outcome.claims} claims, {outcome.verified} verified"
+            )
+            typer.echo(f"[{tally['done']}/{total}] {outcome.status:7} {outcome.path} ({detail})", err=True)
+
+        yield plain
+        return
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]articles"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("claims {task.fields[claims]} · failed {task.fields[failed]}"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("batch", total=total, claims=0, failed=0)
+
+        def advance(outcome: Any) -> None:
+            tally["claims"] += outcome.claims
+            tally["failed"] += outcome.status == "failed"
+            progress.update(task, advance=1, claims=tally["claims"], failed=tally["failed"])
+
+        yield advance
 
 
 @cache_app.command("info")
@@ -308,15 +470,16 @@ def cache_clear(cache_dir: CacheDirOption = None) -> None:
 
 @model_app.command("serve")
 def model_serve(
-    port: Annotated[Optional[int], typer.Option(help="Port on 127.0.0.1 (default: a free one).", show_default=False)] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port on 127.0.0.1 (default: a free one).", show_default=False)
+    ] = None,
     model_path: ModelPathOption = None,
     n_ctx: Annotated[int, typer.Option(help="Context window in tokens.")] = 4096,
     verbose: VerboseOption = False,
 ) -> None:
     """Run the embedded model server in the foreground, on loopback only, until Ctrl-C.
 
-    While it runs, `claimex extract` and `claimex batch` use it instead of starting their own.
-    Any OpenAI client can use it too: curl http://127.0.0.1:PORT/v1/models
+    While it runs, `claimex extract` and `claimex batch` use it instead of starting their own. Any OpenAI client can use it too: curl http://127.0.0.1:PORT/v1/models
     """
     with _reported_errors(verbose):
         from .local_server import LocalServer, resolve_model_path, state_file
@@ -347,4 +510,6 @@ def model_status() -> None:
         if info is None:
             typer.echo("no local model server is running (start one with `claimex model serve`)")
             raise typer.Exit(1)
-        typer.echo(f"running: {info.model} at {info.base_url} (pid {info.pid})\nmodel file: {info.model_path}")
+        typer.echo(
+            f"running: {info.model} at {info.base_url} (pid {info.pid})\nmodel file: {info.model_path}"
+        )

@@ -1,4 +1,8 @@
-"""Load: read an article from a file or stdin and decode it to the text that offsets refer to."""
+"""Load: read an article from a file or stdin and decode it to the text that offsets refer to.
+
+Text files are decoded (UTF-8, UTF-16 with BOM, or a detected legacy 8-bit encoding); HTML is
+reduced to its main text. Either way `Document.text` is what every span indexes.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import hashlib
 import sys
 import unicodedata
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from .errors import InputError
@@ -14,6 +19,7 @@ from .errors import InputError
 # Far beyond any article; past it the file is more likely a mistake than a text to send a model.
 DEFAULT_MAX_BYTES = 20_000_000
 STDIN = "-"
+HTML_SUFFIXES = frozenset({".html", ".htm"})
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,13 @@ class Document:
     path: str
     sha256: str
     encoding: str
+    # "html" when `text` was extracted from markup: the file itself is then not the text.
+    kind: str = "text"
+
+    @property
+    def text_is_file(self) -> bool:
+        """Whether the file's bytes decode to `text` as plain UTF-8, so spans index the file as is."""
+        return self.kind == "text" and self.encoding == "utf-8"
 
     @property
     def name(self) -> str:
@@ -36,7 +49,9 @@ def load_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
         data = sys.stdin.buffer.read(max_bytes + 1)
         return document_from_bytes(data, "<stdin>", max_bytes=max_bytes)
     data = read_bytes(Path(path), max_bytes=max_bytes)
-    return document_from_bytes(data, str(path), max_bytes=max_bytes)
+    return document_from_bytes(
+        data, str(path), max_bytes=max_bytes, html=Path(path).suffix.lower() in HTML_SUFFIXES
+    )
 
 
 def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -57,15 +72,24 @@ def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
         raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
 
 
-def document_from_bytes(data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def document_from_bytes(
+    data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES, html: bool = False
+) -> Document:
     if len(data) > max_bytes:
         raise InputError(f"{name}: too large (over {max_bytes:,} bytes)")
     text, encoding = decode_text(data, name)
-    return Document(text=text, path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding)
+    kind = "text"
+    if html:
+        text, kind = html_to_text(text), "html"
+        if not text.strip():
+            raise InputError(f"{name}: the HTML holds no readable text")
+    return Document(
+        text=text, path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding, kind=kind
+    )
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM) or BOM-marked UTF-16; refuse what is not text."""
+    """Decode UTF-8 (with or without BOM), BOM-marked UTF-16, or a detected legacy encoding."""
     if not data:
         raise InputError(f"{name}: the file is empty")
     if data.startswith(codecs.BOM_UTF8):
@@ -79,10 +103,17 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
-        raise InputError(
-            f"{name}: not valid {encoding.upper()} text (byte 0x{data[error.start]:02x} at offset "
-            f"{error.start}); convert it to UTF-8 first"
-        ) from None
+        if encoding != "utf-8":
+            raise InputError(
+                f"{name}: not valid {encoding.upper()} text (byte offset {error.start})"
+            ) from None
+        legacy = _detect_legacy_encoding(data)
+        if legacy is None:
+            raise InputError(
+                f"{name}: not valid UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}) "
+                "and no other encoding fits; convert it to UTF-8 first"
+            ) from None
+        text, encoding = data.decode(legacy), legacy
     if not text.strip():
         raise InputError(f"{name}: contains only whitespace")
     if _looks_binary(text):
@@ -90,9 +121,69 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     return text, encoding.replace("-sig", "")
 
 
+def _detect_legacy_encoding(data: bytes) -> str | None:
+    """The 8-bit encoding charset-normalizer finds most coherent.
+
+    On a tie it prefers cp1252, the encoding of most legacy French and Western European
+    sites: on short texts cp1250 and cp1252 often score alike, and cp1250 turns "là" into "lŕ".
+    """
+    import charset_normalizer
+
+    matches = list(charset_normalizer.from_bytes(data))
+    if not matches:
+        return None
+    best = min(match.chaos for match in matches)
+    tied = [match.encoding for match in matches if match.chaos == best]
+    return "cp1252" if "cp1252" in tied else tied[0]
+
+
+def html_to_text(html: str) -> str:
+    """The main text of a page (trafilatura), else every visible text node (plain tag stripping)."""
+    import trafilatura
+
+    extracted = trafilatura.extract(html, include_comments=False, include_tables=True)
+    if extracted and extracted.strip():
+        return extracted
+    return _strip_tags(html)
+
+
+class _TextCollector(HTMLParser):
+    _SKIPPED = frozenset({"script", "style", "noscript", "template", "head"})
+    _BLOCKS = frozenset(
+        {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "article", "section"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in self._SKIPPED:
+            self._skipping += 1
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIPPED and self._skipping:
+            self._skipping -= 1
+        elif tag in self._BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def _strip_tags(html: str) -> str:
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    lines = (" ".join(line.split()) for line in "".join(collector.parts).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:8192]
-    controls = sum(
-        1 for char in sample if unicodedata.category(char) == "Cc" and char not in "\n\r\t\f\v"
-    )
+    controls = sum(1 for char in sample if unicodedata.category(char) == "Cc" and char not in "\n\r\t\f\v")
     return controls > len(sample) * 0.05

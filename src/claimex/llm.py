@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,7 +27,6 @@ from .errors import ClaimexError
 if TYPE_CHECKING:
     import diskcache
     import instructor
-    import openai
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,9 @@ def open_cache(directory: Path) -> diskcache.Cache:
         raise ClaimexError(f"cannot open the cache at {directory}: {error.strerror or error}") from None
 
 
-def cache_key(settings: ModelSettings, messages: list[dict[str, str]], response_model: type[BaseModel]) -> str:
+def cache_key(
+    settings: ModelSettings, messages: list[dict[str, str]], response_model: type[BaseModel]
+) -> str:
     """Everything that changes the answer, and nothing secret (no API key, no headers)."""
     material = {
         "format": CACHE_FORMAT,
@@ -233,9 +235,9 @@ def retry_after_seconds(error: BaseException | None) -> float | None:
     except ValueError:
         pass
     try:
-        from datetime import datetime, timezone
+        from datetime import datetime
 
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return None
 
@@ -292,7 +294,9 @@ def describe_api_error(error: BaseException, settings: ModelSettings, attempts: 
             "base URL ends in /v1"
         )
     if isinstance(error, openai.APIStatusError):
-        return f"the model server at {where} answered HTTP {error.status_code} {tries}: {_server_message(error)}"
+        return (
+            f"the model server at {where} answered HTTP {error.status_code} {tries}: {_server_message(error)}"
+        )
     return f"the request to {where} failed: {error}"
 
 
@@ -451,7 +455,9 @@ class ModelClient:
                 retry=tenacity.retry_if_exception(is_retryable),
                 reraise=True,
                 before_sleep=lambda state: log.info(
-                    "retrying after %s (attempt %d)", state.outcome.exception(), state.attempt_number
+                    "retrying after %s (attempt %d)",
+                    state.outcome.exception() if state.outcome else "?",
+                    state.attempt_number,
                 ),
             )
             attempts = 0
@@ -510,7 +516,9 @@ def _answer_texts(completion: Any) -> Iterator[str]:
 
 
 @contextmanager
-def model_client(settings: ModelSettings, *, use_cache: bool, cache_dir: Path | None) -> Iterator[ModelClient]:
+def model_client(
+    settings: ModelSettings, *, use_cache: bool, cache_dir: Path | None
+) -> Iterator[ModelClient]:
     cache = open_cache(cache_dir or default_cache_dir()) if use_cache else None
     try:
         yield ModelClient(settings, cache=cache)

@@ -203,7 +203,9 @@ class LocalServer:
     def start(self) -> LocalServer:
         if self._command is None:
             if importlib.util.find_spec("llama_cpp") is None:
-                raise LocalServerError(f"the embedded model server (llama-cpp-python) is not installed: {INSTALL_HINT}")
+                raise LocalServerError(
+                    f"the embedded model server (llama-cpp-python) is not installed: {INSTALL_HINT}"
+                )
             self.model_path = self.model_path or default_model_path()
         self.port = self.port or free_port()
         if self._command is not None:

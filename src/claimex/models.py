@@ -14,7 +14,7 @@ sync by a test; they are the published contract of the output file.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,7 +30,7 @@ MAX_STATEMENT_CHARS = 400
 MAX_QUOTE_CHARS = 400
 
 
-class ClaimType(str, Enum):
+class ClaimType(StrEnum):
     event = "event"
     quantity = "quantity"
     quote = "quote"
@@ -40,7 +40,7 @@ class ClaimType(str, Enum):
     opinion = "opinion"
 
 
-class Hedging(str, Enum):
+class Hedging(StrEnum):
     """How firmly the article holds the claim.
 
     `reported` is the French conditional of reported speech ("auraient été tués"),
@@ -143,6 +143,13 @@ class Source(BaseModel):
     sha256: str
     length: int = Field(description="Length of the text in code points; spans index into it.")
     encoding: str | None = None
+    text_path: str | None = Field(
+        default=None,
+        description=(
+            "Where the text that spans index is saved, relative to the result file, when it is not "
+            "the source file itself (HTML, legacy encodings)."
+        ),
+    )
 
 
 class Stats(BaseModel):

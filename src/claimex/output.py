@@ -61,7 +61,9 @@ def claims_table(result: Result | dict[str, Any]) -> Table:
         statement = Text(claim.get("statement", ""))
         if claim.get("type"):
             statement.append(f" ({claim['type']})", style="dim")
-        speaker = " · ".join(_shorten(str(part), 60) for part in (claim.get("speaker"), claim.get("hedging")) if part)
+        speaker = " · ".join(
+            _shorten(str(part), 60) for part in (claim.get("speaker"), claim.get("hedging")) if part
+        )
         table.add_row(
             str(number),
             statement,

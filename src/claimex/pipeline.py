@@ -42,10 +42,7 @@ def response_model_checking_quotes(index: SourceIndex) -> type[ClaimsResponse]:
         @model_validator(mode="after")
         def every_quote_is_in_the_article(self) -> Self:
             unverified = [
-                quote
-                for claim in self.claims
-                for quote in claim.evidence
-                if not index.locate(quote).verified
+                quote for claim in self.claims for quote in claim.evidence if not index.locate(quote).verified
             ]
             if unverified:
                 raise ValueError(missing_quotes_message(unverified))
@@ -89,7 +86,9 @@ def extract(
         if max_claims <= 1:
             raise
         max_claims = max(1, max_claims // 2)
-        warnings.append(f"the first answer was cut off at max_tokens; asked again for at most {max_claims} claims")
+        warnings.append(
+            f"the first answer was cut off at max_tokens; asked again for at most {max_claims} claims"
+        )
         response, record = ask(max_claims)
     warnings.extend(record.warnings)
     claims = [verify_claim(claim, index) for claim in response.claims[:max_claims]]
@@ -115,7 +114,9 @@ def stats_of(claims: list[Claim], record: CallRecord | None = None, seconds: flo
     return Stats(
         claims=len(claims),
         verified=sum(claim.verified for claim in claims),
-        by_status={status: by_status.get(status, 0) for status in ("exact", "normalized", "fuzzy", "missing")},
+        by_status={
+            status: by_status.get(status, 0) for status in ("exact", "normalized", "fuzzy", "missing")
+        },
         prompt_tokens=record.prompt_tokens,
         completion_tokens=record.completion_tokens,
         requests=record.requests,
@@ -154,10 +155,13 @@ def reverify(document: Document, payload: Any, *, name: str) -> dict[str, Any]:
             evidence[number] = {**item, **fields} if isinstance(item, dict) else fields
         claim["verified"] = bool(located) and all(item.verified for item in located)
         verified_claims += claim["verified"]
+    previous_stats = payload.get("stats")
     payload["stats"] = {
-        **(payload.get("stats") if isinstance(payload.get("stats"), dict) else {}),
+        **(previous_stats if isinstance(previous_stats, dict) else {}),
         "claims": len(payload["claims"]),
         "verified": verified_claims,
-        "by_status": {status: counts.get(status, 0) for status in ("exact", "normalized", "fuzzy", "missing")},
+        "by_status": {
+            status: counts.get(status, 0) for status in ("exact", "normalized", "fuzzy", "missing")
+        },
     }
     return payload

@@ -1,0 +1,300 @@
+"""Batch: every article of a folder, concurrently, resumable, one bad file never stopping the rest.
+
+Results mirror the input tree under OUT_DIR (`a/b.txt` → `a/b.txt.json`), each written
+atomically, so a batch killed at any moment leaves only whole results; the next run skips
+every article whose result is complete and whose input bytes are unchanged (sha256).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, read_bytes
+from .errors import ClaimexError
+from .llm import ModelClient
+from .models import SCHEMA_VERSION
+from .output import to_json, write_atomically
+from .pipeline import extract
+
+INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
+INDEX_NAME = "index.jsonl"
+DEFAULT_MAX_CHARS = 12_000
+
+
+@dataclass
+class ArticleOutcome:
+    """One line of index.jsonl."""
+
+    path: str
+    status: str  # ok | failed | skipped
+    claims: int = 0
+    verified: int = 0
+    error: str | None = None
+    result: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hit: bool = False
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchSummary:
+    articles: int = 0
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    claims: int = 0
+    verified: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+    interrupted: bool = False
+    failures: list[ArticleOutcome] = field(default_factory=list)
+
+    def add(self, outcome: ArticleOutcome) -> None:
+        self.articles += 1
+        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
+        self.claims += outcome.claims
+        self.verified += outcome.verified
+        self.prompt_tokens += outcome.prompt_tokens
+        self.completion_tokens += outcome.completion_tokens
+        self.cache_hits += outcome.cache_hit
+        if outcome.status == "failed":
+            self.failures.append(outcome)
+
+    def lines(self) -> list[str]:
+        share = f"{100 * self.verified / self.claims:.0f}%" if self.claims else "n/a"
+        head = "interrupted after" if self.interrupted else "done:"
+        return [
+            f"{head} {self.articles} articles ({self.ok} ok, {self.skipped} already done, "
+            f"{self.failed} failed) in {self.seconds:.1f} s",
+            f"claims: {self.claims}, verified: {self.verified} ({share}); tokens: {self.prompt_tokens} in / "
+            f"{self.completion_tokens} out; cache hits: {self.cache_hits}",
+        ]
+
+
+def discover(in_dir: Path, *, pattern: str | None = None, exclude: Path | None = None) -> Iterator[Path]:
+    """Input files under `in_dir`, in a stable order, lazily (a huge folder is never listed whole).
+
+    With no pattern, every .txt, .md, .html and .htm file; a pattern is matched against the
+    path relative to `in_dir` (`*.txt`, `2024/**/*.html`). Broken symlinks are yielded too, to
+    be reported as failures rather than silently skipped. `exclude` (OUT_DIR inside IN_DIR) is
+    never walked, so results are never taken for inputs.
+    """
+    excluded = exclude.resolve() if exclude else None
+    for folder, subfolders, files in os.walk(in_dir):
+        current = Path(folder)
+        subfolders[:] = sorted(
+            name for name in subfolders if excluded is None or (current / name).resolve() != excluded
+        )
+        for name in sorted(files):
+            path = current / name
+            relative = path.relative_to(in_dir).as_posix()
+            if pattern is not None:
+                if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern):
+                    yield path
+            elif path.suffix.lower() in INPUT_SUFFIXES:
+                yield path
+
+
+def result_path_for(in_dir: Path, out_dir: Path, article: Path) -> Path:
+    """`OUT_DIR/<relative path>.json`, refusing any path that would land outside OUT_DIR."""
+    relative = PurePosixPath(article.relative_to(in_dir).as_posix())
+    if relative.is_absolute() or ".." in relative.parts:
+        raise ClaimexError(f"{article}: its path leads outside the output folder")
+    target = out_dir / (str(relative) + ".json")
+    if not target.resolve().is_relative_to(out_dir.resolve()):
+        raise ClaimexError(f"{article}: its result would land outside {out_dir} (a symlink in the way?)")
+    return target
+
+
+def _complete_result(result_file: Path, sha256: str) -> dict[str, Any] | None:
+    """The stored result if it is whole and was made from these exact input bytes."""
+    try:
+        data = json.loads(result_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        return None
+    source = data.get("source")
+    if not isinstance(source, dict) or source.get("sha256") != sha256:
+        return None
+    return data
+
+
+def _remove_stale_temporaries(out_dir: Path) -> None:
+    # A SIGKILL between writing and renaming leaves `.name.json.XXXX.tmp` behind: never a result.
+    for stale in out_dir.rglob(".*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
+@dataclass
+class BatchOptions:
+    in_dir: Path
+    out_dir: Path
+    concurrency: int = 1
+    force: bool = False
+    max_chars: int = DEFAULT_MAX_CHARS
+    max_bytes: int = DEFAULT_MAX_BYTES
+    pattern: str | None = None
+    max_claims: int = 8
+
+
+class Batch:
+    def __init__(self, options: BatchOptions, client: ModelClient) -> None:
+        self.options = options
+        self.client = client
+        self._abandon = threading.Event()
+
+    def process(self, article: Path) -> ArticleOutcome:
+        """One article, start to finish; every failure becomes an outcome, never an exception."""
+        options = self.options
+        relative = article.relative_to(options.in_dir).as_posix()
+        started = time.monotonic()
+        try:
+            target = result_path_for(options.in_dir, options.out_dir, article)
+            data = read_bytes(article, max_bytes=options.max_bytes)
+            sha256 = hashlib.sha256(data).hexdigest()
+            if not options.force:
+                done = _complete_result(target, sha256)
+                if done is not None:
+                    stats = done.get("stats") or {}
+                    return ArticleOutcome(
+                        relative,
+                        "skipped",
+                        claims=int(stats.get("claims", 0)),
+                        verified=int(stats.get("verified", 0)),
+                        result=str(target.relative_to(options.out_dir)),
+                    )
+            document = document_from_bytes(
+                data, str(article), max_bytes=options.max_bytes, html=article.suffix.lower() in HTML_SUFFIXES
+            )
+            if len(document.text) > options.max_chars:
+                raise ClaimexError(
+                    f"{article}: too long for one model call ({len(document.text):,} characters; "
+                    f"--max-chars is {options.max_chars:,})"
+                )
+            result = extract(document, self.client, max_claims=options.max_claims)
+            if self._abandon.is_set():
+                # Interrupted while the model answered: leave no result, the next run redoes it.
+                return ArticleOutcome(relative, "failed", error="interrupted")
+            if not document.text_is_file:
+                text_file = target.with_name(target.name.removesuffix(".json") + ".text.txt")
+                write_atomically(text_file, document.text)
+                result.source.text_path = text_file.name
+            write_atomically(target, to_json(result))
+        except ClaimexError as error:
+            return ArticleOutcome(
+                relative, "failed", error=str(error), seconds=round(time.monotonic() - started, 3)
+            )
+        except Exception as error:  # a bug must not sink the other articles; say what it was
+            return ArticleOutcome(
+                relative, "failed", error=f"{article}: unexpected {type(error).__name__}: {error}"
+            )
+        stats = result.stats
+        return ArticleOutcome(
+            relative,
+            "ok",
+            claims=stats.claims,
+            verified=stats.verified,
+            result=str(target.relative_to(options.out_dir)),
+            prompt_tokens=stats.prompt_tokens,
+            completion_tokens=stats.completion_tokens,
+            cache_hit=stats.cache_hit,
+            seconds=round(time.monotonic() - started, 3),
+        )
+
+    def run(self, on_outcome: Callable[[ArticleOutcome], None] | None = None) -> BatchSummary:
+        """Process every article with `concurrency` workers; Ctrl-C returns a partial summary.
+
+        Workers are daemon threads fed through a small queue: a folder is discovered lazily, at
+        most a few paths wait in memory, and an interrupted batch does not wait for in-flight
+        model calls to end before it exits.
+        """
+        options = self.options
+        try:
+            options.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ClaimexError(
+                f"{options.out_dir}: cannot create the output folder ({error.strerror})"
+            ) from None
+        _remove_stale_temporaries(options.out_dir)
+        summary = BatchSummary()
+        started = time.monotonic()
+        todo: queue.Queue[Path | None] = queue.Queue(maxsize=options.concurrency * 2)
+        done: queue.Queue[ArticleOutcome | BaseException | None] = queue.Queue()
+
+        def feed() -> None:
+            try:
+                for article in discover(options.in_dir, pattern=options.pattern, exclude=options.out_dir):
+                    while not self._abandon.is_set():
+                        try:
+                            todo.put(article, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
+                    if self._abandon.is_set():
+                        return
+            except BaseException as error:  # an unreadable folder ends the batch, with its reason
+                done.put(error)
+            finally:
+                for _ in range(options.concurrency):
+                    todo.put(None)
+
+        def work() -> None:
+            while (article := todo.get()) is not None:
+                if self._abandon.is_set():
+                    continue
+                done.put(self.process(article))
+            done.put(None)
+
+        threads = [threading.Thread(target=feed, daemon=True, name="claimex-discover")]
+        threads += [
+            threading.Thread(target=work, daemon=True, name=f"claimex-worker-{n}")
+            for n in range(options.concurrency)
+        ]
+        index_path = options.out_dir / INDEX_NAME
+        workers_left = options.concurrency
+        try:
+            with open(index_path, "w", encoding="utf-8") as index:
+                for thread in threads:
+                    thread.start()
+                while workers_left:
+                    try:
+                        item = done.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    if item is None:
+                        workers_left -= 1
+                        continue
+                    if isinstance(item, BaseException):
+                        raise ClaimexError(f"{options.in_dir}: cannot list the folder ({item})")
+                    summary.add(item)
+                    # One flushed line per article: a killed batch still leaves a readable index.
+                    index.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
+                    index.flush()
+                    if on_outcome is not None:
+                        on_outcome(item)
+        except KeyboardInterrupt:
+            self._abandon.set()
+            summary.interrupted = True
+        finally:
+            self._abandon.set()
+            summary.seconds = round(time.monotonic() - started, 3)
+        return summary
+
+
+def count_inputs(in_dir: Path, *, pattern: str | None = None, exclude: Path | None = None) -> int:
+    """How many inputs there are, for the progress bar's total: names only, nothing is read."""
+    return sum(1 for _ in discover(in_dir, pattern=pattern, exclude=exclude))
