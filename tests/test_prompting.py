@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from claimex.prompting import extraction_messages, missing_quotes_message
+
+
+def test_article_reaches_the_model_untouched_even_with_template_syntax() -> None:
+    article = "Le {{ chiffre }} et {% if x %} restent tels quels : « 50.000 »."
+    system, user = extraction_messages(article, max_claims=5)
+    assert system["role"] == "system" and user["role"] == "user"
+    assert article in user["content"]
+    assert "at most 5 claims" in system["content"]
+    assert "auraient été tués" in system["content"], "the hedging rule names the French conditional"
+    assert "Exemple (français)" in system["content"] and "Example (English)" in system["content"]
+
+
+def test_context_header_for_a_part_of_a_longer_article() -> None:
+    _, user = extraction_messages("suite", context_header="Titre\nPremières lignes")
+    assert user["content"].index("Premières lignes") < user["content"].index("suite")
+
+
+def test_missing_quotes_message_names_each_quote() -> None:
+    message = missing_quotes_message(["au moins 31 soldats", ""])
+    assert '- "au moins 31 soldats"' in message and '- ""' in message
