@@ -1,0 +1,243 @@
+"""Speed and verdict accuracy of the evidence verifier against a naive `str.find` baseline.
+
+Run: ``PYTHONPATH=src python benchmarks/verify_bench.py [--size 450000] [--quotes 2000] [--seed 7]``
+
+The text is CPython's own documentation (`pydoc_data.topics`), so the benchmark needs no
+download. Quotes are drawn from it in three equal classes:
+
+* exact: a run of whole words copied verbatim → must be ``exact``;
+* typographic: the same with curly/straight apostrophes, « » or “ ” quotes, other spaces,
+  line breaks, case changes, dash variants and/or an elision → must be ``normalized``;
+* changed: one word swapped for another word of the text, or one digit changed → must be
+  ``fuzzy`` or ``missing``, never verified. A changed quote is kept only if its letters and
+  digits do not occur in the text at all, so a verified verdict would be a real false proof.
+
+The baseline calls a quote verified when ``text.find(quote) >= 0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable
+
+from claimex.verify import SourceIndex
+
+_WORD_TOKEN = re.compile(r"\S+")
+_ALPHA_WORD = re.compile(r"(?<![\w'’])[A-Za-z]{3,}(?![\w'’])")
+_NEGATION_WORDS = re.compile(
+    r"(?i)(?<!\w)(?:not|no|never|nor|neither|none|nothing|without|cannot|non|ne|pas|ni)(?!\w)|n['’]t"
+)
+
+
+def skeleton(s: str) -> str:
+    """Letters and digits only, case-folded: what typography can never change."""
+    return re.sub(r"[\W_]+", "", s.casefold())
+
+
+def build_text(size: int) -> str:
+    from pydoc_data.topics import topics
+
+    chunks: list[str] = []
+    total = 0
+    while total < size:
+        for key in sorted(topics):
+            chunks.append(topics[key])
+            total += len(topics[key]) + 2
+            if total >= size:
+                break
+    return "\n\n".join(chunks)[:size]
+
+
+def draw_passage(text: str, tokens: list[re.Match[str]], rng: random.Random) -> str:
+    while True:
+        i = rng.randrange(len(tokens) - 25)
+        length = rng.randint(4, 18)
+        start, end = tokens[i].start(), tokens[i + length - 1].end()
+        passage = text[start:end]
+        # Keep edges on letters or punctuation: an edge digit may be half of "50 000".
+        if passage[0].isdigit() or passage[-1].isdigit() or not any(c.isalpha() for c in passage):
+            continue
+        return passage
+
+
+def retype(passage: str, rng: random.Random) -> str:
+    """Change typography only: what a model or a copy-paste does to a quote."""
+    variant = passage
+    transforms: list[Callable[[str], str]] = [
+        lambda s: s.replace("'", "’"),
+        lambda s: s.replace("’", "'").replace("“", '"').replace("”", '"'),
+        lambda s: re.sub(r'"([^"\n]{1,80})"', "«\u00a0\\1\u00a0»", s),
+        lambda s: re.sub(r'"([^"\n]{1,80})"', "“\\1”", s),
+        lambda s: re.sub(r"\s+", lambda m: rng.choice([" ", "\u00a0", "\n", "  ", "\t", "\u202f"]), s),
+        lambda s: s.upper(),
+        lambda s: s.lower(),
+        lambda s: s.replace(" - ", " – ").replace("--", "—"),
+    ]
+    for transform in rng.sample(transforms, 3):
+        variant = transform(variant)
+    if rng.random() < 0.4:
+        variant = elide(variant, rng) or variant
+    if variant == passage:
+        variant = variant.swapcase()
+    return variant
+
+
+def elide(s: str, rng: random.Random) -> str | None:
+    words = list(_WORD_TOKEN.finditer(s))
+    if len(words) < 6:
+        return None
+    i = rng.randint(1, len(words) - 4)
+    j = rng.randint(i + 1, min(i + 4, len(words) - 2))
+    head, gap, tail = s[: words[i].start()], s[words[i].start() : words[j].start()], s[words[j].start() :]
+    if (
+        _NEGATION_WORDS.search(gap)
+        or not any(c.isalnum() for c in head)
+        or not any(c.isalnum() for c in tail)
+    ):
+        # Eliding a negation changes the meaning: the verifier rightly refuses it.
+        return None
+    if re.search(r"\.\.|…|\[|\(", head[-3:] + tail[:3]):
+        return None
+    return head.rstrip() + rng.choice([" [...] ", " … ", "... ", " (...) ", " […] ", "..."]) + tail.lstrip()
+
+
+def change(passage: str, vocabulary: list[str], text_skeleton: str, rng: random.Random) -> str | None:
+    digits = [m.start() for m in re.finditer(r"\d", passage)]
+    words = list(_ALPHA_WORD.finditer(passage))
+    for _ in range(10):
+        if digits and rng.random() < 0.5:
+            k = rng.choice(digits)
+            changed = (
+                passage[:k] + rng.choice([d for d in "0123456789" if d != passage[k]]) + passage[k + 1 :]
+            )
+        elif words:
+            w = rng.choice(words)
+            replacement = rng.choice(vocabulary)
+            if replacement.casefold() == w.group().casefold():
+                continue
+            changed = passage[: w.start()] + replacement + passage[w.end() :]
+        else:
+            return None
+        if skeleton(changed) not in text_skeleton:
+            return changed
+    return None
+
+
+def make_quotes(text: str, count: int, seed: int) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    tokens = list(_WORD_TOKEN.finditer(text))
+    vocabulary = sorted({m.group() for m in _ALPHA_WORD.finditer(text)})
+    text_skeleton = skeleton(text)
+    quotes: list[tuple[str, str]] = []
+    while len(quotes) < count:
+        kind = ("exact", "typographic", "changed")[len(quotes) % 3]
+        passage = draw_passage(text, tokens, rng)
+        if kind == "exact":
+            quotes.append((kind, passage))
+        elif kind == "typographic":
+            variant = retype(passage, rng)
+            if variant.strip() not in text:
+                quotes.append((kind, variant))
+        else:
+            changed = change(passage, vocabulary, text_skeleton, rng)
+            if changed is not None:
+                quotes.append((kind, changed))
+    return quotes
+
+
+def is_right(kind: str, status: str) -> bool:
+    if kind == "exact":
+        return status == "exact"
+    if kind == "typographic":
+        return status == "normalized"
+    return status in ("fuzzy", "missing")
+
+
+def is_right_verified(kind: str, verified: bool) -> bool:
+    return verified if kind in ("exact", "typographic") else not verified
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--size", type=int, default=450_000, help="text length in code points")
+    parser.add_argument("--quotes", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--show-errors", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    text = build_text(args.size)
+    quotes = make_quotes(text, args.quotes, args.seed)
+    kinds = Counter(kind for kind, _ in quotes)
+    print(f"text: {len(text):,} code points; quotes: {len(quotes)} ({dict(kinds)})")
+
+    t0 = time.perf_counter()
+    index = SourceIndex(text)
+    t1 = time.perf_counter()
+    results = [index.locate(q) for _, q in quotes]
+    t2 = time.perf_counter()
+    naive = [text.find(q) >= 0 for _, q in quotes]
+    t3 = time.perf_counter()
+
+    build_s, locate_s, naive_s = t1 - t0, t2 - t1, t3 - t2
+    right = sum(is_right(kind, ev.status) for (kind, _), ev in zip(quotes, results, strict=True))
+    right_verified = sum(
+        is_right_verified(kind, ev.verified) for (kind, _), ev in zip(quotes, results, strict=True)
+    )
+    naive_right = sum(is_right_verified(kind, found) for (kind, _), found in zip(quotes, naive, strict=True))
+    false_proofs = sum(
+        ev.verified for (kind, _), ev in zip(quotes, results, strict=True) if kind == "changed"
+    )
+    naive_false_proofs = sum(
+        found for (kind, _), found in zip(quotes, naive, strict=True) if kind == "changed"
+    )
+    n = len(quotes)
+    claimex_qps = n / locate_s
+    claimex_qps_with_build = n / (build_s + locate_s)
+    naive_qps = n / naive_s
+
+    print(f"index build: {build_s * 1000:.0f} ms")
+    print(
+        f"claimex : {claimex_qps:,.0f} quotes/s ({claimex_qps_with_build:,.0f} incl. index build); "
+        f"verdicts right {right}/{n} ({100 * right / n:.1f}%); verified-or-not right "
+        f"{right_verified}/{n} ({100 * right_verified / n:.1f}%); changed quotes verified: {false_proofs}"
+    )
+    print(
+        f"naive   : {naive_qps:,.0f} quotes/s; verified-or-not right {naive_right}/{n} "
+        f"({100 * naive_right / n:.1f}%); changed quotes verified: {naive_false_proofs}"
+    )
+    print(
+        f"ratio   : naive is {naive_qps / claimex_qps:,.0f}x faster; "
+        f"claimex is right on {right_verified - naive_right} more quotes"
+    )
+    by_kind = Counter((kind, ev.status) for (kind, _), ev in zip(quotes, results, strict=True))
+    print("claimex verdicts by class:", {f"{k}→{s}": c for (k, s), c in sorted(by_kind.items())})
+
+    errors = [
+        (kind, q, ev) for (kind, q), ev in zip(quotes, results, strict=True) if not is_right(kind, ev.status)
+    ]
+    for kind, q, ev in errors[: args.show_errors]:
+        print(f"  WRONG {kind}: {q!r} → {ev.status} {ev.spans} {[str(d) for d in ev.differences]}")
+
+    tracemalloc.start()
+    traced = SourceIndex(text)
+    for _, q in quotes:
+        traced.locate(q)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    max_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"memory  : peak {peak / 1e6:.1f} MB traced for index + all quotes "
+        f"({peak / len(text):.1f} bytes per code point of text); process max RSS {max_rss_kb / 1024:.0f} MB"
+    )
+    return 0 if right == n else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

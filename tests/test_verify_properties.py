@@ -1,0 +1,258 @@
+"""Property tests of the evidence verifier.
+
+Two promises are checked on generated texts:
+
+* soundness: whatever the quote, a verified verdict points at source passages whose letters and
+  digits are, in order, exactly the quote's (checked with an independent `skeleton`, not with
+  the verifier's own normalisation), and no passage is glued to a word or number around it;
+* completeness: a run of whole words, retyped (apostrophes, quotation marks, dashes, spaces,
+  case, NFC/NFD, an elision), is verified and its span gives the passage back.
+
+The word alphabet has no n, p, j or w, so no generated word is a negation ("ne", "pas",
+"not", "jamais", "without"...): eliding one is rightly refused, which is tested elsewhere.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from claimex.verify import SourceIndex
+
+LETTERS = [*"abcdefghiklmorstuvxyzABCDEFGHKLMORSTUVXYZ", "é", "è", "à", "ç", "ß", "É", "e\u0301", "ü"]
+DIGITS = list("0123456789")
+SEPARATORS = [
+    " ",
+    " ",
+    " ",
+    "\u00a0",
+    "\n",
+    "\t",
+    ", ",
+    ". ",
+    " ’",
+    "’",
+    "'",
+    " « ",
+    " » ",
+    ' "',
+    '" ',
+    "-",
+    " – ",
+    "(",
+    ") ",
+    ": ",
+    "... ",
+    "\u202f",
+    "!",
+]
+APOSTROPHES = "'’ʼ‘"
+QUOTE_MARKS = '"«»“”„'
+DASHES = "-‐–—−"
+SPACES = [" ", "\u00a0", "\n", "  ", "\t", "\u202f", "\u2009", " \n "]
+ELISIONS = ["...", "…", " [...] ", " (...) ", "[…]", " … "]
+
+SETTINGS = settings(max_examples=150, deadline=None)
+
+inner = st.lists(st.sampled_from(LETTERS + DIGITS), max_size=6).map("".join)
+# Words start and end with a letter so that a passage edge never sits next to a digit.
+word = st.builds(
+    lambda a, mid, b: a + mid + b, st.sampled_from(LETTERS), inner, st.sampled_from(LETTERS)
+) | st.sampled_from(LETTERS)
+
+
+@st.composite
+def document(draw: st.DrawFn) -> tuple[list[str], list[str]]:
+    """Words and the separators after each: text = w0 + s0 + w1 + s1 + ..."""
+    words = draw(st.lists(word, min_size=1, max_size=30))
+    seps = draw(st.lists(st.sampled_from(SEPARATORS), min_size=len(words), max_size=len(words)))
+    return words, seps
+
+
+def join(words: list[str], seps: list[str]) -> str:
+    return "".join(w + s for w, s in zip(words, seps, strict=True))
+
+
+def offsets(words: list[str], seps: list[str]) -> list[int]:
+    out, pos = [], 0
+    for w, s in zip(words, seps, strict=True):
+        out.append(pos)
+        pos += len(w) + len(s)
+    return out
+
+
+def skeleton(s: str) -> str:
+    """Letters and digits only, in NFC and case-folded: what no typography may change."""
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).casefold())
+    return "".join(ch for ch in folded if ch.isalnum() and ch not in APOSTROPHES)
+
+
+def wordish(ch: str) -> bool:
+    return (ch.isalnum() or unicodedata.category(ch).startswith("M")) and ch not in APOSTROPHES
+
+
+def retype(draw: Callable[[st.SearchStrategy[Any]], Any], passage: str) -> str:
+    """Apply a random set of typographic changes that must not change the verdict."""
+    out = passage
+    if draw(st.booleans()):
+        out = "".join(draw(st.sampled_from(APOSTROPHES)) if c in APOSTROPHES else c for c in out)
+    if draw(st.booleans()):
+        out = "".join(draw(st.sampled_from(QUOTE_MARKS)) if c in QUOTE_MARKS else c for c in out)
+    if draw(st.booleans()):
+        # Spaces inside or outside quotation marks are typography: French has them, English not.
+        out = re.sub(
+            r"\s*([«»\"“”„])\s*", lambda m: draw(st.sampled_from(["", " ", "\u00a0"])) + m.group(1) + " ", out
+        )
+    if draw(st.booleans()):
+        out = "".join(draw(st.sampled_from(DASHES)) if c in DASHES else c for c in out)
+    if draw(st.booleans()):
+        out = re.sub(r"\s+", lambda m: draw(st.sampled_from(SPACES)), out)
+    case = draw(st.sampled_from(["keep", "upper", "lower", "swapcase"]))
+    if case != "keep":
+        out = getattr(out, case)()
+    form = draw(st.sampled_from(["keep", "NFC", "NFD"]))
+    if form != "keep":
+        out = unicodedata.normalize(form, out)
+    return out
+
+
+def assert_sound(text: str, quote: str) -> None:
+    ev = SourceIndex(text).locate(quote)
+    if not ev.verified:
+        return
+    assert ev.spans
+    assert skeleton("".join(text[s:e] for s, e in ev.spans)) == skeleton(quote)
+    previous_end = 0
+    for s, e in ev.spans:
+        assert previous_end <= s < e <= len(text)
+        previous_end = e
+        assert not (s > 0 and wordish(text[s - 1]) and wordish(text[s]))
+        assert not (e < len(text) and wordish(text[e]) and wordish(text[e - 1]))
+    if ev.status == "exact":
+        assert text[ev.spans[0][0] : ev.spans[0][1]] == quote.strip()
+
+
+@SETTINGS
+@given(doc=document(), data=st.data())
+def test_any_substring_any_typography_is_sound(doc: tuple[list[str], list[str]], data: st.DataObject) -> None:
+    text = join(*doc)
+    i = data.draw(st.integers(0, len(text) - 1))
+    j = data.draw(st.integers(i + 1, len(text)))
+    assert_sound(text, retype(data.draw, text[i:j]))
+
+
+@SETTINGS
+@given(doc=document(), data=st.data())
+def test_whole_words_retyped_are_verified(doc: tuple[list[str], list[str]], data: st.DataObject) -> None:
+    words, seps = doc
+    text = join(words, seps)
+    starts = offsets(words, seps)
+    a = data.draw(st.integers(0, len(words) - 1))
+    b = data.draw(st.integers(a, len(words) - 1))
+    start, end = starts[a], starts[b] + len(words[b])
+    passage = text[start:end]
+    quote = retype(data.draw, passage)
+
+    ev = SourceIndex(text).locate(quote)
+    assert ev.status == ("exact" if quote == passage else ev.status)
+    assert ev.status in ("exact", "normalized"), (quote, ev)
+    ((s, e),) = ev.spans
+    assert skeleton(text[s:e]) == skeleton(passage)
+    if ev.status == "exact":
+        # A verbatim occurrence wins over an earlier typographic one ("S" later vs "s" first).
+        assert text[s:e] == quote.strip()
+    else:
+        assert s <= start  # the first occurrence is reported
+    assert ev.occurrences >= 1
+    assert SourceIndex(text).locate(quote, prefer=(start, end)).spans == [(start, end)] or quote != passage
+
+
+@SETTINGS
+@given(doc=document(), data=st.data())
+def test_verbatim_whole_words_are_exact_with_their_span(
+    doc: tuple[list[str], list[str]], data: st.DataObject
+) -> None:
+    words, seps = doc
+    text = join(words, seps)
+    starts = offsets(words, seps)
+    a = data.draw(st.integers(0, len(words) - 1))
+    b = data.draw(st.integers(a, len(words) - 1))
+    start, end = starts[a], starts[b] + len(words[b])
+    ev = SourceIndex(text).locate(text[start:end], prefer=(start, end))
+    assert (ev.status, ev.spans) == ("exact", [(start, end)])
+
+
+@SETTINGS
+@given(doc=document(), data=st.data())
+def test_elided_whole_words_are_verified_part_by_part(
+    doc: tuple[list[str], list[str]], data: st.DataObject
+) -> None:
+    words, seps = doc
+    assume(len(words) >= 3)
+    text = join(words, seps)
+    starts = offsets(words, seps)
+    a = data.draw(st.integers(0, len(words) - 3))
+    cut = data.draw(st.integers(a, len(words) - 2))  # last word of the first part
+    resume = data.draw(st.integers(cut + 1, len(words) - 1))  # first word of the second part
+    b = data.draw(st.integers(resume, len(words) - 1))
+    head = text[starts[a] : starts[cut] + len(words[cut])]
+    tail = text[starts[resume] : starts[b] + len(words[b])]
+    quote = retype(data.draw, head) + data.draw(st.sampled_from(ELISIONS)) + retype(data.draw, tail)
+
+    ev = SourceIndex(text).locate(quote)
+    assert ev.verified, (quote, ev)
+    joined = "".join(text[s:e] for s, e in ev.spans)
+    assert skeleton(joined) == skeleton(head + tail)
+    assert_sound(text, quote)
+
+
+@SETTINGS
+@given(doc=document(), data=st.data())
+def test_a_changed_digit_is_never_verified(doc: tuple[list[str], list[str]], data: st.DataObject) -> None:
+    words, seps = doc
+    text = join(words, seps)
+    starts = offsets(words, seps)
+    a = data.draw(st.integers(0, len(words) - 1))
+    b = data.draw(st.integers(a, len(words) - 1))
+    passage = text[starts[a] : starts[b] + len(words[b])]
+    digits = [k for k, c in enumerate(passage) if c.isdigit()]
+    assume(digits)
+    k = data.draw(st.sampled_from(digits))
+    new_digit = data.draw(st.sampled_from([d for d in DIGITS if d != passage[k]]))
+    changed = passage[:k] + new_digit + passage[k + 1 :]
+    quote = retype(data.draw, changed)
+    if data.draw(st.booleans()):
+        # An elision elsewhere in the quote must not hide the change either.
+        spaces = [m.start() for m in re.finditer(r"\s", quote)]
+        if spaces:
+            at = data.draw(st.sampled_from(spaces))
+            quote = quote[:at] + data.draw(st.sampled_from(ELISIONS)) + quote[at + 1 :]
+    # The changed passage may legitimately occur elsewhere; then verifying it would be right.
+    assume(skeleton(changed) not in skeleton(text))
+
+    ev = SourceIndex(text).locate(quote)
+    assert not ev.verified, (quote, ev)
+    assert ev.status in ("fuzzy", "missing")
+
+
+@SETTINGS
+@given(doc=document(), data=st.data())
+def test_a_digit_dropped_at_an_edge_is_never_verified(
+    doc: tuple[list[str], list[str]], data: st.DataObject
+) -> None:
+    words, seps = doc
+    number = data.draw(st.integers(10, 99999))
+    unit = data.draw(word)
+    text = join(words, seps) + f" {number} {unit}."
+    quote = f"{str(number)[1:]} {unit}"
+    ev = SourceIndex(text).locate(quote)
+    if ev.verified:
+        # Only if the shortened number really is in the text somewhere else.
+        assert_sound(text, quote)
+        ((s, _),) = ev.spans
+        assert s != len(join(*doc)) + 2
