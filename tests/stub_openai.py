@@ -8,6 +8,7 @@ An article containing `STUB-500` gets HTTP 500 instead, to exercise per-article 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,7 +70,16 @@ class StubServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                # Headers and body go out in two writes; with Nagle's algorithm and the client's
+                # delayed ACK that costs ~40 ms per answer, which would be the stub's, not claimex's.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def do_GET(self) -> None:
+                if self.path == "/stats":
+                    self._send(200, json.dumps({"requests": stub.requests}).encode())
+                    return
                 self._send(200, json.dumps({"object": "list", "data": [{"id": "stub"}]}).encode())
 
             def do_POST(self) -> None:
@@ -108,6 +118,8 @@ class StubServer:
 
 
 if __name__ == "__main__":
+    # Run on its own (`python tests/stub_openai.py DELAY`), it prints its base URL and serves
+    # until killed; GET /stats says how many completions it answered.
     import sys
 
     with StubServer(delay=float(sys.argv[1]) if len(sys.argv) > 1 else 0.0) as stub:

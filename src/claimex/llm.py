@@ -6,6 +6,7 @@ tenacity (transport retries) → the OpenAI client. Only the last two ever touch
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -191,7 +192,7 @@ def cache_key(
         "model": settings.model,
         "mode": settings.mode,
         "messages": messages,
-        "schema": response_model.model_json_schema(),
+        "schema": _schema_of(response_model),
         "temperature": settings.temperature,
         "max_tokens": settings.max_tokens,
         "reasks": settings.reasks,
@@ -199,6 +200,12 @@ def cache_key(
     }
     canonical = json.dumps(material, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@functools.cache
+def _schema_of(response_model: type[BaseModel]) -> dict[str, Any]:
+    # Generating a JSON Schema costs milliseconds; batch mode asks for the same one per article.
+    return response_model.model_json_schema()
 
 
 # --- retries ---------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from contextvars import ContextVar
 from typing import Any, Self
 
-from pydantic import model_validator
+from pydantic import ConfigDict, model_validator
 
-from . import models
 from .documents import Document
 from .errors import InputError
 from .llm import AnswerCutOff, CallRecord, ModelClient
@@ -29,26 +29,28 @@ from .prompting import extraction_messages, missing_quotes_message
 from .verify import SourceIndex
 
 
-def response_model_checking_quotes(index: SourceIndex) -> type[ClaimsResponse]:
-    """`ClaimsResponse` with a validator that rejects quotes not found in this article.
+# The article being checked, for the validator below. A context variable rather than instructor's
+# `context`: instructor renders the messages as Jinja templates whenever a context is given, and
+# an article may contain `{{` or `{%`. Each thread (batch worker) sees its own value.
+_article_index: ContextVar[SourceIndex | None] = ContextVar("claimex_article_index", default=None)
 
-    instructor re-asks the model with the validator's message, naming the missing quotes. The
-    article is bound by closure rather than passed as instructor's `context`, because instructor
-    renders the messages as Jinja templates whenever a context is given, and an article may
-    contain `{{` or `{%`.
-    """
 
-    class ClaimsResponse(models.ClaimsResponse):
-        @model_validator(mode="after")
-        def every_quote_is_in_the_article(self) -> Self:
-            unverified = [
-                quote for claim in self.claims for quote in claim.evidence if not index.locate(quote).verified
-            ]
-            if unverified:
-                raise ValueError(missing_quotes_message(unverified))
+class QuoteCheckedClaims(ClaimsResponse):
+    """What the model returns for one article (or one chunk of it)."""
+
+    # The same schema title, so the model sees the same tool name as for `ClaimsResponse`.
+    model_config = ConfigDict(title="ClaimsResponse")
+
+    @model_validator(mode="after")
+    def every_quote_is_in_the_article(self) -> Self:
+        """Reject quotes not found in the article; instructor re-asks, naming them."""
+        index = _article_index.get()
+        if index is None:
             return self
-
-    return ClaimsResponse
+        unverified = [quote for claim in self.claims for quote in claim.evidence if not index.locate(quote).verified]
+        if unverified:
+            raise ValueError(missing_quotes_message(unverified))
+        return self
 
 
 def verify_claim(claim: ExtractedClaim, index: SourceIndex) -> Claim:
@@ -73,11 +75,15 @@ def extract(
     warnings: list[str] = []
 
     def ask(claims_wanted: int) -> tuple[ClaimsResponse, CallRecord]:
-        return client.create(
-            extraction_messages(document.text, max_claims=claims_wanted),
-            response_model_checking_quotes(index),
-            fallback_model=ClaimsResponse,
-        )
+        token = _article_index.set(index)
+        try:
+            return client.create(
+                extraction_messages(document.text, max_claims=claims_wanted),
+                QuoteCheckedClaims,
+                fallback_model=ClaimsResponse,
+            )
+        finally:
+            _article_index.reset(token)
 
     try:
         response, record = ask(max_claims)
