@@ -1,0 +1,346 @@
+"""Report: one self-contained HTML page per result, with every evidence span highlighted in the article.
+
+The article and everything the model wrote are untrusted. The page is rendered by Jinja2 with
+autoescaping on, and the highlighted article is built from code-point offsets into fragments of
+plain text (`highlight_fragments`), so no byte of the article or of the model's output ever reaches
+the page as markup. A Content-Security-Policy allows only the page's own inline script (by hash)
+and no network at all, as a second line of defence.
+
+The split into fragments happens here, in Python, because spans are code-point offsets: JavaScript
+strings count UTF-16 units, so any offset arithmetic in the page would drift after an emoji.
+The page's script only reads the fragments' `data-` attributes.
+
+`render_report` and `render_index` are pure; `write_report` and `write_batch_report` do the file I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import heapq
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from urllib.parse import quote as url_quote
+
+import pydantic
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from .documents import Document, load_document, read_bytes
+from .errors import InputError
+from .models import Claim, Result
+from .output import write_atomically
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+STATUSES = ("exact", "normalized", "fuzzy", "missing")
+# A passage covered by several quotes is coloured by the weakest of them: the doubtful reading is
+# the one a reviewer must not miss. The tooltip lists every claim.
+_WEAKNESS = {status: rank for rank, status in enumerate(STATUSES)}
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One span to highlight: one part of one evidence quote (an elided quote has several)."""
+
+    start: int
+    end: int
+    evidence_id: str
+    claim_number: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A run of the article that the same set of marks covers; `text` is `article[start:end]`."""
+
+    start: int
+    end: int
+    text: str
+    marks: tuple[Mark, ...] = ()
+
+    @property
+    def status(self) -> str | None:
+        if not self.marks:
+            return None
+        return max((mark.status for mark in self.marks), key=lambda status: _WEAKNESS.get(status, 0))
+
+    @property
+    def evidence_ids(self) -> list[str]:
+        return list(dict.fromkeys(mark.evidence_id for mark in self.marks))
+
+    @property
+    def claim_numbers(self) -> list[int]:
+        return list(dict.fromkeys(mark.claim_number for mark in self.marks))
+
+
+def highlight_fragments(text: str, marks: Iterable[Mark]) -> list[Fragment]:
+    """Cut `text` at every mark boundary; each fragment lists the marks covering it, in input order.
+
+    The fragments tile the whole text (their texts joined are `text`). Empty marks are ignored;
+    a mark outside the text raises `ValueError`.
+    """
+    ordered: list[Mark] = []
+    for mark in marks:
+        if not 0 <= mark.start <= mark.end <= len(text):
+            raise ValueError(f"span [{mark.start}, {mark.end}] is outside a text of {len(text)} characters")
+        if mark.start < mark.end:
+            ordered.append(mark)
+    boundaries = sorted({0, len(text)} | {mark.start for mark in ordered} | {mark.end for mark in ordered})
+    by_start = sorted(range(len(ordered)), key=lambda position: ordered[position].start)
+    # A sweep over the boundaries keeps this linear in practice, whatever a result file holds.
+    active: list[tuple[int, int]] = []  # heap of (end, position in `ordered`)
+    next_mark = 0
+    fragments: list[Fragment] = []
+    for start, end in pairwise(boundaries):
+        while next_mark < len(by_start) and ordered[by_start[next_mark]].start <= start:
+            position = by_start[next_mark]
+            heapq.heappush(active, (ordered[position].end, position))
+            next_mark += 1
+        while active and active[0][0] <= start:
+            heapq.heappop(active)
+        covering = tuple(ordered[position] for position in sorted(position for _, position in active))
+        fragments.append(Fragment(start, end, text[start:end], covering))
+    return fragments
+
+
+def evidence_id(claim_number: int, evidence_number: int) -> str:
+    return f"c{claim_number}e{evidence_number}"
+
+
+def claim_marks(claims: Sequence[Claim], text_length: int) -> tuple[list[Mark], list[str]]:
+    """The marks of every evidence span, and one problem line per span that does not fit the text."""
+    marks: list[Mark] = []
+    problems: list[str] = []
+    for claim_number, claim in enumerate(claims, start=1):
+        for evidence_number, item in enumerate(claim.evidence, start=1):
+            for start, end in item.spans:
+                if 0 <= start < end <= text_length:
+                    key = evidence_id(claim_number, evidence_number)
+                    marks.append(Mark(start, end, key, claim_number, item.status))
+                else:
+                    problems.append(
+                        f"claim {claim_number}, quote {evidence_number}: span [{start}, {end}] does not fit "
+                        f"the article ({text_length} characters); not highlighted"
+                    )
+    return marks, problems
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """One article of a batch on the index page. `href` is relative to the index; None if it failed."""
+
+    article: str
+    href: str | None
+    claims: int = 0
+    verified: int = 0
+    fuzzy: int = 0
+    missing: int = 0
+    error: str | None = None
+
+    @property
+    def verified_percent(self) -> int | None:
+        return round(100 * self.verified / self.claims) if self.claims else None
+
+    @property
+    def unverified(self) -> int:
+        return self.claims - self.verified
+
+
+def index_row(result: Result, href: str | None) -> IndexRow:
+    statuses: list[str] = [item.status for claim in result.claims for item in claim.evidence]
+    return IndexRow(
+        article=result.source.path,
+        href=href,
+        claims=len(result.claims),
+        verified=sum(claim.verified for claim in result.claims),
+        fuzzy=statuses.count("fuzzy"),
+        missing=statuses.count("missing"),
+    )
+
+
+def render_report(result: Result, text: str, *, result_date: datetime | None = None) -> str:
+    """The HTML page of one result over its article `text` (the text the spans index)."""
+    marks, problems = claim_marks(result.claims, len(text))
+    if len(text) != result.source.length:
+        problems.insert(
+            0,
+            f"the article has {len(text)} characters but the result was made from {result.source.length}; "
+            "highlights may be misplaced",
+        )
+    statuses: list[str] = [item.status for claim in result.claims for item in claim.evidence]
+
+    def passage(spans: Sequence[tuple[int, int]]) -> str:
+        return " … ".join(text[start:end] for start, end in spans if 0 <= start < end <= len(text))
+
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            result=result,
+            claims=list(enumerate(result.claims, start=1)),
+            fragments=highlight_fragments(text, marks),
+            evidence_id=evidence_id,
+            passage=passage,
+            status_counts={status: statuses.count(status) for status in STATUSES},
+            verified_claims=sum(claim.verified for claim in result.claims),
+            types=sorted({claim.type.value for claim in result.claims}),
+            speakers=sorted({claim.speaker for claim in result.claims}, key=str.casefold),
+            problems=problems,
+            result_date=_format_date(result_date),
+        )
+    )
+
+
+def render_index(rows: Sequence[IndexRow], *, title: str = "claimex batch report") -> str:
+    """The batch index: one row per article, linking to its page."""
+    return (
+        _environment()
+        .get_template("index.html.j2")
+        .render(
+            rows=rows,
+            title=title,
+            href=_safe_href,
+            total_claims=sum(row.claims for row in rows),
+            total_verified=sum(row.verified for row in rows),
+            failed=sum(row.error is not None for row in rows),
+        )
+    )
+
+
+def write_report(result_path: Path, output: Path | None = None, article: Path | None = None) -> Path:
+    """Read a result file and its article, write the HTML page, and return where it went.
+
+    `output` defaults to the result's path with an `.html` suffix. The article is `article` if
+    given, else `result.source.path` relative to the current folder or to the result's folder;
+    its sha256 must equal the result's. Raises `InputError` for an unreadable or invalid result
+    or a missing or different article, `ClaimexError` when the page cannot be written.
+    """
+    return _write_page(Path(result_path), output, article)[0]
+
+
+def write_batch_report(
+    result_paths: Sequence[Path], index_path: Path, *, failures: Mapping[str, str] | None = None
+) -> Path:
+    """Write each result's page beside it, then an index linking to them; return the index path.
+
+    `failures` maps articles that produced no result to their error message; they get a row
+    without a link. Raises like `write_report` on the first result that cannot be reported.
+    """
+    index_path = Path(index_path)
+    rows: list[IndexRow] = []
+    for result_path in result_paths:
+        page, result = _write_page(Path(result_path), None, None)
+        rows.append(index_row(result, os.path.relpath(page, index_path.parent)))
+    for name, message in (failures or {}).items():
+        rows.append(IndexRow(article=name, href=None, error=message))
+    write_atomically(index_path, render_index(rows))
+    return index_path
+
+
+def _write_page(result_path: Path, output: Path | None, article: Path | None) -> tuple[Path, Result]:
+    result = read_result(result_path)
+    document = find_article(result, result_path, article)
+    page = render_report(result, document.text, result_date=_modified(result_path))
+    target = Path(output) if output is not None else default_output(result_path)
+    write_atomically(target, page)
+    return target, result
+
+
+def default_output(result_path: Path) -> Path:
+    target = result_path.with_suffix(".html")
+    return target if target != result_path else result_path.with_name(result_path.name + ".html")
+
+
+def read_result(path: Path) -> Result:
+    raw = read_bytes(path)
+    try:
+        payload = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise InputError(f"{path}: malformed JSON ({error.msg} at {where})") from None
+    try:
+        return Result.model_validate(payload)
+    except pydantic.ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "top level"
+        raise InputError(f"{path}: not a claimex result ({where}: {first['msg']})") from None
+
+
+def find_article(result: Result, result_path: Path, article: Path | None) -> Document:
+    """The article the result was made from, checked by sha256 so that every span lands where it belongs."""
+    if article is not None:
+        document = load_document(article)
+        if document.sha256 != result.source.sha256:
+            raise InputError(f"{article}: not the article {result_path} was made from (sha256 differs)")
+        return document
+    recorded = result.source.path
+    if result.source.text_path:
+        # Batch mode saved the text the spans index (HTML, legacy encodings) beside the result.
+        saved = result_path.parent / result.source.text_path
+        if saved.is_file():
+            text = saved.read_text(encoding="utf-8")
+            if len(text) == result.source.length:
+                return Document(text=text, path=recorded, sha256=result.source.sha256, encoding="utf-8")
+    if recorded in ("", "-", "<stdin>"):
+        raise InputError(f"{result_path}: made from stdin, so the article cannot be found; pass --article")
+    candidates = [Path(recorded), result_path.parent / recorded]  # an absolute path makes both the same
+    existing = list(dict.fromkeys(path for path in candidates if path.is_file()))
+    if not existing:
+        raise InputError(
+            f"{recorded}: article not found (looked in the current folder and beside {result_path}); "
+            "pass --article"
+        )
+    for path in existing:
+        document = load_document(path)
+        if document.sha256 == result.source.sha256:
+            return document
+    raise InputError(f"{existing[0]}: changed since the result was made (sha256 differs); pass --article")
+
+
+def _modified(path: Path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    except OSError:
+        return None
+
+
+def _format_date(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else None
+
+
+def _safe_href(relative: str) -> str:
+    """A link that can only be a relative path: every ':' is percent-encoded, so no scheme survives."""
+    return "./" + url_quote(Path(relative).as_posix().lstrip("/"), safe="/")
+
+
+def _article_text(value: str) -> Markup:
+    """Escaped article text; a carriage return becomes `&#13;` because HTML parsing would fold a raw
+    CR LF into LF, and the page's text must stay the article's text, character for character."""
+    return Markup(str(escape(value)).replace("\r", "&#13;"))
+
+
+def _csp_hash(script: str) -> str:
+    """The CSP source that allows exactly this inline script and no other."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(str(script).encode("utf-8")).digest()).decode("ascii")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    environment.filters["article_text"] = _article_text
+    environment.filters["csp_hash"] = _csp_hash
+    return environment
