@@ -24,7 +24,10 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.local
 	$(BIN)/claimex extract $(SEED) --format table
 
+# The report's browser tests need Debian's chromium; the script installs it where it can
+# (root with apt-get) and otherwise they skip, saying why.
 test: $(VENV)/.dev
+	@sh tests/install_chromium.sh
 	$(BIN)/python -m pytest
 
 # Tests that start the real embedded server (lifecycle, `model serve`); they ask no model.

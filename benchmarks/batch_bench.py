@@ -32,7 +32,9 @@ class Stub:
     """The stub server in a child process."""
 
     def __init__(self, delay: float) -> None:
-        self.process = subprocess.Popen([sys.executable, str(STUB), str(delay)], stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, str(STUB), str(delay)], stdout=subprocess.PIPE, text=True
+        )
         assert self.process.stdout is not None
         self.base_url = self.process.stdout.readline().strip()
 
@@ -47,6 +49,7 @@ class Stub:
     def __exit__(self, *exc: object) -> None:
         self.process.kill()
         self.process.wait()
+
 
 ARTICLE = (
     "Article {number}. Selon le GUR, {quote} auraient été tués ce week-end près de Koursk. "
@@ -72,7 +75,9 @@ def run_batch(stub: Stub, inputs: Path, outputs: Path, *extra: str) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--delay", type=float, default=0.2, help="seconds the stub takes per answer")
     parser.add_argument("--levels", default="1,4,8,16", help="concurrency levels to run")

@@ -161,6 +161,21 @@ def test_rerun_skips_what_is_done_and_redoes_what_changed(mixed_folder: Path, tm
     assert statuses == []  # the summary is prose, the index is the data
 
 
+def test_batch_report_links_every_article(mixed_folder: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with StubServer() as stub:
+        result = batch(stub, mixed_folder, out, "--report", "--glob", "*.*[lt]")  # .html and .txt files
+
+    assert f"report: {out / 'index.html'}" in result.stdout
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for page in ("seed.txt.html", "legacy.txt.html", "nested/deeper/page.html.html"):
+        assert (out / page).is_file(), page
+        assert page in index
+    assert "the file is empty" in index, "failures get a row with their reason"
+    html_page = (out / "nested/deeper/page.html.html").read_text(encoding="utf-8")
+    assert "Menu" not in html_page, "the page shows the extracted text the offsets index"
+
+
 def test_output_inside_input_is_never_read_back(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()

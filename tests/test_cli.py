@@ -75,6 +75,11 @@ def test_extract_writes_the_result_file_and_can_fail_on_unverified(tmp_path: Pat
     assert result.stdout == "", "with -o and the json format, nothing else goes to stdout"
     assert not list(out.parent.glob(".*.tmp")), "no temporary file is left behind"
 
+    report = run("report", str(out))
+    assert report.exit_code == 0, report.output
+    page = (out.parent / "claims.html").read_text(encoding="utf-8")
+    assert "Soldats Nord-Coréens" in page and 'http-equiv="Content-Security-Policy"' in page
+
 
 def _claims_file(tmp_path: Path, *quotes: str) -> Path:
     path = tmp_path / "claims.json"
@@ -205,6 +210,11 @@ def test_cache_info_and_clear(tmp_path: Path) -> None:
     cleared = run("cache", "clear", "--cache-dir", str(directory))
     assert "removed 1 entries" in cleared.stdout
     assert "entries: 0" in run("cache", "info", "--cache-dir", str(directory)).stdout
+
+
+def test_report_needs_a_claimex_result(tmp_path: Path) -> None:
+    claims = _claims_file(tmp_path, "au moins 30 soldats nord-coréens")
+    assert_one_line_error(run("report", str(claims)), "not a claimex result")
 
 
 def test_model_status_when_nothing_runs() -> None:

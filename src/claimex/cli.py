@@ -344,6 +344,9 @@ def batch(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Ask the model even for questions answered before.")
     ] = False,
+    with_report: Annotated[
+        bool, typer.Option("--report", help="Also write an HTML page per article and OUT_DIR/index.html.")
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Extract and verify claims for every article in a folder.
@@ -388,6 +391,8 @@ def batch(
             summary = Batch(options, client).run(on_outcome)
         for line in summary.lines():
             typer.echo(line)
+        if with_report and not summary.interrupted:
+            typer.echo(f"report: {_batch_report(out_dir)}")
         for failure in summary.failures[:20]:
             typer.echo(f"  failed: {failure.error}", err=True)
         if len(summary.failures) > 20:
@@ -398,6 +403,16 @@ def batch(
             raise typer.Exit(130)
         if summary.failed:
             raise typer.Exit(1)
+
+
+def _batch_report(out_dir: Path) -> Path:
+    from .batch import INDEX_NAME
+    from .report import write_batch_report
+
+    lines = [json.loads(line) for line in (out_dir / INDEX_NAME).read_text(encoding="utf-8").splitlines()]
+    results = [out_dir / line["result"] for line in lines if line.get("result")]
+    failures = {line["path"]: line["error"] for line in lines if line["status"] == "failed"}
+    return write_batch_report(results, out_dir / "index.html", failures=failures)
 
 
 @contextmanager
@@ -437,6 +452,43 @@ def _batch_progress(total: int) -> Iterator[Any]:
             progress.update(task, advance=1, claims=tally["claims"], failed=tally["failed"])
 
         yield advance
+
+
+@app.command()
+def report(
+    result: Annotated[
+        Path, typer.Argument(help="A result file written by `claimex extract -o` or `claimex batch`.")
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The HTML file to write (default: RESULT.html beside the result).",
+            show_default=False,
+        ),
+    ] = None,
+    article: Annotated[
+        Path | None,
+        typer.Option(
+            "--article",
+            help="The article, when it is no longer where the result says (its sha256 must match).",
+            show_default=False,
+        ),
+    ] = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Write a self-contained HTML page: the article with every evidence span highlighted, and its claims.
+
+    Highlights sit at the exact offsets the verifier found, coloured by status; hover or click one to see its claim. The page loads nothing from the network and runs no script from the article. Open it in any browser.
+
+    Example: claimex extract article.txt -o claims.json && claimex report claims.json
+    """
+    with _reported_errors(verbose):
+        from .report import write_report
+
+        written = write_report(result, output, article)
+        typer.echo(f"report written to {written}")
 
 
 @cache_app.command("info")

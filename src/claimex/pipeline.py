@@ -28,7 +28,6 @@ from .models import (
 from .prompting import extraction_messages, missing_quotes_message
 from .verify import SourceIndex
 
-
 # The article being checked, for the validator below. A context variable rather than instructor's
 # `context`: instructor renders the messages as Jinja templates whenever a context is given, and
 # an article may contain `{{` or `{%`. Each thread (batch worker) sees its own value.
@@ -47,7 +46,9 @@ class QuoteCheckedClaims(ClaimsResponse):
         index = _article_index.get()
         if index is None:
             return self
-        unverified = [quote for claim in self.claims for quote in claim.evidence if not index.locate(quote).verified]
+        unverified = [
+            quote for claim in self.claims for quote in claim.evidence if not index.locate(quote).verified
+        ]
         if unverified:
             raise ValueError(missing_quotes_message(unverified))
         return self
