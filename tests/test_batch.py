@@ -104,7 +104,7 @@ def test_mixed_folder_every_bad_file_recorded_and_the_rest_done(mixed_folder: Pa
         "empty.txt": "the file is empty",
         "binary.txt": "looks like a binary file",
         "undecodable.txt": "not valid UTF-8 text",
-        "long.txt": "too long for one model call (20,000 characters; --max-chars is 10,000)",
+        "long.txt": "too long (20,000 characters; --max-chars is 10,000)",
         "model-error.txt": "answered HTTP 500",
         "dangling.txt": "broken symbolic link",
     }

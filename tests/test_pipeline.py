@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx2
 import pytest
 
-from claimex.documents import load_document
-from claimex.llm import model_client, resolve_settings
+from claimex.chunking import plan_chunks
+from claimex.documents import document_from_bytes, load_document
+from claimex.llm import ModelClient, model_client, resolve_settings
 from claimex.models import VERIFIED_STATUSES, ClaimsResponse, Result
 from claimex.pipeline import extract, reverify
 from claimex.verify import SourceIndex
@@ -123,3 +125,102 @@ def test_reverify_keeps_other_fields_and_fills_statuses(seed_text: str) -> None:
     assert out["claims"][1]["verified"] is False
     assert out["claims"][2]["verified"] is False, "a claim without evidence is never verified"
     assert out["stats"]["verified"] == 1 and out["stats"]["claims"] == 3
+
+
+@pytest.mark.vcr
+def test_long_text_is_chunked_with_spans_into_the_whole_text(tmp_path: Path, vcr) -> None:
+    """The seed split into 4 chunks on the real model; then one edited paragraph re-asks one chunk."""
+    document = load_document(SEED)
+    cache = tmp_path / "cache"
+    with model_client(_local_settings(), use_cache=True, cache_dir=cache) as client:
+        result = extract(document, client, chunk_chars=1200)
+
+    assert result.stats.chunks == 4
+    _assert_honest(result, document.text)
+    for claim in result.claims:  # spans index the whole text, not a chunk
+        for evidence in claim.evidence:
+            if evidence.status == "exact":
+                ((start, end),) = evidence.spans
+                assert document.text[start:end] == evidence.quote
+    verified_spans = [
+        tuple(span)
+        for claim in result.claims
+        for item in claim.evidence
+        if item.verified
+        for span in item.spans
+    ]
+    assert len(verified_spans) == len(set(verified_spans)), "a claim seen in two chunks is merged"
+
+    first_run = http_requests(vcr)
+    edited_text = document.text.replace("Passionné et dévoué", "Passionnée et dévouée")
+    edited = document_from_bytes(edited_text.encode("utf-8"), "edited.txt")
+    with model_client(_local_settings(), use_cache=True, cache_dir=cache) as client:
+        again = extract(edited, client, chunk_chars=1200)
+    assert again.stats.chunks == 4 and not again.stats.cache_hit
+    assert 1 <= http_requests(vcr) - first_run <= 2, "only the chunk holding the edit is asked again"
+
+
+def test_a_claim_in_the_overlap_of_two_chunks_is_reported_once(seed_text: str) -> None:
+    """Each chunk that holds the sentence returns the same claim; the result has it once."""
+    sentence = "Selon eux, au moins 30 soldats nord-coréens auraient été tués ou blessés ce week-end"
+    chunks = plan_chunks(seed_text, 600)
+    holding = [chunk for chunk in chunks if sentence in chunk.text_of(seed_text)]
+    assert len(holding) == 2, "the test needs the sentence in an overlap"
+    seen_chunks: list[str] = []
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        article = json.loads(request.content)["messages"][1]["content"]
+        seen_chunks.append(article)
+        claims = []
+        if sentence in article:
+            claims.append(_claim("Au moins 30 soldats nord-coréens auraient été tués ou blessés.", sentence))
+        return httpx2.Response(200, json=_completion({"claims": claims}))
+
+    settings = resolve_settings(base_url="http://model.test/v1", model="m", mode="tools", environ={})
+    client = ModelClient(settings, http_client=httpx2.Client(transport=httpx2.MockTransport(answer)))
+    result = extract(load_document(SEED), client, chunk_chars=600, concurrency=3)
+
+    assert len(seen_chunks) == len(chunks) == result.stats.chunks
+    assert len(result.claims) == 1
+    ((start, end),) = result.claims[0].evidence[0].spans
+    assert seed_text[start:end] == sentence and result.claims[0].verified
+    assert all(
+        "This is part of a longer article" in text
+        for text in seen_chunks
+        if "ActualitésInternational" not in text
+    )
+
+
+def _claim(statement: str, quote: str) -> dict:
+    return {
+        "statement": statement,
+        "type": "quantity",
+        "speaker": "GUR",
+        "hedging": "reported",
+        "entities": [],
+        "quantities": [],
+        "time": None,
+        "evidence": [quote],
+    }
+
+
+def _completion(arguments: dict) -> dict:
+    call = {
+        "id": "c",
+        "type": "function",
+        "function": {"name": "ClaimsResponse", "arguments": json.dumps(arguments)},
+    }
+    return {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {"role": "assistant", "tool_calls": [call]},
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }

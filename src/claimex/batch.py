@@ -28,7 +28,8 @@ from .pipeline import extract
 
 INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
 INDEX_NAME = "index.jsonl"
-DEFAULT_MAX_CHARS = 12_000
+# Longer texts are chunked; past this a file is more likely a dump than an article.
+DEFAULT_MAX_CHARS = 2_000_000
 
 
 @dataclass
@@ -146,6 +147,7 @@ class BatchOptions:
     concurrency: int = 1
     force: bool = False
     max_chars: int = DEFAULT_MAX_CHARS
+    chunk_chars: int | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     pattern: str | None = None
     max_claims: int = 8
@@ -182,10 +184,12 @@ class Batch:
             )
             if len(document.text) > options.max_chars:
                 raise ClaimexError(
-                    f"{article}: too long for one model call ({len(document.text):,} characters; "
+                    f"{article}: too long ({len(document.text):,} characters; "
                     f"--max-chars is {options.max_chars:,})"
                 )
-            result = extract(document, self.client, max_claims=options.max_claims)
+            result = extract(
+                document, self.client, max_claims=options.max_claims, chunk_chars=options.chunk_chars
+            )
             if self._abandon.is_set():
                 # Interrupted while the model answered: leave no result, the next run redoes it.
                 return ArticleOutcome(relative, "failed", error="interrupted")

@@ -125,6 +125,18 @@ OutputOption = Annotated[
         "--output", "-o", help="Write the result JSON to this file (atomically).", show_default=False
     ),
 ]
+ChunkCharsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--chunk-chars",
+        min=200,
+        help=(
+            "Split texts longer than this into overlapping chunks, one model call each (default: 4,000 "
+            "for the local model's 4,096-token context, 40,000 otherwise)."
+        ),
+        show_default=False,
+    ),
+]
 FailUnverifiedOption = Annotated[
     bool,
     typer.Option(
@@ -220,12 +232,24 @@ def extract(
         bool,
         typer.Option("--no-cache", help="Ask the model even if this exact question was answered before."),
     ] = False,
+    chunk_chars: ChunkCharsOption = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Chunks asked at once (default: 1 for local, 4 otherwise).",
+            show_default=False,
+        ),
+    ] = None,
     fail_unverified: FailUnverifiedOption = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Extract claims from one article and verify every quote.
 
     Prints the result JSON (or a table with --format table). Every evidence quote gets a status: [green]exact[/green], [cyan]normalized[/cyan] (typography only), [yellow]fuzzy[/yellow] (a letter or digit differs: never verified) or [red]missing[/red], with [start, end] offsets into the article. A repeated run of the same article is answered from the cache.
+
+    A long text is split into overlapping chunks at paragraph and sentence boundaries; spans still index the whole text, and a claim seen in two chunks is reported once.
 
     Examples:
 
@@ -250,11 +274,20 @@ def extract(
             max_tokens=max_tokens,
             timeout=timeout,
         )
+        local = settings.provider == "local"
         with (
             serving(settings, model_path=model_path, status=_status) as ready,
             model_client(ready, use_cache=not no_cache, cache_dir=cache_dir) as client,
+            _chunk_progress() as on_chunk,
         ):
-            result = extract_claims(document, client, max_claims=max_claims)
+            result = extract_claims(
+                document,
+                client,
+                max_claims=max_claims,
+                chunk_chars=chunk_chars or _default_chunk_chars(local),
+                concurrency=concurrency or (1 if local else 4),
+                on_chunk=on_chunk,
+            )
         _emit(result, output, output_format)
         if fail_unverified and not _all_verified(result):
             raise typer.Exit(EXIT_UNVERIFIED)
@@ -328,10 +361,11 @@ def batch(
         int | None,
         typer.Option(
             min=100,
-            help="Fail articles longer than this (default: 6,000 for local, 60,000 otherwise).",
+            help="Fail articles longer than this many characters (longer ones are chunked up to it).",
             show_default=False,
         ),
     ] = None,
+    chunk_chars: ChunkCharsOption = None,
     provider: ProviderOption = None,
     base_url: BaseUrlOption = None,
     model: ModelOption = None,
@@ -358,7 +392,7 @@ def batch(
     Example: claimex batch articles/ -o results/ --glob '*.html'
     """
     with _reported_errors(verbose):
-        from .batch import Batch, BatchOptions, count_inputs
+        from .batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
         from .llm import model_client, resolve_settings
         from .local_server import serving
 
@@ -378,7 +412,8 @@ def batch(
             out_dir=out_dir,
             concurrency=concurrency or (1 if local else 4),
             force=force,
-            max_chars=max_chars or (6_000 if local else 60_000),
+            max_chars=max_chars or DEFAULT_MAX_CHARS,
+            chunk_chars=chunk_chars or _default_chunk_chars(local),
             pattern=glob,
             max_claims=max_claims,
         )
@@ -403,6 +438,47 @@ def batch(
             raise typer.Exit(130)
         if summary.failed:
             raise typer.Exit(1)
+
+
+def _default_chunk_chars(local: bool) -> int:
+    # The embedded model has a 4,096-token context; the prompt and a 1,500-token answer leave
+    # room for about 5,000 characters of French, so 4,000 keeps a margin for the header.
+    return 4_000 if local else 40_000
+
+
+@contextmanager
+def _chunk_progress() -> Iterator[Any]:
+    """Chunks done/total for a long article: a bar on a terminal, plain lines otherwise."""
+    console = _stderr()
+    progress: Any = None
+    task: Any = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal progress, task
+        if total < 2:
+            return
+        if not console.is_terminal:
+            typer.echo(f"chunk {done}/{total} done", err=True)
+            return
+        if progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            progress = Progress(
+                TextColumn("[bold]chunks"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            )
+            progress.start()
+            task = progress.add_task("chunks", total=total)
+        progress.update(task, completed=done)
+
+    try:
+        yield advance
+    finally:
+        if progress is not None:
+            progress.stop()
 
 
 def _batch_report(out_dir: Path) -> Path:

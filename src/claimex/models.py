@@ -160,6 +160,7 @@ class Stats(BaseModel):
     completion_tokens: int = 0
     requests: int = Field(default=0, description="Model calls that went to the server (not the cache).")
     cache_hit: bool = False
+    chunks: int = Field(default=1, description="Parts the text was split into for the model.")
     seconds: float = 0.0
 
 

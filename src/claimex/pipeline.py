@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Self
 
 from pydantic import ConfigDict, model_validator
 
+from .chunking import Chunk, context_header, plan_chunks
 from .documents import Document
 from .errors import InputError
 from .llm import AnswerCutOff, CallRecord, ModelClient
@@ -54,8 +58,9 @@ class QuoteCheckedClaims(ClaimsResponse):
         return self
 
 
-def verify_claim(claim: ExtractedClaim, index: SourceIndex) -> Claim:
-    evidence = [index.locate(quote) for quote in claim.evidence]
+def verify_claim(claim: ExtractedClaim, index: SourceIndex, chunk: Chunk | None = None) -> Claim:
+    prefer = (chunk.start, chunk.end) if chunk is not None else None
+    evidence = [index.locate(quote, prefer=prefer) for quote in claim.evidence]
     return Claim(
         **claim.model_dump(exclude={"evidence"}),
         evidence=evidence,
@@ -63,23 +68,31 @@ def verify_claim(claim: ExtractedClaim, index: SourceIndex) -> Claim:
     )
 
 
-def extract(
+@dataclass
+class _ChunkAnswer:
+    claims: list[Claim]
+    record: CallRecord
+    warnings: list[str]
+
+
+def _ask_chunk(
     document: Document,
+    chunk: Chunk,
+    header: str | None,
+    index: SourceIndex,
     client: ModelClient,
-    *,
-    max_claims: int = MAX_CLAIMS,
-    provider: str | None = None,
-) -> Result:
-    """Ask the model for the document's claims and locate every quote in the text."""
-    started = time.monotonic()
-    index = SourceIndex(document.text)
+    max_claims: int,
+) -> _ChunkAnswer:
+    """One model call for one chunk (the whole text when it fits), its quotes verified."""
+    text = chunk.text_of(document.text)
     warnings: list[str] = []
 
     def ask(claims_wanted: int) -> tuple[ClaimsResponse, CallRecord]:
+        # Set here, in the thread that validates: worker threads do not inherit context variables.
         token = _article_index.set(index)
         try:
             return client.create(
-                extraction_messages(document.text, max_claims=claims_wanted),
+                extraction_messages(text, max_claims=claims_wanted, context_header=header),
                 QuoteCheckedClaims,
                 fallback_model=ClaimsResponse,
             )
@@ -97,16 +110,96 @@ def extract(
             f"the first answer was cut off at max_tokens; asked again for at most {max_claims} claims"
         )
         response, record = ask(max_claims)
-    warnings.extend(record.warnings)
-    claims = [verify_claim(claim, index) for claim in response.claims[:max_claims]]
+    claims = [verify_claim(claim, index, chunk) for claim in response.claims[:max_claims]]
+    return _ChunkAnswer(claims, record, warnings + record.warnings)
+
+
+def extract(
+    document: Document,
+    client: ModelClient,
+    *,
+    max_claims: int = MAX_CLAIMS,
+    chunk_chars: int | None = None,
+    concurrency: int = 1,
+    on_chunk: Callable[[int, int], None] | None = None,
+    provider: str | None = None,
+) -> Result:
+    """Ask the model for the document's claims and locate every quote in the whole text.
+
+    A text longer than `chunk_chars` is asked about chunk by chunk (`concurrency` at a time,
+    each call cached on its own, so editing one paragraph re-asks only the chunks around it);
+    claims found twice in the overlaps are merged. `on_chunk(done, total)` reports progress.
+    """
+    started = time.monotonic()
+    index = SourceIndex(document.text)
+    chunks = plan_chunks(document.text, chunk_chars or max(len(document.text), 1))
+    # The first chunk starts with the title; the others get it as context for "the ministry".
+    header = context_header(document.text) if len(chunks) > 1 else None
+    answers: list[_ChunkAnswer | None] = [None] * len(chunks)
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(chunks)))) as pool:
+        futures = {
+            pool.submit(
+                _ask_chunk, document, chunk, header if chunk.start > 0 else None, index, client, max_claims
+            ): chunk.number
+            for chunk in chunks
+        }
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                answers[futures[future]] = future.result()
+                if on_chunk is not None:
+                    on_chunk(done, len(chunks))
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    record = CallRecord(cache_hit=True)
+    warnings: list[str] = []
+    claims: list[Claim] = []
+    for chunk, answer in zip(chunks, answers, strict=True):
+        assert answer is not None
+        record.add(answer.record)
+        record.cache_hit = record.cache_hit and answer.record.cache_hit
+        prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
+        warnings.extend(prefix + warning for warning in answer.warnings)
+        claims.extend(answer.claims)
+    if len(chunks) > 1:
+        claims = merge_duplicates(claims)
     return Result(
         source=source_of(document),
         provider=provider or client.settings.provider,
         model=client.settings.model,
         claims=claims,
-        stats=stats_of(claims, record, time.monotonic() - started),
-        warnings=warnings,
+        stats=stats_of(claims, record, time.monotonic() - started, chunks=len(chunks)),
+        warnings=list(dict.fromkeys(warnings)),
     )
+
+
+def merge_duplicates(claims: list[Claim], *, similarity: float = 90.0) -> list[Claim]:
+    """One claim per fact: the same verified evidence span, or a near-identical statement.
+
+    Overlapping chunks see the same sentences, so the same claim comes back twice; the first
+    one is kept, with the union of both claims' evidence.
+    """
+    from rapidfuzz import fuzz
+
+    merged: list[Claim] = []
+    for claim in claims:
+        spans = {tuple(span) for item in claim.evidence if item.verified for span in item.spans}
+        statement = " ".join(claim.statement.casefold().split())
+        for kept in merged:
+            kept_spans = {tuple(span) for item in kept.evidence if item.verified for span in item.spans}
+            kept_statement = " ".join(kept.statement.casefold().split())
+            if (spans & kept_spans) or fuzz.ratio(statement, kept_statement) >= similarity:
+                known = {(item.quote, tuple(map(tuple, item.spans))) for item in kept.evidence}
+                for item in claim.evidence:
+                    if (item.quote, tuple(map(tuple, item.spans))) not in known:
+                        kept.evidence.append(item)
+                kept.verified = bool(kept.evidence) and all(item.verified for item in kept.evidence)
+                break
+        else:
+            merged.append(claim.model_copy(deep=True))
+    return merged
 
 
 def source_of(document: Document) -> Source:
@@ -115,7 +208,9 @@ def source_of(document: Document) -> Source:
     )
 
 
-def stats_of(claims: list[Claim], record: CallRecord | None = None, seconds: float = 0.0) -> Stats:
+def stats_of(
+    claims: list[Claim], record: CallRecord | None = None, seconds: float = 0.0, *, chunks: int = 1
+) -> Stats:
     by_status = Counter(item.status for claim in claims for item in claim.evidence)
     record = record or CallRecord()
     return Stats(
@@ -128,6 +223,7 @@ def stats_of(claims: list[Claim], record: CallRecord | None = None, seconds: flo
         completion_tokens=record.completion_tokens,
         requests=record.requests,
         cache_hit=record.cache_hit,
+        chunks=chunks,
         seconds=round(seconds, 3),
     )
 
