@@ -31,33 +31,27 @@ ANSWER = {
 }
 
 
-def completion_body() -> bytes:
-    return json.dumps(
-        {
-            "id": "chatcmpl-stub",
-            "object": "chat.completion",
-            "created": 0,
-            "model": "stub",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "tool_calls",
-                    "message": {
-                        "role": "assistant",
-                        "content": None,
-                        "tool_calls": [
-                            {
-                                "id": "call_stub",
-                                "type": "function",
-                                "function": {"name": "ClaimsResponse", "arguments": json.dumps(ANSWER)},
-                            }
-                        ],
-                    },
-                }
-            ],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-        }
-    ).encode()
+def completion(arguments: dict[str, Any], finish_reason: str = "tool_calls") -> dict[str, Any]:
+    """An OpenAI chat completion whose one tool call carries `arguments` as its JSON."""
+    call = {
+        "id": "call_stub",
+        "type": "function",
+        "function": {"name": "ClaimsResponse", "arguments": json.dumps(arguments)},
+    }
+    return {
+        "id": "chatcmpl-stub",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "stub",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+            }
+        ],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+    }
 
 
 class StubServer:
@@ -91,7 +85,7 @@ class StubServer:
                 if b"STUB-500" in body:
                     self._send(500, b'{"error": {"message": "stub failure"}}')
                 else:
-                    self._send(200, completion_body())
+                    self._send(200, json.dumps(completion(ANSWER)).encode())
 
             def _send(self, status: int, body: bytes) -> None:
                 self.send_response(status)

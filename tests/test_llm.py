@@ -20,49 +20,9 @@ from claimex.llm import (
     retry_after_seconds,
 )
 from claimex.models import ClaimsResponse
+from stub_openai import ANSWER, completion
 
-ANSWER = {
-    "claims": [
-        {
-            "statement": "Au moins 30 soldats nord-coréens auraient été tués ou blessés.",
-            "type": "quantity",
-            "speaker": "GUR",
-            "hedging": "reported",
-            "entities": ["GUR"],
-            "quantities": [{"text": "au moins 30", "value": 30, "unit": "soldats", "approximate": True}],
-            "time": "ce week-end",
-            "evidence": ["au moins 30 soldats nord-coréens"],
-        }
-    ]
-}
 MESSAGES = [{"role": "user", "content": "Article:\nAu moins 30 soldats nord-coréens."}]
-
-
-def completion(arguments: dict, finish_reason: str = "tool_calls") -> dict:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": finish_reason,
-                "message": {
-                    "role": "assistant",
-                    "content": None,
-                    "tool_calls": [
-                        {
-                            "id": "call_1",
-                            "type": "function",
-                            "function": {"name": "ClaimsResponse", "arguments": json.dumps(arguments)},
-                        }
-                    ],
-                },
-            }
-        ],
-        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
-    }
 
 
 class Server:
@@ -108,7 +68,7 @@ def test_5xx_429_and_dropped_connections_are_retried() -> None:
 
     assert response.model_dump() == ClaimsResponse.model_validate(ANSWER).model_dump()
     assert len(server.requests) == 4 == record.requests
-    assert (record.prompt_tokens, record.completion_tokens) == (11, 7)
+    assert (record.prompt_tokens, record.completion_tokens) == (100, 20)
 
 
 @pytest.mark.parametrize("status", [400, 401, 404, 422])

@@ -15,6 +15,7 @@ from claimex.models import VERIFIED_STATUSES, ClaimsResponse, Result
 from claimex.pipeline import extract, reverify
 from claimex.verify import SourceIndex
 from conftest import RECORDING_BASE_URL, SEED, http_requests
+from stub_openai import completion
 
 
 def _local_settings():
@@ -174,7 +175,7 @@ def test_a_claim_in_the_overlap_of_two_chunks_is_reported_once(seed_text: str) -
         claims = []
         if sentence in article:
             claims.append(_claim("Au moins 30 soldats nord-coréens auraient été tués ou blessés.", sentence))
-        return httpx2.Response(200, json=_completion({"claims": claims}))
+        return httpx2.Response(200, json=completion({"claims": claims}))
 
     settings = resolve_settings(base_url="http://model.test/v1", model="m", mode="tools", environ={})
     client = ModelClient(settings, http_client=httpx2.Client(transport=httpx2.MockTransport(answer)))
@@ -201,26 +202,4 @@ def _claim(statement: str, quote: str) -> dict:
         "quantities": [],
         "time": None,
         "evidence": [quote],
-    }
-
-
-def _completion(arguments: dict) -> dict:
-    call = {
-        "id": "c",
-        "type": "function",
-        "function": {"name": "ClaimsResponse", "arguments": json.dumps(arguments)},
-    }
-    return {
-        "id": "x",
-        "object": "chat.completion",
-        "created": 0,
-        "model": "m",
-        "choices": [
-            {
-                "index": 0,
-                "finish_reason": "tool_calls",
-                "message": {"role": "assistant", "tool_calls": [call]},
-            }
-        ],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }

@@ -125,6 +125,14 @@ OutputOption = Annotated[
         "--output", "-o", help="Write the result JSON to this file (atomically).", show_default=False
     ),
 ]
+MaxClaimsOption = Annotated[
+    int, typer.Option(min=1, max=8, help="At most this many claims per article (or chunk).")
+]
+MaxTokensOption = Annotated[int, typer.Option(min=64, help="Cap on each model answer, in tokens.")]
+TimeoutOption = Annotated[float, typer.Option(min=1, help="Seconds to wait for one model answer.")]
+NoCacheOption = Annotated[
+    bool, typer.Option("--no-cache", help="Ask the model even for questions answered before.")
+]
 ChunkCharsOption = Annotated[
     int | None,
     typer.Option(
@@ -185,6 +193,21 @@ def _reported_errors(verbose: bool) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextmanager
+def _model_session(
+    settings: Any, model_path: Path | None, cache_dir: Path | None, no_cache: bool
+) -> Iterator[Any]:
+    """A client for the command's whole run, with the embedded server started if it is needed."""
+    from .llm import model_client
+    from .local_server import serving
+
+    with (
+        serving(settings, model_path=model_path, status=_status) as ready,
+        model_client(ready, use_cache=not no_cache, cache_dir=cache_dir) as client,
+    ):
+        yield client
+
+
 def _status(message: str) -> Any:
     return _stderr().status(message)
 
@@ -224,14 +247,11 @@ def extract(
     model: ModelOption = None,
     mode: ModeOption = None,
     model_path: ModelPathOption = None,
-    max_claims: Annotated[int, typer.Option(min=1, max=8, help="At most this many claims.")] = 8,
-    max_tokens: Annotated[int, typer.Option(min=64, help="Cap on the model's answer, in tokens.")] = 1500,
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for one model answer.")] = 300.0,
+    max_claims: MaxClaimsOption = 8,
+    max_tokens: MaxTokensOption = 1500,
+    timeout: TimeoutOption = 300.0,
     cache_dir: CacheDirOption = None,
-    no_cache: Annotated[
-        bool,
-        typer.Option("--no-cache", help="Ask the model even if this exact question was answered before."),
-    ] = False,
+    no_cache: NoCacheOption = False,
     chunk_chars: ChunkCharsOption = None,
     concurrency: Annotated[
         int | None,
@@ -261,8 +281,7 @@ def extract(
     """
     with _reported_errors(verbose):
         from .documents import load_document
-        from .llm import model_client, resolve_settings
-        from .local_server import serving
+        from .llm import resolve_settings
         from .pipeline import extract as extract_claims
 
         document = load_document(article)
@@ -276,8 +295,7 @@ def extract(
         )
         local = settings.provider == "local"
         with (
-            serving(settings, model_path=model_path, status=_status) as ready,
-            model_client(ready, use_cache=not no_cache, cache_dir=cache_dir) as client,
+            _model_session(settings, model_path, cache_dir, no_cache) as client,
             _chunk_progress() as on_chunk,
         ):
             result = extract_claims(
@@ -312,19 +330,11 @@ def verify(
     Fills in each quote's status, spans, score and differences, and each claim's verified flag; every other field of the file is kept as it was.
     """
     with _reported_errors(verbose):
-        from .documents import load_document, read_bytes
+        from .documents import load_document, read_json
         from .pipeline import reverify
 
         document = load_document(article)
-        raw = read_bytes(claims)
-        try:
-            payload = json.loads(raw.decode("utf-8-sig"))
-        except UnicodeDecodeError:
-            raise InputError(f"{claims}: not UTF-8 text") from None
-        except json.JSONDecodeError as error:
-            raise InputError(
-                f"{claims}: malformed JSON ({error.msg} at line {error.lineno}, column {error.colno})"
-            ) from None
+        payload = read_json(claims)
         result = reverify(document, payload, name=str(claims))
         _emit(result, output, output_format)
         if fail_unverified and not _all_verified(result):
@@ -371,13 +381,11 @@ def batch(
     model: ModelOption = None,
     mode: ModeOption = None,
     model_path: ModelPathOption = None,
-    max_claims: Annotated[int, typer.Option(min=1, max=8, help="At most this many claims per article.")] = 8,
-    max_tokens: Annotated[int, typer.Option(min=64, help="Cap on each model answer, in tokens.")] = 1500,
-    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for one model answer.")] = 300.0,
+    max_claims: MaxClaimsOption = 8,
+    max_tokens: MaxTokensOption = 1500,
+    timeout: TimeoutOption = 300.0,
     cache_dir: CacheDirOption = None,
-    no_cache: Annotated[
-        bool, typer.Option("--no-cache", help="Ask the model even for questions answered before.")
-    ] = False,
+    no_cache: NoCacheOption = False,
     with_report: Annotated[
         bool, typer.Option("--report", help="Also write an HTML page per article and OUT_DIR/index.html.")
     ] = False,
@@ -393,8 +401,7 @@ def batch(
     """
     with _reported_errors(verbose):
         from .batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
-        from .llm import model_client, resolve_settings
-        from .local_server import serving
+        from .llm import resolve_settings
 
         if not in_dir.is_dir():
             raise InputError(f"{in_dir}: not a folder")
@@ -419,8 +426,7 @@ def batch(
         )
         total = count_inputs(in_dir, pattern=glob, exclude=out_dir)
         with (
-            serving(settings, model_path=model_path, status=_status) as ready,
-            model_client(ready, use_cache=not no_cache, cache_dir=cache_dir) as client,
+            _model_session(settings, model_path, cache_dir, no_cache) as client,
             _batch_progress(total) as on_outcome,
         ):
             summary = Batch(options, client).run(on_outcome)
@@ -567,32 +573,32 @@ def report(
         typer.echo(f"report written to {written}")
 
 
+@contextmanager
+def _existing_cache(cache_dir: Path | None) -> Iterator[tuple[Path, Any]]:
+    """The cache folder and the open cache, or None when there is none yet (nothing is created)."""
+    from .llm import default_cache_dir, open_cache
+
+    directory = cache_dir or default_cache_dir()
+    if not directory.exists():
+        yield directory, None
+        return
+    with open_cache(directory) as cache:
+        yield directory, cache
+
+
 @cache_app.command("info")
 def cache_info(cache_dir: CacheDirOption = None) -> None:
     """Where the cache is, how many answers it holds and its size on disk."""
-    with _reported_errors(False):
-        from .llm import default_cache_dir, open_cache
-
-        directory = cache_dir or default_cache_dir()
-        if not directory.exists():
-            typer.echo(f"cache: {directory}\nentries: 0\nsize: 0 bytes")
-            return
-        with open_cache(directory) as cache:
-            typer.echo(f"cache: {directory}\nentries: {len(cache)}\nsize: {cache.volume():,} bytes")
+    with _reported_errors(False), _existing_cache(cache_dir) as (directory, cache):
+        entries, size = (len(cache), cache.volume()) if cache is not None else (0, 0)
+        typer.echo(f"cache: {directory}\nentries: {entries}\nsize: {size:,} bytes")
 
 
 @cache_app.command("clear")
 def cache_clear(cache_dir: CacheDirOption = None) -> None:
     """Remove every cached model answer."""
-    with _reported_errors(False):
-        from .llm import default_cache_dir, open_cache
-
-        directory = cache_dir or default_cache_dir()
-        if not directory.exists():
-            typer.echo(f"cache: {directory} is already empty")
-            return
-        with open_cache(directory) as cache:
-            removed = cache.clear()
+    with _reported_errors(False), _existing_cache(cache_dir) as (directory, cache):
+        removed = cache.clear() if cache is not None else 0
         typer.echo(f"cache: removed {removed} entries from {directory}")
 
 

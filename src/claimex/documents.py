@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import sys
 import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 
@@ -52,6 +54,18 @@ def load_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
     return document_from_bytes(
         data, str(path), max_bytes=max_bytes, html=Path(path).suffix.lower() in HTML_SUFFIXES
     )
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file (UTF-8, BOM allowed); a problem is one `InputError` line naming the file."""
+    raw = read_bytes(path)
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise InputError(f"{path}: malformed JSON ({error.msg} at {where})") from None
 
 
 def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:

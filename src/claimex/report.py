@@ -18,7 +18,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import heapq
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ import pydantic
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .documents import Document, load_document, read_bytes
+from .documents import Document, load_document, read_json
 from .errors import InputError
 from .models import Claim, Result
 from .output import write_atomically
@@ -259,14 +258,7 @@ def default_output(result_path: Path) -> Path:
 
 
 def read_result(path: Path) -> Result:
-    raw = read_bytes(path)
-    try:
-        payload = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        raise InputError(f"{path}: malformed JSON ({error.msg} at {where})") from None
+    payload = read_json(path)
     try:
         return Result.model_validate(payload)
     except pydantic.ValidationError as error:
