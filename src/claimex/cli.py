@@ -11,7 +11,7 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -209,7 +209,12 @@ def _model_session(
 
 
 def _status(message: str) -> Any:
-    return _stderr().status(message)
+    """A spinner on a terminal; elsewhere (CI, pipes) the message as a plain line, so it is seen."""
+    console = _stderr()
+    if console.is_terminal:
+        return console.status(message)
+    typer.echo(message, err=True)
+    return nullcontext()
 
 
 def _emit(data: Any, output: Path | None, output_format: OutputFormat) -> None:

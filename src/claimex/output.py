@@ -53,21 +53,17 @@ def claims_table(result: Result | dict[str, Any]) -> Table:
         title += f" — {data.get('provider', '')}/{data['model']}"
     table = Table(title=title, show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("claim", ratio=3)
-    table.add_column("speaker · hedging", ratio=1)
-    table.add_column("evidence", ratio=3)
+    table.add_column("claim · who · how hedged", ratio=1)
+    table.add_column("evidence: status, offsets, quote", ratio=1)
     table.add_column("ok", no_wrap=True)
     for number, claim in enumerate(data.get("claims") or [], start=1):
-        statement = Text(claim.get("statement", ""))
-        if claim.get("type"):
-            statement.append(f" ({claim['type']})", style="dim")
-        speaker = " · ".join(
-            _shorten(str(part), 60) for part in (claim.get("speaker"), claim.get("hedging")) if part
-        )
+        statement = Text(_shorten(claim.get("statement", ""), 300))
+        details = [claim.get("type"), _shorten(str(claim.get("speaker") or ""), 50), claim.get("hedging")]
+        if any(details):
+            statement.append("\n" + " · ".join(str(part) for part in details if part), style="dim")
         table.add_row(
             str(number),
             statement,
-            speaker,
             _evidence_text(claim.get("evidence") or []),
             Text("✔", style="green") if claim.get("verified") else Text("✘", style="red"),
         )
