@@ -198,3 +198,25 @@ def test_presets_and_environment() -> None:
     with pytest.raises(ClaimexError, match="unknown mode"):
         resolve_settings(mode="xml", environ={})
     assert "secret" not in repr(resolve_settings(provider="openai", environ={"OPENAI_API_KEY": "secret"}))
+
+
+def test_raw_line_breaks_inside_json_strings_are_accepted_without_a_re_ask() -> None:
+    body = completion(ANSWER)
+    arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] = arguments.replace(
+        "GUR", "G\nUR", 1
+    )
+    server = Server(httpx2.Response(200, json=body))
+    response, record = client_for(server).create(MESSAGES, ClaimsResponse)
+    assert record.requests == 1
+    assert response.claims[0].statement == ANSWER["claims"][0]["statement"]
+
+
+def test_an_answer_that_never_fits_is_one_line_naming_the_problem() -> None:
+    broken = {"claims": [{"statement": "x"}]}
+    server = Server(*[httpx2.Response(200, json=completion(broken))] * 2)
+    with pytest.raises(ModelError) as raised:
+        client_for(server).create(MESSAGES, ClaimsResponse)
+    assert str(raised.value) == (
+        "the model's answer did not fit the claims schema after 2 tries: claims.0.type: Field required"
+    )

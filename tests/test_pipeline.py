@@ -10,6 +10,7 @@ import pytest
 
 from claimex.chunking import plan_chunks
 from claimex.documents import document_from_bytes, load_document
+from claimex.errors import ClaimexError
 from claimex.llm import ModelClient, model_client, resolve_settings
 from claimex.models import VERIFIED_STATUSES, ClaimsResponse, Result
 from claimex.pipeline import extract, reverify
@@ -203,3 +204,31 @@ def _claim(statement: str, quote: str) -> dict:
         "time": None,
         "evidence": [quote],
     }
+
+
+def test_a_failed_chunk_costs_its_claims_not_the_document(seed_text: str) -> None:
+    chunks = plan_chunks(seed_text, 1200)
+    poisoned = chunks[1].text_of(seed_text)[:80]
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        article = json.loads(request.content)["messages"][1]["content"]
+        if poisoned in article and "ActualitésInternational\n\nSoldats" not in article.split("Article:")[-1]:
+            return httpx2.Response(400, json={"error": {"message": "prompt too long"}})
+        quote = "au moins 30 soldats nord-coréens" if "au moins 30" in article else "Kiev"
+        return httpx2.Response(200, json=completion({"claims": [_claim(f"claim about {quote}", quote)]}))
+
+    settings = resolve_settings(base_url="http://model.test/v1", model="m", mode="tools", environ={})
+    client = ModelClient(settings, http_client=httpx2.Client(transport=httpx2.MockTransport(answer)))
+    result = extract(load_document(SEED), client, chunk_chars=1200)
+
+    assert (result.stats.chunks, result.stats.failed_chunks) == (4, 1)
+    assert result.claims, "the other chunks' claims are kept"
+    assert any(w.startswith("chunk 2/4: no claims: ") and "HTTP 400" in w for w in result.warnings)
+
+
+def test_when_every_chunk_fails_the_document_fails() -> None:
+    settings = resolve_settings(base_url="http://model.test/v1", model="m", mode="tools", environ={})
+    refuse = httpx2.MockTransport(lambda request: httpx2.Response(400, json={"error": {"message": "no"}}))
+    client = ModelClient(settings, http_client=httpx2.Client(transport=refuse))
+    with pytest.raises(ClaimexError, match="HTTP 400"):
+        extract(load_document(SEED), client, chunk_chars=1200)

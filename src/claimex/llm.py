@@ -6,6 +6,7 @@ tenacity (transport retries) → the OpenAI client. Only the last two ever touch
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -14,7 +15,6 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -436,7 +436,7 @@ class ModelClient:
             record.reasked = True
             salvaged = self._salvage(error, fallback_model or response_model)
             if salvaged is None:
-                reason = " ".join(str(error).split())[:300]
+                reason = _first_problem(error)
                 raise ModelError(
                     f"the model's answer did not fit the claims schema after "
                     f"{self.settings.reasks + 1} tries: {reason}"
@@ -481,6 +481,7 @@ class ModelClient:
                 if _is_api_error(error):
                     raise ModelError(describe_api_error(error, settings, attempts)) from error
                 raise
+            _reencode_loose_json(completion)
             usage = getattr(completion, "usage", None)
             if usage is not None:
                 record.prompt_tokens += usage.prompt_tokens or 0
@@ -494,10 +495,38 @@ class ModelClient:
         completion = getattr(error, "last_completion", None)
         for raw in _answer_texts(completion):
             try:
-                return model.model_validate_json(raw)
-            except ValidationError:
+                # Small models put raw line breaks inside JSON strings; strict parsing refuses them.
+                return model.model_validate(json.loads(raw, strict=False))
+            except (ValueError, ValidationError):
                 continue
         return None
+
+
+def _reencode_loose_json(completion: Any) -> None:
+    """Re-encode tool-call arguments that only lenient JSON parsing accepts.
+
+    Small models write raw line breaks inside JSON strings (the grammar lets them); strict
+    parsing, as instructor does, would refuse the whole answer for it.
+    """
+    for choice in getattr(completion, "choices", None) or []:
+        for call in getattr(choice.message, "tool_calls", None) or []:
+            try:
+                json.loads(call.function.arguments)
+            except ValueError:
+                # Not JSON even leniently: left as it is, for instructor to report and re-ask.
+                with contextlib.suppress(ValueError):
+                    call.function.arguments = json.dumps(json.loads(call.function.arguments, strict=False))
+
+
+def _first_problem(error: Any) -> str:
+    """The first validation message of the last failed attempt, on one line."""
+    attempts = getattr(error, "failed_attempts", None) or []
+    last = attempts[-1].exception if attempts else error
+    if isinstance(last, ValidationError) and last.errors():
+        first = last.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ())) or "answer"
+        return " ".join(f"{where}: {first.get('msg', '')}".split())[:300]
+    return " ".join(str(last).split())[:300]
 
 
 def _is_api_error(error: BaseException) -> bool:
@@ -522,7 +551,7 @@ def _answer_texts(completion: Any) -> Iterator[str]:
         yield text
 
 
-@contextmanager
+@contextlib.contextmanager
 def model_client(
     settings: ModelSettings, *, use_cache: bool, cache_dir: Path | None
 ) -> Iterator[ModelClient]:

@@ -161,6 +161,7 @@ class Stats(BaseModel):
     requests: int = Field(default=0, description="Model calls that went to the server (not the cache).")
     cache_hit: bool = False
     chunks: int = Field(default=1, description="Parts the text was split into for the model.")
+    failed_chunks: int = Field(default=0, description="Parts whose model call failed (see warnings).")
     seconds: float = 0.0
 
 

@@ -17,7 +17,7 @@ from pydantic import ConfigDict, model_validator
 
 from .chunking import Chunk, context_header, plan_chunks
 from .documents import Document
-from .errors import InputError
+from .errors import ClaimexError, InputError
 from .llm import AnswerCutOff, CallRecord, ModelClient
 from .models import (
     MAX_CLAIMS,
@@ -135,7 +135,7 @@ def extract(
     chunks = plan_chunks(document.text, chunk_chars or max(len(document.text), 1))
     # The first chunk starts with the title; the others get it as context for "the ministry".
     header = context_header(document.text) if len(chunks) > 1 else None
-    answers: list[_ChunkAnswer | None] = [None] * len(chunks)
+    answers: list[_ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(chunks)))) as pool:
         futures = {
             pool.submit(
@@ -145,7 +145,11 @@ def extract(
         }
         try:
             for done, future in enumerate(as_completed(futures), start=1):
-                answers[futures[future]] = future.result()
+                try:
+                    answers[futures[future]] = future.result()
+                except ClaimexError as error:
+                    # One bad answer must not throw away the other chunks of a long text.
+                    answers[futures[future]] = error
                 if on_chunk is not None:
                     on_chunk(done, len(chunks))
         except BaseException:
@@ -153,14 +157,20 @@ def extract(
                 future.cancel()
             raise
 
+    failures = [answer for answer in answers if isinstance(answer, ClaimexError)]
+    if len(failures) == len(chunks):
+        raise failures[0]
     record = CallRecord(cache_hit=True)
     warnings: list[str] = []
     claims: list[Claim] = []
     for chunk, answer in zip(chunks, answers, strict=True):
+        prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
+        if isinstance(answer, ClaimexError):
+            warnings.append(f"{prefix}no claims: {answer}")
+            continue
         assert answer is not None
         record.add(answer.record)
         record.cache_hit = record.cache_hit and answer.record.cache_hit
-        prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
         warnings.extend(prefix + warning for warning in answer.warnings)
         claims.extend(answer.claims)
     if len(chunks) > 1:
@@ -170,7 +180,9 @@ def extract(
         provider=provider or client.settings.provider,
         model=client.settings.model,
         claims=claims,
-        stats=stats_of(claims, record, time.monotonic() - started, chunks=len(chunks)),
+        stats=stats_of(
+            claims, record, time.monotonic() - started, chunks=len(chunks), failed_chunks=len(failures)
+        ),
         warnings=list(dict.fromkeys(warnings)),
     )
 
@@ -209,7 +221,12 @@ def source_of(document: Document) -> Source:
 
 
 def stats_of(
-    claims: list[Claim], record: CallRecord | None = None, seconds: float = 0.0, *, chunks: int = 1
+    claims: list[Claim],
+    record: CallRecord | None = None,
+    seconds: float = 0.0,
+    *,
+    chunks: int = 1,
+    failed_chunks: int = 0,
 ) -> Stats:
     by_status = Counter(item.status for claim in claims for item in claim.evidence)
     record = record or CallRecord()
@@ -224,6 +241,7 @@ def stats_of(
         requests=record.requests,
         cache_hit=record.cache_hit,
         chunks=chunks,
+        failed_chunks=failed_chunks,
         seconds=round(seconds, 3),
     )
 
