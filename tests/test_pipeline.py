@@ -232,3 +232,41 @@ def test_when_every_chunk_fails_the_document_fails() -> None:
     client = ModelClient(settings, http_client=httpx2.Client(transport=refuse))
     with pytest.raises(ClaimexError, match="HTTP 400"):
         extract(load_document(SEED), client, chunk_chars=1200)
+
+
+SLOW_EXTRACTION = """
+import sys, time, httpx2
+sys.path.insert(0, {tests!r})
+from claimex.documents import load_document
+from claimex.llm import ModelClient, resolve_settings
+from claimex.pipeline import extract
+from conftest import SEED
+
+def answer(request):
+    time.sleep(60)
+
+settings = resolve_settings(base_url="http://model.test/v1", model="m", mode="tools", environ={{}})
+client = ModelClient(settings, http_client=httpx2.Client(transport=httpx2.MockTransport(answer)))
+print("asking", flush=True)
+extract(load_document(SEED), client, chunk_chars=1200, concurrency={concurrency})
+"""
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_ctrl_c_does_not_wait_for_calls_in_flight(concurrency: int) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = SLOW_EXTRACTION.format(tests=str(SEED.parents[1] / "tests"), concurrency=concurrency)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline().strip() == "asking"
+    time.sleep(0.5)
+    interrupted = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    assert time.monotonic() - interrupted < 5, "the interrupted extraction waited for the model"
+    assert "KeyboardInterrupt" in process.stderr.read()

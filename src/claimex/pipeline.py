@@ -5,10 +5,11 @@ Also the model-free path: re-verifying a claims file someone already has.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Self
@@ -136,26 +137,15 @@ def extract(
     # The first chunk starts with the title; the others get it as context for "the ministry".
     header = context_header(document.text) if len(chunks) > 1 else None
     answers: list[_ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(chunks)))) as pool:
-        futures = {
-            pool.submit(
-                _ask_chunk, document, chunk, header if chunk.start > 0 else None, index, client, max_claims
-            ): chunk.number
-            for chunk in chunks
-        }
-        try:
-            for done, future in enumerate(as_completed(futures), start=1):
-                try:
-                    answers[futures[future]] = future.result()
-                except ClaimexError as error:
-                    # One bad answer must not throw away the other chunks of a long text.
-                    answers[futures[future]] = error
-                if on_chunk is not None:
-                    on_chunk(done, len(chunks))
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+
+    def ask(chunk: Chunk) -> _ChunkAnswer:
+        return _ask_chunk(document, chunk, header if chunk.start > 0 else None, index, client, max_claims)
+
+    # One bad answer must not throw away the other chunks of a long text: failures are kept.
+    for done, (number, outcome) in enumerate(_each_concurrently(ask, chunks, concurrency), start=1):
+        answers[number] = outcome
+        if on_chunk is not None:
+            on_chunk(done, len(chunks))
 
     failures = [answer for answer in answers if isinstance(answer, ClaimexError)]
     if len(failures) == len(chunks):
@@ -185,6 +175,59 @@ def extract(
         ),
         warnings=list(dict.fromkeys(warnings)),
     )
+
+
+def _each_concurrently(
+    work: Callable[[Chunk], _ChunkAnswer], chunks: list[Chunk], concurrency: int
+) -> Iterator[tuple[int, _ChunkAnswer | ClaimexError]]:
+    """(chunk number, answer or error) as each chunk finishes.
+
+    With one worker the calls run in this thread, so Ctrl-C interrupts the call itself. With
+    more, workers are daemon threads: an interrupted command exits at once instead of waiting
+    for the calls in flight (their answers are simply dropped).
+    """
+
+    def attempt(chunk: Chunk) -> tuple[int, _ChunkAnswer | ClaimexError]:
+        try:
+            return chunk.number, work(chunk)
+        except ClaimexError as error:
+            return chunk.number, error
+
+    if concurrency <= 1 or len(chunks) == 1:
+        yield from (attempt(chunk) for chunk in chunks)
+        return
+    todo: queue.SimpleQueue[Chunk] = queue.SimpleQueue()
+    for chunk in chunks:
+        todo.put(chunk)
+    done: queue.SimpleQueue[tuple[int, _ChunkAnswer | ClaimexError] | BaseException] = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        while not stop.is_set():
+            try:
+                chunk = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put(attempt(chunk))
+            except BaseException as error:  # a bug: hand it to the caller's thread
+                done.put(error)
+
+    for number in range(min(concurrency, len(chunks))):
+        threading.Thread(target=worker, daemon=True, name=f"claimex-chunk-{number}").start()
+    try:
+        for _ in chunks:
+            while True:
+                try:
+                    item = done.get(timeout=0.2)  # a timeout keeps Ctrl-C responsive
+                    break
+                except queue.Empty:
+                    continue
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 def merge_duplicates(claims: list[Claim], *, similarity: float = 90.0) -> list[Claim]:
