@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -171,6 +172,18 @@ def test_cache_key_covers_what_changes_the_answer_and_not_the_key() -> None:
             ClaimsResponse,
         )
         != key
+    )
+
+    # The embedded server gets a new port each run; its model file decides the answers.
+    embedded = resolve_settings(provider="local", environ={})
+    on_one_port = replace(
+        embedded, base_url="http://127.0.0.1:4001/v1", server_identity="embedded:m.gguf:1:2"
+    )
+    on_another = replace(on_one_port, base_url="http://127.0.0.1:4002/v1")
+    assert cache_key(on_one_port, MESSAGES, ClaimsResponse) == cache_key(on_another, MESSAGES, ClaimsResponse)
+    other_model = replace(on_another, server_identity="embedded:bigger.gguf:9:9")
+    assert cache_key(other_model, MESSAGES, ClaimsResponse) != cache_key(
+        on_one_port, MESSAGES, ClaimsResponse
     )
 
     class Other(ClaimsResponse):

@@ -112,6 +112,9 @@ class ModelSettings:
     max_attempts: int = 4
     reasks: int = 1
     extra_body: Mapping[str, Any] = field(default_factory=dict)
+    # What answers, for the cache key, when the URL says nothing lasting: the embedded server
+    # gets a new port every run, but the same model file gives the same answers.
+    server_identity: str | None = None
 
     def with_base_url(self, base_url: str) -> ModelSettings:
         return replace(self, base_url=base_url)
@@ -188,7 +191,7 @@ def cache_key(
     """Everything that changes the answer, and nothing secret (no API key, no headers)."""
     material = {
         "format": CACHE_FORMAT,
-        "base_url": settings.base_url,
+        "server": settings.server_identity or settings.base_url,
         "model": settings.model,
         "mode": settings.mode,
         "messages": messages,

@@ -84,6 +84,12 @@ def model_alias(model_path: Path) -> str:
     return stem
 
 
+def embedded_identity(model_path: Path) -> str:
+    """The embedded server as the cache knows it: its model file, not its (random) port."""
+    stat = model_path.stat()
+    return f"embedded:{model_path.name}:{stat.st_size}:{int(stat.st_mtime)}"
+
+
 def server_command(model_path: Path, port: int, *, n_ctx: int = DEFAULT_N_CTX) -> list[str]:
     return [
         sys.executable,
@@ -310,12 +316,16 @@ def serving(
     path = resolve_model_path(model_path)
     running = running_server()
     if running is not None and Path(running.model_path) == path:
-        yield replace(settings, base_url=running.base_url, model=running.model)
+        yield replace(
+            settings, base_url=running.base_url, model=running.model, server_identity=embedded_identity(path)
+        )
         return
     server = LocalServer(path, n_ctx=n_ctx)
     with (status or (lambda _message: contextlib.nullcontext()))(f"starting local model {server.model}…"):
         server.start()
     try:
-        yield replace(settings, base_url=server.base_url, model=server.model)
+        yield replace(
+            settings, base_url=server.base_url, model=server.model, server_identity=embedded_identity(path)
+        )
     finally:
         server.stop()

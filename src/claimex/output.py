@@ -76,7 +76,6 @@ def claims_table(result: Result | dict[str, Any]) -> Table:
             if "prompt_tokens" in stats
             else ""
         )
-        + (" · from cache" if stats.get("cache_hit") else "")
     )
     return table
 
@@ -107,5 +106,7 @@ def _shorten(quote: str, limit: int = 140) -> str:
 def print_table(result: Result | dict[str, Any], console: Console) -> None:
     console.print(claims_table(result))
     if isinstance(result, Result):
+        if result.stats.cache_hit:
+            console.print("answered from the cache: no model call was made")
         for warning in result.warnings:
             console.print(f"[yellow]warning:[/yellow] {warning}")
