@@ -53,7 +53,9 @@ def test_extract_prints_a_table_of_claims_with_statuses() -> None:
     assert "local/smollm2-135m-instruct" in result.stdout
     assert "answered from the cache" not in result.stdout
 
-    again = run("extract", str(SEED), "--base-url", RECORDING_BASE_URL, "--provider", "local", "--format", "table")
+    again = run(
+        "extract", str(SEED), "--base-url", RECORDING_BASE_URL, "--provider", "local", "--format", "table"
+    )
     assert "answered from the cache: no model call was made" in again.stdout
 
 

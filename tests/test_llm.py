@@ -233,3 +233,31 @@ def test_an_answer_that_never_fits_is_one_line_naming_the_problem() -> None:
     assert str(raised.value) == (
         "the model's answer did not fit the claims schema after 2 tries: claims.0.type: Field required"
     )
+
+
+def test_the_server_is_reached_only_when_an_answer_is_not_cached(tmp_path: Path) -> None:
+    """`connect` (which starts the embedded server) runs once, and not at all on a cache hit."""
+    connections: list[str] = []
+
+    def connect() -> str:
+        connections.append("started")
+        return "http://model.test/v1"
+
+    settings = replace(resolve_settings(provider="local", environ={}), server_identity="embedded:m.gguf:1:1")
+    assert settings.base_url is None
+    with open_cache(tmp_path / "cache") as cache:
+
+        def client() -> ModelClient:
+            transport = httpx2.MockTransport(Server(ok(), ok()))
+            return ModelClient(
+                settings, cache=cache, connect=connect, http_client=httpx2.Client(transport=transport)
+            )
+
+        first = client()
+        first.create(MESSAGES, ClaimsResponse)
+        first.create([{"role": "user", "content": "another article"}], ClaimsResponse)
+        assert connections == ["started"]
+        assert first.settings.base_url == "http://model.test/v1"
+
+        _, record = client().create(MESSAGES, ClaimsResponse)
+        assert record.cache_hit and connections == ["started"], "a cached answer starts no server"

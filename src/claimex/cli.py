@@ -202,8 +202,8 @@ def _model_session(
     from .local_server import serving
 
     with (
-        serving(settings, model_path=model_path, status=_status) as ready,
-        model_client(ready, use_cache=not no_cache, cache_dir=cache_dir) as client,
+        serving(settings, model_path=model_path, status=_status) as (ready, connect),
+        model_client(ready, use_cache=not no_cache, cache_dir=cache_dir, connect=connect) as client,
     ):
         yield client
 

@@ -350,24 +350,40 @@ class ModelClient:
         cache: diskcache.Cache | None = None,
         http_client: Any = None,
         backoff: Backoff | None = None,
+        connect: Callable[[], str] | None = None,
     ) -> None:
-        if not settings.base_url:
-            raise ClaimexError("no model server URL: start one with `claimex model serve` or give --base-url")
-        import openai
+        """`connect` gives the base URL on the first call that must reach a server.
 
+        The embedded server is started that way, so a run answered wholly from the cache never
+        starts it.
+        """
+        if not settings.base_url and connect is None:
+            raise ClaimexError("no model server URL: start one with `claimex model serve` or give --base-url")
         self.settings = settings
         self.cache = cache
         self.backoff = backoff or Backoff()
-        # Transport retries are ours (tenacity, with Retry-After), so the SDK's are off.
-        self._openai = openai.OpenAI(
-            base_url=settings.base_url,
-            # Local servers take any key; the SDK insists on having one.
-            api_key=settings.api_key or "not-needed",
-            max_retries=0,
-            timeout=settings.timeout,
-            http_client=http_client,
-        )
+        self._connect = connect
+        self._http_client = http_client
+        self._openai: Any = None
         self._lock = threading.Lock()
+
+    def _client(self) -> Any:
+        with self._lock:
+            if self._openai is None:
+                import openai
+
+                if not self.settings.base_url and self._connect is not None:
+                    self.settings = self.settings.with_base_url(self._connect())
+                # Transport retries are ours (tenacity, with Retry-After), so the SDK's are off.
+                self._openai = openai.OpenAI(
+                    base_url=self.settings.base_url,
+                    # Local servers take any key; the SDK insists on having one.
+                    api_key=self.settings.api_key or "not-needed",
+                    max_retries=0,
+                    timeout=self.settings.timeout,
+                    http_client=self._http_client,
+                )
+            return self._openai
 
     def create(
         self,
@@ -455,8 +471,8 @@ class ModelClient:
         """The raw chat-completion call, retried by tenacity and tallied into `record`."""
         import tenacity
 
+        openai_create = self._client().chat.completions.create
         settings = self.settings
-        openai_create = self._openai.chat.completions.create
 
         def create(*args: Any, **kwargs: Any) -> Any:
             retrying = tenacity.Retrying(
@@ -556,11 +572,15 @@ def _answer_texts(completion: Any) -> Iterator[str]:
 
 @contextlib.contextmanager
 def model_client(
-    settings: ModelSettings, *, use_cache: bool, cache_dir: Path | None
+    settings: ModelSettings,
+    *,
+    use_cache: bool,
+    cache_dir: Path | None,
+    connect: Callable[[], str] | None = None,
 ) -> Iterator[ModelClient]:
     cache = open_cache(cache_dir or default_cache_dir()) if use_cache else None
     try:
-        yield ModelClient(settings, cache=cache)
+        yield ModelClient(settings, cache=cache, connect=connect)
     finally:
         if cache is not None:
             cache.close()

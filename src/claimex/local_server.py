@@ -16,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -303,29 +304,36 @@ def serving(
     model_path: str | Path | None = None,
     n_ctx: int = DEFAULT_N_CTX,
     status: Callable[[str], contextlib.AbstractContextManager[object]] | None = None,
-) -> Iterator[ModelSettings]:
-    """The settings to use for one command, with a server behind them.
+) -> Iterator[tuple[ModelSettings, Callable[[], str] | None]]:
+    """The settings for one command, and how to reach a server when one is first needed.
 
     For the `local` provider with no base URL: reuse the server `claimex model serve` runs
-    (same model), else start one for the duration of the command and stop it afterwards,
+    (same model), else hand out `connect`, which starts one on the first call that needs it
+    (a run answered from the cache starts none) and is stopped when the command ends,
     whatever happens (errors, Ctrl-C, SIGTERM turned into SystemExit by the CLI).
     """
     if settings.provider != "local" or settings.base_url:
-        yield settings
+        yield settings, None
         return
     path = resolve_model_path(model_path)
+    embedded = replace(settings, model=model_alias(path), server_identity=embedded_identity(path))
     running = running_server()
     if running is not None and Path(running.model_path) == path:
-        yield replace(
-            settings, base_url=running.base_url, model=running.model, server_identity=embedded_identity(path)
-        )
+        yield embedded.with_base_url(running.base_url), None
         return
     server = LocalServer(path, n_ctx=n_ctx)
-    with (status or (lambda _message: contextlib.nullcontext()))(f"starting local model {server.model}…"):
-        server.start()
+    lock = threading.Lock()
+
+    def connect() -> str:
+        with lock:
+            if server.process is None:
+                with (status or (lambda _message: contextlib.nullcontext()))(
+                    f"starting local model {server.model}…"
+                ):
+                    server.start()
+            return server.base_url
+
     try:
-        yield replace(
-            settings, base_url=server.base_url, model=server.model, server_identity=embedded_identity(path)
-        )
+        yield embedded, connect
     finally:
         server.stop()
