@@ -147,5 +147,6 @@ def test_model_serve_answers_v1_models_and_stops_on_ctrl_c(tmp_path: Path) -> No
     finally:
         serve.send_signal(signal.SIGINT)
         serve.wait(timeout=30)
+    assert serve.returncode == 0 and serve.stdout.read().strip() == "stopped"
     assert gone(server_pid)
     assert running_server() is None

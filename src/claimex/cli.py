@@ -632,7 +632,12 @@ def model_serve(
                 f"serving {server.model} at {server.base_url} (loaded in {server.load_seconds:.1f} s; "
                 f"log: {server.log_path}). Ctrl-C to stop."
             )
-            code = server.wait()
+            try:
+                code = server.wait()
+            except KeyboardInterrupt:
+                # Ctrl-C is how this command is meant to end: not an error.
+                typer.echo("stopped")
+                return
             _fail(f"the local model server exited with code {code} (log: {server.log_path})", 1)
         finally:
             server.stop()
