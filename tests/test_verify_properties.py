@@ -137,6 +137,16 @@ def assert_sound(text: str, quote: str) -> None:
         assert text[ev.spans[0][0] : ev.spans[0][1]] == quote.strip()
 
 
+def draw_word_range(doc: tuple[list[str], list[str]], data: st.DataObject) -> tuple[str, int, int]:
+    """The document's text and the [start, end) of a run of whole words drawn from it."""
+    words, seps = doc
+    text = join(words, seps)
+    starts = offsets(words, seps)
+    a = data.draw(st.integers(0, len(words) - 1))
+    b = data.draw(st.integers(a, len(words) - 1))
+    return text, starts[a], starts[b] + len(words[b])
+
+
 @SETTINGS
 @given(doc=document(), data=st.data())
 def test_any_substring_any_typography_is_sound(doc: tuple[list[str], list[str]], data: st.DataObject) -> None:
@@ -149,12 +159,7 @@ def test_any_substring_any_typography_is_sound(doc: tuple[list[str], list[str]],
 @SETTINGS
 @given(doc=document(), data=st.data())
 def test_whole_words_retyped_are_verified(doc: tuple[list[str], list[str]], data: st.DataObject) -> None:
-    words, seps = doc
-    text = join(words, seps)
-    starts = offsets(words, seps)
-    a = data.draw(st.integers(0, len(words) - 1))
-    b = data.draw(st.integers(a, len(words) - 1))
-    start, end = starts[a], starts[b] + len(words[b])
+    text, start, end = draw_word_range(doc, data)
     passage = text[start:end]
     quote = retype(data.draw, passage)
 
@@ -177,12 +182,7 @@ def test_whole_words_retyped_are_verified(doc: tuple[list[str], list[str]], data
 def test_verbatim_whole_words_are_exact_with_their_span(
     doc: tuple[list[str], list[str]], data: st.DataObject
 ) -> None:
-    words, seps = doc
-    text = join(words, seps)
-    starts = offsets(words, seps)
-    a = data.draw(st.integers(0, len(words) - 1))
-    b = data.draw(st.integers(a, len(words) - 1))
-    start, end = starts[a], starts[b] + len(words[b])
+    text, start, end = draw_word_range(doc, data)
     ev = SourceIndex(text).locate(text[start:end], prefer=(start, end))
     assert (ev.status, ev.spans) == ("exact", [(start, end)])
 
@@ -214,12 +214,8 @@ def test_elided_whole_words_are_verified_part_by_part(
 @SETTINGS
 @given(doc=document(), data=st.data())
 def test_a_changed_digit_is_never_verified(doc: tuple[list[str], list[str]], data: st.DataObject) -> None:
-    words, seps = doc
-    text = join(words, seps)
-    starts = offsets(words, seps)
-    a = data.draw(st.integers(0, len(words) - 1))
-    b = data.draw(st.integers(a, len(words) - 1))
-    passage = text[starts[a] : starts[b] + len(words[b])]
+    text, start, end = draw_word_range(doc, data)
+    passage = text[start:end]
     digits = [k for k, c in enumerate(passage) if c.isdigit()]
     assume(digits)
     k = data.draw(st.sampled_from(digits))
