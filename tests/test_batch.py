@@ -110,6 +110,7 @@ def test_mixed_folder_every_bad_file_recorded_and_the_rest_done(mixed_folder: Pa
     }
     for path, fragment in expected_errors.items():
         assert index[path]["status"] == "failed" and fragment in index[path]["error"], index[path]
+        assert index[path]["error"].startswith(f"{mixed_folder / path}: "), "the reason names its file"
         assert "\n" not in index[path]["error"]
         assert not (out / (path + ".json")).exists()
     for path in ("seed.txt", "nested/crlf.md", "nested/deeper/page.html", "legacy.txt"):

@@ -199,8 +199,10 @@ class Batch:
                 result.source.text_path = text_file.name
             write_atomically(target, to_json(result))
         except ClaimexError as error:
+            # Every reason names its file, also those that come from the model's side.
+            reason = str(error) if str(error).startswith(str(article)) else f"{article}: {error}"
             return ArticleOutcome(
-                relative, "failed", error=str(error), seconds=round(time.monotonic() - started, 3)
+                relative, "failed", error=reason, seconds=round(time.monotonic() - started, 3)
             )
         except Exception as error:  # a bug must not sink the other articles; say what it was
             return ArticleOutcome(

@@ -123,7 +123,6 @@ def extract(
     chunk_chars: int | None = None,
     concurrency: int = 1,
     on_chunk: Callable[[int, int], None] | None = None,
-    provider: str | None = None,
 ) -> Result:
     """Ask the model for the document's claims and locate every quote in the whole text.
 
@@ -167,7 +166,7 @@ def extract(
         claims = merge_duplicates(claims)
     return Result(
         source=source_of(document),
-        provider=provider or client.settings.provider,
+        provider=client.settings.provider,
         model=client.settings.model,
         claims=claims,
         stats=stats_of(
