@@ -174,6 +174,8 @@ def _reported_errors(verbose: bool) -> Iterator[None]:
     if not verbose:
         # instructor logs every failed attempt at ERROR; claimex reports the outcome itself.
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
+        # trafilatura warns about every page it finds empty; the index already says so.
+        logging.getLogger("trafilatura").setLevel(logging.ERROR)
     previous = signal.getsignal(signal.SIGTERM)
 
     def terminate(signum: int, frame: object) -> None:
@@ -439,9 +441,11 @@ def batch(
             typer.echo(line)
         if with_report and not summary.interrupted:
             typer.echo(f"report: {_batch_report(out_dir)}")
-        for failure in summary.failures[:20]:
+        # Off a terminal every failure already had its line; on one, the bar showed only a count.
+        shown = summary.failures[:20] if _stderr().is_terminal else []
+        for failure in shown:
             typer.echo(f"  failed: {failure.error}", err=True)
-        if len(summary.failures) > 20:
+        if shown and len(summary.failures) > 20:
             typer.echo(
                 f"  … and {len(summary.failures) - 20} more failures in {out_dir / 'index.jsonl'}", err=True
             )
@@ -511,12 +515,12 @@ def _batch_progress(total: int) -> Iterator[Any]:
 
         def plain(outcome: Any) -> None:
             tally["done"] += 1
-            detail = (
-                outcome.error
-                if outcome.status == "failed"
-                else f"{outcome.claims} claims, {outcome.verified} verified"
-            )
-            typer.echo(f"[{tally['done']}/{total}] {outcome.status:7} {outcome.path} ({detail})", err=True)
+            if outcome.status == "failed":
+                detail = outcome.error  # it names the file
+            else:
+                claims = f"{outcome.claims} claim{'' if outcome.claims == 1 else 's'}"
+                detail = f"{outcome.path} ({claims}, {outcome.verified} verified)"
+            typer.echo(f"[{tally['done']}/{total}] {outcome.status:7} {detail}", err=True)
 
         yield plain
         return
