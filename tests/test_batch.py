@@ -173,6 +173,9 @@ def test_batch_report_links_every_article(mixed_folder: Path, tmp_path: Path) ->
         assert (out / page).is_file(), page
         assert page in index
     assert "the file is empty" in index, "failures get a row with their reason"
+    assert index.index(">legacy.txt<") < index.index(">long.txt<") < index.index(">seed.txt<"), (
+        "rows are named by their path in the input folder and sorted"
+    )
     html_page = (out / "nested/deeper/page.html.html").read_text(encoding="utf-8")
     assert "Menu" not in html_page, "the page shows the extracted text the offsets index"
 

@@ -501,9 +501,9 @@ def _batch_report(out_dir: Path) -> Path:
     from .report import write_batch_report
 
     lines = [json.loads(line) for line in (out_dir / INDEX_NAME).read_text(encoding="utf-8").splitlines()]
-    results = [out_dir / line["result"] for line in lines if line.get("result")]
+    names = {out_dir / line["result"]: line["path"] for line in lines if line.get("result")}
     failures = {line["path"]: line["error"] for line in lines if line["status"] == "failed"}
-    return write_batch_report(results, out_dir / "index.html", failures=failures)
+    return write_batch_report(list(names), out_dir / "index.html", failures=failures, names=names)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ import hashlib
 import heapq
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import pairwise
@@ -225,20 +225,30 @@ def write_report(result_path: Path, output: Path | None = None, article: Path | 
 
 
 def write_batch_report(
-    result_paths: Sequence[Path], index_path: Path, *, failures: Mapping[str, str] | None = None
+    result_paths: Sequence[Path],
+    index_path: Path,
+    *,
+    failures: Mapping[str, str] | None = None,
+    names: Mapping[Path, str] | None = None,
 ) -> Path:
     """Write each result's page beside it, then an index linking to them; return the index path.
 
     `failures` maps articles that produced no result to their error message; they get a row
-    without a link. Raises like `write_report` on the first result that cannot be reported.
+    without a link. `names` gives a result the name to show (batch mode: the path relative to
+    the input folder, as failures are named); rows are sorted by name. Raises like
+    `write_report` on the first result that cannot be reported.
     """
     index_path = Path(index_path)
     rows: list[IndexRow] = []
     for result_path in result_paths:
         page, result = _write_page(Path(result_path), None, None)
-        rows.append(index_row(result, os.path.relpath(page, index_path.parent)))
+        row = index_row(result, os.path.relpath(page, index_path.parent))
+        if names and Path(result_path) in names:
+            row = replace(row, article=names[Path(result_path)])
+        rows.append(row)
     for name, message in (failures or {}).items():
         rows.append(IndexRow(article=name, href=None, error=message))
+    rows.sort(key=lambda row: row.article)
     write_atomically(index_path, render_index(rows))
     return index_path
 
