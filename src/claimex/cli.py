@@ -288,7 +288,7 @@ def extract(
     """
     with _reported_errors(verbose):
         from .documents import load_document
-        from .llm import resolve_settings
+        from .llm import PRESETS, resolve_settings
         from .pipeline import extract as extract_claims
 
         document = load_document(article)
@@ -300,7 +300,7 @@ def extract(
             max_tokens=max_tokens,
             timeout=timeout,
         )
-        local = settings.provider == "local"
+        preset = PRESETS[settings.provider]
         with (
             _model_session(settings, model_path, cache_dir, no_cache) as client,
             _chunk_progress() as on_chunk,
@@ -309,8 +309,8 @@ def extract(
                 document,
                 client,
                 max_claims=max_claims,
-                chunk_chars=chunk_chars or _default_chunk_chars(local),
-                concurrency=concurrency or (1 if local else 4),
+                chunk_chars=chunk_chars or preset.chunk_chars,
+                concurrency=concurrency or preset.concurrency,
                 on_chunk=on_chunk,
             )
         _emit(result, output, output_format)
@@ -408,7 +408,7 @@ def batch(
     """
     with _reported_errors(verbose):
         from .batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
-        from .llm import resolve_settings
+        from .llm import PRESETS, resolve_settings
 
         if not in_dir.is_dir():
             raise InputError(f"{in_dir}: not a folder")
@@ -420,14 +420,14 @@ def batch(
             max_tokens=max_tokens,
             timeout=timeout,
         )
-        local = settings.provider == "local"
+        preset = PRESETS[settings.provider]
         options = BatchOptions(
             in_dir=in_dir,
             out_dir=out_dir,
-            concurrency=concurrency or (1 if local else 4),
+            concurrency=concurrency or preset.concurrency,
             force=force,
             max_chars=max_chars or DEFAULT_MAX_CHARS,
-            chunk_chars=chunk_chars or _default_chunk_chars(local),
+            chunk_chars=chunk_chars or preset.chunk_chars,
             pattern=glob,
             max_claims=max_claims,
         )
@@ -453,12 +453,6 @@ def batch(
             raise typer.Exit(130)
         if summary.failed:
             raise typer.Exit(1)
-
-
-def _default_chunk_chars(local: bool) -> int:
-    # The embedded model has a 4,096-token context; the prompt and a 1,500-token answer leave
-    # room for about 5,000 characters of French, so 4,000 keeps a margin for the header.
-    return 4_000 if local else 40_000
 
 
 @contextmanager

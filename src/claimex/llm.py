@@ -57,6 +57,10 @@ class Preset:
     needs_api_key: bool = False
     # Extra request fields the server understands beyond the OpenAI API.
     extra_body: Mapping[str, Any] = field(default_factory=dict)
+    # Requests in flight that the server takes in parallel, and the characters of article text
+    # that fit its context beside the prompt and the answer.
+    concurrency: int = 4
+    chunk_chars: int = 40_000
     help: str = ""
 
 
@@ -68,6 +72,11 @@ PRESETS: dict[str, Preset] = {
         mode="tools",
         # A tiny model left alone repeats itself until max_tokens.
         extra_body={"repeat_penalty": 1.15},
+        # llama.cpp's server answers one request at a time. Its 4,096-token context, less the
+        # prompt and a 1,500-token answer, holds about 5,000 characters of French: 4,000 keeps
+        # a margin for the context header of later chunks.
+        concurrency=1,
+        chunk_chars=4_000,
         help="the embedded llama.cpp server with the model shipped in claimex[local]",
     ),
     "ollama": Preset(
