@@ -7,12 +7,10 @@ straddles a boundary is seen whole in at least one of them.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n\s*")
+from .sentences import PARAGRAPH_BREAK, sentences_in, split_at
+
 CONTEXT_HEADER_CHARS = 300
 
 
@@ -76,54 +74,15 @@ class _Unit:
 def _units(text: str, max_chars: int) -> list[_Unit]:
     """Sentences (or pieces of over-long ones) in order, each knowing if it ends a paragraph."""
     units: list[_Unit] = []
-    for start, end in _split(text, 0, len(text), _PARAGRAPH_BREAK):
+    for start, end in split_at(text, 0, len(text), PARAGRAPH_BREAK):
         pieces: list[tuple[int, int]] = []
-        for sentence_start, sentence_end in _sentences(text, start, end):
+        for sentence_start, sentence_end in sentences_in(text, start, end):
             if sentence_end - sentence_start <= max_chars:
                 pieces.append((sentence_start, sentence_end))
             else:
                 pieces.extend(_hard_split(text, sentence_start, sentence_end, max_chars))
         units.extend(_Unit(a, b, n == len(pieces) - 1) for n, (a, b) in enumerate(pieces))
     return units
-
-
-def _split(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
-    pieces: list[tuple[int, int]] = []
-    cursor = start
-    for match in separator.finditer(text, start, end):
-        if match.start() > cursor:
-            pieces.append((cursor, match.start()))
-        cursor = match.end()
-    if cursor < end:
-        pieces.append((cursor, end))
-    return pieces or [(start, end)]
-
-
-@cache
-def _segmenter() -> Any:
-    import pysbd
-
-    # French rules: "M. Dupont", "50.000" and « … » do not end a sentence.
-    return pysbd.Segmenter(language="fr", clean=False)
-
-
-def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Sentence ranges inside a paragraph, located by search so they index the original text."""
-    paragraph = text[start:end]
-    ranges: list[tuple[int, int]] = []
-    cursor = 0
-    for sentence in _segmenter().segment(paragraph):
-        stripped = sentence.strip()
-        if not stripped:
-            continue
-        found = paragraph.find(stripped, cursor)
-        if found < 0:  # the segmenter altered the sentence: fall back to what is left
-            break
-        ranges.append((start + found, start + found + len(stripped)))
-        cursor = found + len(stripped)
-    if cursor < len(paragraph) and paragraph[cursor:].strip():
-        ranges.append((start + cursor, end))
-    return ranges or [(start, end)]
 
 
 def _hard_split(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

@@ -1,0 +1,63 @@
+"""Sentences: where the sentences of a text are, as `[start, end)` offsets into it.
+
+Chunking cuts at them, the support check asks whether a quote is a whole sentence, and the
+sentence strategy asks the model about them one at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n\s*")
+
+
+def split_at(text: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The ranges of `text[start:end]` between matches of `separator` (never empty)."""
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    for match in separator.finditer(text, start, end):
+        if match.start() > cursor:
+            pieces.append((cursor, match.start()))
+        cursor = match.end()
+    if cursor < end:
+        pieces.append((cursor, end))
+    return pieces or [(start, end)]
+
+
+@cache
+def _segmenter() -> Any:
+    import pysbd
+
+    # French rules: "M. Dupont", "50.000" and « … » do not end a sentence.
+    return pysbd.Segmenter(language="fr", clean=False)
+
+
+def sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence ranges inside a paragraph, located by search so they index the original text."""
+    paragraph = text[start:end]
+    ranges: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in _segmenter().segment(paragraph):
+        stripped = sentence.strip()
+        if not stripped:
+            continue
+        found = paragraph.find(stripped, cursor)
+        if found < 0:  # the segmenter altered the sentence: fall back to what is left
+            break
+        ranges.append((start + found, start + found + len(stripped)))
+        cursor = found + len(stripped)
+    if cursor < len(paragraph) and paragraph[cursor:].strip():
+        ranges.append((start + cursor, end))
+    return ranges or [(start, end)]
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Every sentence of `text[start:end]`, paragraph by paragraph; a heading is a sentence too."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for paragraph_start, paragraph_end in split_at(text, start, end, PARAGRAPH_BREAK):
+        if text[paragraph_start:paragraph_end].strip():
+            spans.extend(sentences_in(text, paragraph_start, paragraph_end))
+    return spans
