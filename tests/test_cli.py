@@ -89,7 +89,8 @@ def test_extract_writes_the_result_file_and_can_fail_on_unverified(tmp_path: Pat
 
 def _claims_file(tmp_path: Path, *quotes: str) -> Path:
     path = tmp_path / "claims.json"
-    claims = [{"statement": f"claim {n}", "evidence": [{"quote": quote}]} for n, quote in enumerate(quotes)]
+    # Each claim states what its quote says, so only the quote's own verdict decides.
+    claims = [{"statement": quote, "evidence": [{"quote": quote}]} for quote in quotes]
     path.write_text(json.dumps({"claims": claims}, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -140,7 +141,19 @@ def test_verify_reads_the_article_from_stdin(tmp_path: Path, seed_text: str) -> 
         ),
         (b"[]", 'expected a JSON object with a "claims" list'),
         (b'{"claims": [{"statement": "x"}]}', 'claims[0] has no "evidence" list'),
-        (b'{"claims": [{"evidence": [{"q": 1}]}]}', 'claims[0].evidence[0] has no "quote" string'),
+        (b'{"claims": [{"evidence": [{"quote": "x"}]}]}', 'claims[0] has no "statement" string'),
+        (
+            b'{"claims": [{"statement": "x", "evidence": [{"q": 1}]}]}',
+            'claims[0].evidence[0] has no "quote" string',
+        ),
+        (
+            b'{"claims": [{"statement": "x", "evidence": [], "quantities": [{"value": "3"}]}]}',
+            'claims[0].quantities[0] must be a string or {"text": ..., "value": number}',
+        ),
+        (
+            b'{"claims": [{"statement": "x", "evidence": [], "entities": [3]}]}',
+            '"entities" must be a list of strings',
+        ),
         (b"\xff\xfe\x00", "not UTF-8 text"),
     ],
 )

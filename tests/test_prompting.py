@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from claimex.prompting import extraction_messages, missing_quotes_message
+from claimex.prompting import extraction_messages, reask_message
 
 
 def test_article_reaches_the_model_untouched_even_with_template_syntax() -> None:
@@ -18,6 +18,13 @@ def test_context_header_for_a_part_of_a_longer_article() -> None:
     assert user["content"].index("Premières lignes") < user["content"].index("suite")
 
 
-def test_missing_quotes_message_names_each_quote() -> None:
-    message = missing_quotes_message(["au moins 31 soldats", ""])
+def test_reask_message_names_each_missing_quote() -> None:
+    message = reask_message(["au moins 31 soldats", ""])
     assert '- "au moins 31 soldats"' in message and '- ""' in message
+    assert "do not state their claim" not in message
+
+
+def test_reask_message_names_what_the_quotes_fail_to_state() -> None:
+    message = reask_message([], ["Claim 2 says 30; quote the passage of the article that says 30."])
+    assert "not in the article" not in message
+    assert "- Claim 2 says 30; quote the passage of the article that says 30." in message

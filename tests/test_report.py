@@ -17,7 +17,18 @@ from hypothesis import strategies as st
 
 from claimex.documents import load_document
 from claimex.errors import InputError
-from claimex.models import Claim, ClaimType, Difference, Evidence, Hedging, Quantity, Result, Source, Stats
+from claimex.models import (
+    Claim,
+    ClaimType,
+    Difference,
+    Evidence,
+    Hedging,
+    Quantity,
+    Result,
+    Source,
+    Stats,
+    Support,
+)
 from claimex.report import (
     Fragment,
     IndexRow,
@@ -122,6 +133,8 @@ def make_claim(
         speaker=speaker,
         hedging=hedging,
         evidence=evidence,
+        # The report shows the verdict it is given; the support check itself is tested in test_support.py.
+        support=Support(verdict="supported" if all(item.verified for item in evidence) else "unsupported"),
         verified=all(item.verified for item in evidence),
         **extra,  # type: ignore[arg-type]
     )

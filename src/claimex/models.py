@@ -19,7 +19,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+# 2.0: a claim is verified only when its evidence supports it (`Claim.support`), and results
+# say which extraction strategy ran.
+SCHEMA_VERSION = "2.0"
 
 # Bounds on what the model may return. They keep grammar-constrained generation finite.
 MAX_CLAIMS = 8
@@ -126,6 +128,31 @@ class Evidence(BaseModel):
         return self.status in VERIFIED_STATUSES
 
 
+SupportRule = Literal["quotes", "numbers", "substance", "entities", "names", "hedging"]
+
+
+class Problem(BaseModel):
+    """Why a claim's evidence does not (or may not) state it, in words a reader can act on."""
+
+    rule: SupportRule
+    blocking: bool = Field(description="True when this problem alone keeps the claim from being verified.")
+    message: str
+    subject: str | None = Field(
+        default=None, description="What the problem is about: the number, name or quote concerned."
+    )
+
+
+class Support(BaseModel):
+    """Does the located evidence state the claim? `supported` only with no blocking problem."""
+
+    verdict: Literal["supported", "unsupported"]
+    problems: list[Problem] = Field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[Problem]:
+        return [problem for problem in self.problems if problem.blocking]
+
+
 class Claim(BaseModel):
     statement: str
     type: ClaimType
@@ -135,7 +162,10 @@ class Claim(BaseModel):
     quantities: list[Quantity] = Field(default_factory=list)
     time: str | None = None
     evidence: list[Evidence]
-    verified: bool
+    support: Support
+    verified: bool = Field(
+        description="Every quote is in the article (exact or normalized) and the evidence supports the claim."
+    )
 
 
 class Source(BaseModel):
@@ -172,6 +202,10 @@ class Result(BaseModel):
     source: Source
     provider: str
     model: str
+    strategy: str = Field(
+        default="single",
+        description="How the claims were asked for: single (one call, the model quotes) or sentences.",
+    )
     claims: list[Claim]
     stats: Stats
     warnings: list[str] = Field(default_factory=list)

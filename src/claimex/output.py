@@ -61,6 +61,11 @@ def claims_table(result: Result | dict[str, Any]) -> Table:
         details = [claim.get("type"), _shorten(str(claim.get("speaker") or ""), 50), claim.get("hedging")]
         if any(details):
             statement.append("\n" + " · ".join(str(part) for part in details if part), style="dim")
+        if not claim.get("verified"):
+            # Why it is not verified, where the reader looks: next to the claim.
+            for problem in (claim.get("support") or {}).get("problems") or []:
+                if problem.get("blocking") and problem.get("rule") != "quotes":
+                    statement.append(f"\n✘ {problem.get('message', '')}", style="red")
         table.add_row(
             str(number),
             statement,

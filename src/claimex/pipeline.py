@@ -26,17 +26,32 @@ from .models import (
     ClaimsResponse,
     Evidence,
     ExtractedClaim,
+    Hedging,
+    Quantity,
     Result,
     Source,
     Stats,
 )
-from .prompting import extraction_messages, missing_quotes_message
+from .prompting import extraction_messages, reask_message
+from .support import ClaimParts, SupportChecker, reask_lines
 from .verify import SourceIndex
 
 # The article being checked, for the validator below. A context variable rather than instructor's
 # `context`: instructor renders the messages as Jinja templates whenever a context is given, and
 # an article may contain `{{` or `{%`. Each thread (batch worker) sees its own value.
-_article_index: ContextVar[SourceIndex | None] = ContextVar("claimex_article_index", default=None)
+_article: ContextVar[Article | None] = ContextVar("claimex_article", default=None)
+
+
+@dataclass
+class Article:
+    """What checking claims against one text needs, built once per text."""
+
+    index: SourceIndex
+    checker: SupportChecker
+
+    @classmethod
+    def of(cls, text: str) -> Article:
+        return cls(SourceIndex(text), SupportChecker(text))
 
 
 class QuoteCheckedClaims(ClaimsResponse):
@@ -46,27 +61,53 @@ class QuoteCheckedClaims(ClaimsResponse):
     model_config = ConfigDict(title="ClaimsResponse")
 
     @model_validator(mode="after")
-    def every_quote_is_in_the_article(self) -> Self:
-        """Reject quotes not found in the article; instructor re-asks, naming them."""
-        index = _article_index.get()
-        if index is None:
+    def every_claim_is_supported(self) -> Self:
+        """Reject quotes not in the article and evidence that does not state its claim.
+
+        instructor re-asks with this message, so a model that can fix it gets the chance.
+        """
+        article = _article.get()
+        if article is None:
             return self
-        unverified = [
-            quote for claim in self.claims for quote in claim.evidence if not index.locate(quote).verified
-        ]
-        if unverified:
-            raise ValueError(missing_quotes_message(unverified))
+        missing: list[str] = []
+        unsupported: list[str] = []
+        for number, extracted in enumerate(self.claims, start=1):
+            claim = verify_claim(extracted, article)
+            missing += [item.quote for item in claim.evidence if not item.verified]
+            if all(item.verified for item in claim.evidence):
+                unsupported += reask_lines(number, claim.support)
+        if missing or unsupported:
+            raise ValueError(reask_message(missing, unsupported))
         return self
 
 
-def verify_claim(claim: ExtractedClaim, index: SourceIndex, chunk: Chunk | None = None) -> Claim:
+def verify_claim(claim: ExtractedClaim, article: Article, chunk: Chunk | None = None) -> Claim:
+    """Locate the claim's quotes (preferring its chunk) and check that they support it."""
     prefer = (chunk.start, chunk.end) if chunk is not None else None
-    evidence = [index.locate(quote, prefer=prefer) for quote in claim.evidence]
-    return Claim(
-        **claim.model_dump(exclude={"evidence"}),
-        evidence=evidence,
-        verified=bool(evidence) and all(item.verified for item in evidence),
+    evidence = [article.index.locate(quote, prefer=prefer) for quote in claim.evidence]
+    return judged(claim.model_dump(exclude={"evidence"}), evidence, article.checker)
+
+
+def _hedging(value: Any) -> Hedging | None:
+    try:
+        return Hedging(value)
+    except ValueError:
+        return None
+
+
+def judged(fields: dict[str, Any], evidence: list[Evidence], checker: SupportChecker) -> Claim:
+    """A claim with its support verdict; `verified` follows from it alone."""
+    support = checker.check(
+        ClaimParts(
+            statement=fields["statement"],
+            evidence=evidence,
+            entities=fields.get("entities") or (),
+            quantities=[Quantity.model_validate(q) for q in fields.get("quantities") or ()],
+            hedging=_hedging(fields.get("hedging")),
+        )
     )
+    fields = {key: value for key, value in fields.items() if key not in ("support", "verified")}
+    return Claim(**fields, evidence=evidence, support=support, verified=support.verdict == "supported")
 
 
 @dataclass
@@ -80,7 +121,7 @@ def _ask_chunk(
     document: Document,
     chunk: Chunk,
     header: str | None,
-    index: SourceIndex,
+    article: Article,
     client: ModelClient,
     max_claims: int,
 ) -> _ChunkAnswer:
@@ -90,7 +131,7 @@ def _ask_chunk(
 
     def ask(claims_wanted: int) -> tuple[ClaimsResponse, CallRecord]:
         # Set here, in the thread that validates: worker threads do not inherit context variables.
-        token = _article_index.set(index)
+        token = _article.set(article)
         try:
             return client.create(
                 extraction_messages(text, max_claims=claims_wanted, context_header=header),
@@ -98,7 +139,7 @@ def _ask_chunk(
                 fallback_model=ClaimsResponse,
             )
         finally:
-            _article_index.reset(token)
+            _article.reset(token)
 
     try:
         response, record = ask(max_claims)
@@ -111,7 +152,7 @@ def _ask_chunk(
             f"the first answer was cut off at max_tokens; asked again for at most {max_claims} claims"
         )
         response, record = ask(max_claims)
-    claims = [verify_claim(claim, index, chunk) for claim in response.claims[:max_claims]]
+    claims = [verify_claim(claim, article, chunk) for claim in response.claims[:max_claims]]
     return _ChunkAnswer(claims, record, warnings + record.warnings)
 
 
@@ -131,14 +172,14 @@ def extract(
     claims found twice in the overlaps are merged. `on_chunk(done, total)` reports progress.
     """
     started = time.monotonic()
-    index = SourceIndex(document.text)
+    article = Article.of(document.text)
     chunks = plan_chunks(document.text, chunk_chars or max(len(document.text), 1))
     # The first chunk starts with the title; the others get it as context for "the ministry".
     header = context_header(document.text) if len(chunks) > 1 else None
     answers: list[_ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
 
     def ask(chunk: Chunk) -> _ChunkAnswer:
-        return _ask_chunk(document, chunk, header if chunk.start > 0 else None, index, client, max_claims)
+        return _ask_chunk(document, chunk, header if chunk.start > 0 else None, article, client, max_claims)
 
     # One bad answer must not throw away the other chunks of a long text: failures are kept.
     for done, (number, outcome) in enumerate(_each_concurrently(ask, chunks, concurrency), start=1):
@@ -163,7 +204,7 @@ def extract(
         warnings.extend(prefix + warning for warning in answer.warnings)
         claims.extend(answer.claims)
     if len(chunks) > 1:
-        claims = merge_duplicates(claims)
+        claims = merge_duplicates(claims, article.checker)
     return Result(
         source=source_of(document),
         provider=client.settings.provider,
@@ -229,7 +270,9 @@ def _each_concurrently(
         stop.set()
 
 
-def merge_duplicates(claims: list[Claim], *, similarity: float = 90.0) -> list[Claim]:
+def merge_duplicates(
+    claims: list[Claim], checker: SupportChecker, *, similarity: float = 90.0
+) -> list[Claim]:
     """One claim per fact: the same verified evidence span, or a near-identical statement.
 
     Overlapping chunks see the same sentences, so the same claim comes back twice; the first
@@ -238,6 +281,7 @@ def merge_duplicates(claims: list[Claim], *, similarity: float = 90.0) -> list[C
     from rapidfuzz import fuzz
 
     merged: list[Claim] = []
+    grown: set[int] = set()
     for claim in claims:
         spans = {tuple(span) for item in claim.evidence if item.verified for span in item.spans}
         statement = " ".join(claim.statement.casefold().split())
@@ -249,11 +293,17 @@ def merge_duplicates(claims: list[Claim], *, similarity: float = 90.0) -> list[C
                 for item in claim.evidence:
                     if (item.quote, tuple(map(tuple, item.spans))) not in known:
                         kept.evidence.append(item)
-                kept.verified = bool(kept.evidence) and all(item.verified for item in kept.evidence)
+                        grown.add(id(kept))
                 break
         else:
             merged.append(claim.model_copy(deep=True))
-    return merged
+    # More evidence can change the verdict either way (a new quote may be missing, or carry the number).
+    return [
+        judged(claim.model_dump(exclude={"evidence"}), claim.evidence, checker)
+        if id(claim) in grown
+        else claim
+        for claim in merged
+    ]
 
 
 def source_of(document: Document) -> Source:
@@ -289,20 +339,24 @@ def stats_of(
 
 
 def reverify(document: Document, payload: Any, *, name: str) -> dict[str, Any]:
-    """Fill in status, spans, score and `verified` on any claims JSON; every other field is kept.
+    """Fill in status, spans, score, `support` and `verified` on any claims JSON; every other field is kept.
 
     The minimum accepted is `{"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}`;
-    a bare string is accepted as an evidence item too.
+    a bare string is accepted as an evidence item too. `entities` (strings), `quantities`
+    (objects with "text" and optionally "value", or strings) and `hedging` are read when present.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("claims"), list):
         raise InputError(f'{name}: expected a JSON object with a "claims" list')
-    index = SourceIndex(document.text)
+    article = Article.of(document.text)
+    index = article.index
     counts: Counter[str] = Counter()
     verified_claims = 0
     for position, claim in enumerate(payload["claims"]):
         where = f"{name}: claims[{position}]"
         if not isinstance(claim, dict):
             raise InputError(f"{where} is not an object")
+        if not isinstance(claim.get("statement"), str):
+            raise InputError(f'{where} has no "statement" string')
         evidence = claim.get("evidence")
         if not isinstance(evidence, list):
             raise InputError(f'{where} has no "evidence" list')
@@ -316,7 +370,9 @@ def reverify(document: Document, payload: Any, *, name: str) -> dict[str, Any]:
             counts[found.status] += 1
             fields = found.model_dump(mode="json")
             evidence[number] = {**item, **fields} if isinstance(item, dict) else fields
-        claim["verified"] = bool(located) and all(item.verified for item in located)
+        support = article.checker.check(_parts_of(claim, located, where))
+        claim["support"] = support.model_dump(mode="json")
+        claim["verified"] = support.verdict == "supported"
         verified_claims += claim["verified"]
     previous_stats = payload.get("stats")
     payload["stats"] = {
@@ -328,3 +384,32 @@ def reverify(document: Document, payload: Any, *, name: str) -> dict[str, Any]:
         },
     }
     return payload
+
+
+def _parts_of(claim: dict[str, Any], evidence: list[Evidence], where: str) -> ClaimParts:
+    """The fields the support check reads, from a claims file written by anyone."""
+    entities = claim.get("entities") or []
+    if not isinstance(entities, list) or not all(isinstance(entity, str) for entity in entities):
+        raise InputError(f'{where}: "entities" must be a list of strings')
+    quantities: list[Quantity] = []
+    for number, item in enumerate(claim.get("quantities") or []):
+        if isinstance(item, str):
+            item = {"text": item}
+        value = item.get("value") if isinstance(item, dict) else None
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("text", ""), str)
+            or not (value is None or (isinstance(value, int | float) and not isinstance(value, bool)))
+        ):
+            raise InputError(
+                f'{where}.quantities[{number}] must be a string or {{"text": ..., "value": number}}'
+            )
+        # Constructed, not validated: a claims file may carry longer texts than the model may.
+        quantities.append(Quantity.model_construct(text=item.get("text", ""), value=value))
+    return ClaimParts(
+        statement=claim["statement"],
+        evidence=evidence,
+        entities=entities,
+        quantities=quantities,
+        hedging=_hedging(claim.get("hedging")),
+    )

@@ -45,6 +45,6 @@ def extraction_messages(
     ]
 
 
-def missing_quotes_message(quotes: Sequence[str]) -> str:
-    """What the model is told when some of its quotes are not in the article."""
-    return render("reask_missing_quotes.j2", quotes=list(quotes))
+def reask_message(missing_quotes: Sequence[str], unsupported: Sequence[str] = ()) -> str:
+    """What the model is told when quotes are not in the article or do not state their claim."""
+    return render("reask.j2", quotes=list(missing_quotes), unsupported=list(unsupported))

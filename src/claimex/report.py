@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 
 from .documents import Document, load_document, read_json
 from .errors import InputError
-from .models import Claim, Result
+from .models import SCHEMA_VERSION, Claim, Result
 from .output import write_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -269,6 +269,12 @@ def default_output(result_path: Path) -> Path:
 
 def read_result(path: Path) -> Result:
     payload = read_json(path)
+    version = payload.get("schema_version") if isinstance(payload, dict) else None
+    if isinstance(version, str) and version != SCHEMA_VERSION:
+        raise InputError(
+            f"{path}: a result of schema {version}, and this claimex reads {SCHEMA_VERSION}: run "
+            "`claimex extract` on the article again (answers come from the cache)"
+        )
     try:
         return Result.model_validate(payload)
     except pydantic.ValidationError as error:

@@ -1,0 +1,263 @@
+"""Check support: does a claim's located evidence state what the claim says? Pure, no model.
+
+The verifier proves that each quote is in the article; this module proves, one level up, that
+the quotes carry the claim. A claim is verified only when every rule below passes:
+
+* quotes: every quote is `exact` or `normalized` (the verifier's verdict, unchanged);
+* numbers: every number of the statement and of its quantities (text and value) is stated, as
+  the same value, in the article text its quotes point to (see `figures` for how numbers are
+  read: "50.000" = "50 000" = 50000, "30" is never read inside "130");
+* substance: the evidence is not only fragments: a quote of fewer than `MIN_QUOTE_WORDS` words
+  cannot hold who did what, unless it is a whole sentence of the article (a short headline);
+* entities: an entity the model lists must occur in the article; one that occurs in the article
+  but not in the quotes is reported only (the place is often named a sentence earlier);
+* names: the same for capitalised words of the statement itself (names the model may invent:
+  "Poutine" in an article that never names him), except a sentence's first word;
+* hedging (reported only): quotes in the conditional or attributed ("auraient", "selon",
+  "reportedly") while the claim says `asserted`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+
+from .figures import Figure, find_figures, shown
+from .models import Evidence, Hedging, Problem, Quantity, Support
+from .sentences import sentence_spans
+from .verify import normalize
+
+MIN_QUOTE_WORDS = 4
+"""Fewer words cannot state a claim: "30 soldats tués" names no one and says who said it."""
+
+_WORD = re.compile(r"[^\W_]+")
+_NAME = re.compile(r"[^\W\d_][\w-]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]|\n)[\s\"«»“”„'’(\[]*$")
+_TRIM = " \t\n\r\u00a0\u202f.,;:!?…\"'«»“”„’()[]-–—"
+_HEDGES = re.compile(
+    r"(?<!\w)(?:selon|d'après|d’après|aurai(?:en)?t|serai(?:en)?t|pourrai(?:en)?t|devrai(?:en)?t|"
+    r"présumée?s?|prétendue?s?|supposée?s?|reportedly|allegedly|according to|purportedly|"
+    r"is said to|are said to|claimed|claims)(?!\w)"
+    # The French conditional: "se seraient produites", "auraient signé" (not "retrait", "portrait").
+    r"|(?<!\w)\w+(?<!t)rai(?:en)?t(?!\w)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ClaimParts:
+    """What the check reads of a claim: the model's fields, however the claim was written."""
+
+    statement: str
+    evidence: Sequence[Evidence]
+    entities: Sequence[str] = ()
+    quantities: Sequence[Quantity] = ()
+    hedging: Hedging | None = None
+
+
+@dataclass
+class SupportChecker:
+    """The support check for one article; what it learns of the article is computed once."""
+
+    text: str
+    _occurs: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def _folded(self) -> str:
+        return normalize(self.text)[0]
+
+    @cached_property
+    def _sentences(self) -> set[tuple[int, int]]:
+        return {self._trimmed(start, end) for start, end in sentence_spans(self.text)}
+
+    def _trimmed(self, start: int, end: int) -> tuple[int, int]:
+        while start < end and self.text[start] in _TRIM:
+            start += 1
+        while end > start and self.text[end - 1] in _TRIM:
+            end -= 1
+        return start, end
+
+    def in_article(self, name: str) -> bool:
+        if name not in self._occurs:
+            self._occurs[name] = _mentions(self._folded, name)
+        return self._occurs[name]
+
+    def check(self, claim: ClaimParts) -> Support:
+        problems = list(_quote_problems(claim.evidence))
+        verified = [item for item in claim.evidence if item.verified]
+        if verified:
+            passages = [self.text[start:end] for item in verified for start, end in item.spans]
+            problems += _number_problems(claim, passages)
+            problems += self._substance_problems(verified)
+            problems += self._name_problems(claim, passages)
+            problems += _hedging_problems(claim, passages)
+        blocking = any(problem.blocking for problem in problems)
+        return Support(verdict="unsupported" if blocking else "supported", problems=problems)
+
+    def _substance_problems(self, verified: Sequence[Evidence]) -> list[Problem]:
+        words = [len(_WORD.findall(item.quote)) for item in verified]
+        if max(words) >= MIN_QUOTE_WORDS:
+            return []
+        if any(
+            len(item.spans) == 1 and self._trimmed(*item.spans[0]) in self._sentences for item in verified
+        ):
+            return []  # a whole sentence, however short, says what it says
+        longest = max(words)
+        if len(verified) == 1:
+            quote = verified[0].quote.strip()
+            message = f"its only quote is {_words(longest)}: “{quote}”, too short to state a claim"
+        else:
+            message = f"its quotes are too short to state a claim (the longest is {_words(longest)})"
+        message += f"; quote at least {MIN_QUOTE_WORDS} words or a whole sentence"
+        return [Problem(rule="substance", blocking=True, message=message, subject=verified[0].quote.strip())]
+
+    def _name_problems(self, claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
+        folded_evidence = " … ".join(normalize(passage)[0] for passage in passages)
+        problems: list[Problem] = []
+        seen: set[str] = set()
+        for rule, name in [("entities", e.strip()) for e in claim.entities] + [
+            ("names", n) for n in _statement_names(claim.statement)
+        ]:
+            key = normalize(name)[0]
+            if not key or key in seen or not any(ch.isalnum() for ch in key):
+                continue
+            seen.add(key)
+            if rule == "entities":
+                seen.update(normalize(word)[0] for word in _NAME.findall(name))
+            if not self.in_article(name):
+                message = (
+                    f"entity “{name}” occurs nowhere in the article"
+                    if rule == "entities"
+                    else f"the statement names “{name}”, which occurs nowhere in the article"
+                )
+                problems.append(Problem(rule=rule, blocking=True, message=message, subject=name))  # type: ignore[arg-type]
+            elif not _mentions(folded_evidence, name):
+                what = "entity" if rule == "entities" else "name in the statement"
+                message = f"{what} “{name}” is in the article but not in its quotes"
+                problems.append(Problem(rule=rule, blocking=False, message=message, subject=name))  # type: ignore[arg-type]
+        return problems
+
+
+def _words(count: int) -> str:
+    return f"{count} word{'' if count == 1 else 's'}"
+
+
+def _mentions(folded_text: str, name: str) -> bool:
+    """`name` occurs in `folded_text` as whole words; a name of 4+ letters may take a short ending.
+
+    Typography is folded as the verifier folds it ("l’Ukraine" = "l'Ukraine"); endings let
+    "Nord-Coréen" match "Nord-Coréens" without letting "Iran" match "Irak".
+    """
+    needle = normalize(name)[0].strip()
+    if not needle:
+        return False
+    ending = r"\w{0,3}" if len(needle) >= 4 else ""
+    return re.search(rf"(?<!\w){re.escape(needle)}{ending}(?!\w)", folded_text) is not None
+
+
+def _statement_names(statement: str) -> list[str]:
+    """Capitalised words of the statement that do not begin a sentence: the names it uses."""
+    names = []
+    for match in _NAME.finditer(statement):
+        word = match.group()
+        if not word[0].isupper() or len(word) < 2:
+            continue
+        if _SENTENCE_START.search(statement[: match.start()]):
+            continue
+        names.append(word)
+    return names
+
+
+def _quote_problems(evidence: Sequence[Evidence]) -> Iterable[Problem]:
+    if not evidence:
+        yield Problem(rule="quotes", blocking=True, message="it has no evidence quote")
+    for number, item in enumerate(evidence, start=1):
+        label = f"quote {number}" if len(evidence) > 1 else "its quote"
+        quote = item.quote.strip()
+        if item.status == "missing":
+            detail = "is empty" if not quote else "is not in the article"
+            yield Problem(rule="quotes", blocking=True, message=f"{label} {detail}", subject=quote)
+        elif item.status == "fuzzy":
+            differences = "; ".join(str(difference) for difference in item.differences[:3])
+            detail = f" (article → quote: {differences})" if differences else ""
+            message = f"{label} differs from the article{detail}"
+            yield Problem(rule="quotes", blocking=True, message=message, subject=quote)
+
+
+def _number_problems(claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
+    given = [figure for passage in passages for figure in find_figures(passage)]
+    values = {figure.value for figure in given}
+    percents = {figure.value for figure in given if figure.percent}
+    they_give = ", ".join(
+        dict.fromkeys(shown(figure.value) + ("%" if figure.percent else "") for figure in given)
+    )
+    hint = f" (they give {they_give})" if they_give else " (they give no number)"
+    problems: list[Problem] = []
+    reported: set[Decimal] = set()
+
+    def missing(figure: Figure) -> bool:
+        return figure.value not in (percents if figure.percent else values)
+
+    claimed: list[Figure] = find_figures(claim.statement)
+    for quantity in claim.quantities:
+        claimed += find_figures(quantity.text)
+    for figure in claimed:
+        if missing(figure) and figure.value not in reported:
+            reported.add(figure.value)
+            message = f"{figure.text.strip()} is in none of its quotes{hint}"
+            problems.append(
+                Problem(rule="numbers", blocking=True, message=message, subject=figure.text.strip())
+            )
+    for quantity in claim.quantities:
+        value = _decimal(quantity.value)
+        if value is None or value in values or value * 100 in percents or value in reported:
+            continue
+        reported.add(value)
+        message = (
+            f"quantity “{quantity.text}” has the value {shown(value)}, which none of its quotes gives{hint}"
+        )
+        problems.append(Problem(rule="numbers", blocking=True, message=message, subject=shown(value)))
+    return problems
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(repr(float(value))).normalize()
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
+
+
+def _hedging_problems(claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
+    if claim.hedging is not Hedging.asserted:
+        return []
+    for passage in passages:
+        match = _HEDGES.search(passage)
+        if match:
+            message = f"its quotes hedge or attribute it (“{match.group()}”) but the claim says asserted"
+            return [Problem(rule="hedging", blocking=False, message=message, subject=match.group())]
+    return []
+
+
+def reask_lines(number: int, support: Support) -> list[str]:
+    """What to tell the model about claim `number` so that it can quote what supports it."""
+    lines = []
+    for problem in support.blocking:
+        subject = problem.subject or ""
+        if problem.rule == "numbers":
+            lines.append(
+                f"Claim {number} says {subject}; quote the passage of the article that says {subject}."
+            )
+        elif problem.rule == "substance":
+            lines.append(
+                f"Claim {number}: “{subject}” is too short; quote the whole sentence that states the claim."
+            )
+        elif problem.rule in ("entities", "names"):
+            lines.append(
+                f"Claim {number} names “{subject}”, which is not in the article; use the article's own names."
+            )
+    return lines
