@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import platformdirs
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,21 +21,33 @@ _SETTINGS_VARIABLES = (
     "CLAIMEX_MODEL",
     "CLAIMEX_MODE",
     "CLAIMEX_LOCAL_MODEL",
+    "CLAIMEX_EMBEDDED_MODEL",
     "OPENAI_API_KEY",
     "OPENAI_BASE_URL",
 )
 
 
+# The embedded model as `make demo` assembled it (1.1 GB), read before HOME is redirected.
+USER_DATA_DIR = os.environ.get("CLAIMEX_DATA_DIR") or platformdirs.user_data_dir("claimex")
+
+
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_user_dirs(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     for name in _SETTINGS_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("CLAIMEX_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("CLAIMEX_STATE_DIR", str(tmp_path / "state"))
+    # Tests of the real server share the user's assembled model rather than writing 1.1 GB
+    # into every test's folder; all others get an empty data folder of their own.
+    real_model = request.node.get_closest_marker("local_model") is not None
+    monkeypatch.setenv("CLAIMEX_DATA_DIR", USER_DATA_DIR if real_model else str(tmp_path / "data"))
     return tmp_path
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from claimex.embedded_model import DEFAULT_MODEL
 from claimex.errors import ClaimexError
 from claimex.local_server import LocalServer, running_server, server_answers, server_command
 
@@ -46,12 +47,12 @@ def gone(pid: int, within: float = 10.0) -> bool:
 
 
 def test_llama_cpp_command_line_is_loopback_and_bounded() -> None:
-    argv = server_command(Path("/m/SmolLM2-135M-Instruct.Q4_1.gguf"), 8123)
+    argv = server_command(Path("/m/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"), 8123)
     joined = " ".join(argv)
     assert "-m llama_cpp.server" in joined
     assert "--host 127.0.0.1 --port 8123" in joined
     assert "--logits_all False" in joined
-    assert "--model_alias smollm2-135m-instruct" in joined
+    assert "--model_alias qwen2.5-coder-1.5b-instruct " in joined
 
 
 @loopback
@@ -140,7 +141,7 @@ def test_model_serve_answers_v1_models_and_stops_on_ctrl_c(tmp_path: Path) -> No
         assert f"at http://127.0.0.1:{port}/v1" in line, line + serve.stderr.read()
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=10) as response:
             models = json.load(response)
-        assert models["data"][0]["id"] == "smollm2-135m-instruct"
+        assert models["data"][0]["id"] == DEFAULT_MODEL
         info = running_server()
         assert info is not None and info.port == port
         server_pid = info.pid

