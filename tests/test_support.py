@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimex.models import Hedging, Quantity, Support
-from claimex.support import MIN_QUOTE_WORDS, ClaimParts, SupportChecker, reask_lines
+from claimex.support import MIN_QUOTE_WORDS, ClaimParts, SupportChecker, names_in, reask_lines
 from claimex.verify import SourceIndex
 from conftest import SEED
 
@@ -228,5 +228,21 @@ def test_the_re_ask_names_what_to_quote() -> None:
     support = check("Au moins 31 soldats nord-coréens auraient été tués.", THIRTY, entities=["Poutine"])
     assert reask_lines(2, support) == [
         "Claim 2 says 31; quote the passage of the article that says 31.",
-        "Claim 2 names “Poutine”, which is not in the article; use the article's own names.",
+        "Claim 2 names “Poutine”, which the article never writes; "
+        "copy names exactly as the article writes them.",
     ]
+    assert reask_lines(2, support, source="the sentence")[0] == (
+        "Claim 2 says 31, which the sentence does not say; say only what the sentence says."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Selon eux, 30 soldats seraient morts à Koursk, tenue par Kiev.", ["Koursk", "Kiev"]),
+        ("Côté ukrainien, le président Volodymyr Zelensky accuse Moscou.", ["Volodymyr Zelensky", "Moscou"]),
+        ("Le GUR affirme. Selon lui, la Russie ment.", ["GUR", "Russie"]),
+    ],
+)
+def test_names_are_runs_of_capitalised_words_not_sentence_starts(text: str, names: list[str]) -> None:
+    assert names_in(text) == names

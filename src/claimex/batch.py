@@ -151,6 +151,7 @@ class BatchOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     pattern: str | None = None
     max_claims: int = 8
+    strategy: str = "single"
 
 
 class Batch:
@@ -188,7 +189,11 @@ class Batch:
                     f"--max-chars is {options.max_chars:,})"
                 )
             result = extract(
-                document, self.client, max_claims=options.max_claims, chunk_chars=options.chunk_chars
+                document,
+                self.client,
+                strategy=options.strategy,  # type: ignore[arg-type]
+                max_claims=options.max_claims,
+                chunk_chars=options.chunk_chars,
             )
             if self._abandon.is_set():
                 # Interrupted while the model answered: leave no result, the next run redoes it.

@@ -99,7 +99,7 @@ ModelPathOption = Annotated[
     typer.Option(
         "--model-path",
         envvar="CLAIMEX_LOCAL_MODEL",
-        help="A GGUF model file for the local server, instead of the embedded SmolLM2-135M.",
+        help="A GGUF model file for the local server, instead of the embedded Qwen2.5-Coder-1.5B-Instruct.",
         show_default=False,
     ),
 ]
@@ -126,7 +126,31 @@ OutputOption = Annotated[
     ),
 ]
 MaxClaimsOption = Annotated[
-    int, typer.Option(min=1, max=8, help="At most this many claims per article (or chunk).")
+    int | None,
+    typer.Option(
+        min=1,
+        max=200,
+        help=(
+            "At most this many claims per article (or chunk of a long one). Default: 30 for the local "
+            "model by sentences (8 with --strategy single), 30 for other providers."
+        ),
+        show_default=False,
+    ),
+]
+StrategyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--strategy",
+        "-s",
+        envvar="CLAIMEX_STRATEGY",
+        help=(
+            "How claims are asked for. [bold]sentences[/bold] (the local model's default): the "
+            "sentences with something to check are picked without a model, and the model states "
+            "each one's claims; the sentence itself is the evidence. [bold]single[/bold] (the default "
+            "elsewhere): one call per text, the model picks the claims and quotes its evidence."
+        ),
+        show_default=False,
+    ),
 ]
 MaxTokensOption = Annotated[int, typer.Option(min=64, help="Cap on each model answer, in tokens.")]
 TimeoutOption = Annotated[float, typer.Option(min=1, help="Seconds to wait for one model answer.")]
@@ -234,6 +258,14 @@ def _emit(data: Any, output: Path | None, output_format: OutputFormat) -> None:
         sys.stdout.write(to_json(data))
 
 
+def _strategy(name: str) -> Any:
+    from .pipeline import STRATEGIES
+
+    if name not in STRATEGIES:
+        raise InputError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
+    return name
+
+
 def _all_verified(data: Any) -> bool:
     claims = data.claims if hasattr(data, "claims") else data.get("claims", [])
     return all((claim.verified if hasattr(claim, "verified") else claim.get("verified")) for claim in claims)
@@ -254,7 +286,8 @@ def extract(
     model: ModelOption = None,
     mode: ModeOption = None,
     model_path: ModelPathOption = None,
-    max_claims: MaxClaimsOption = 8,
+    max_claims: MaxClaimsOption = None,
+    strategy: StrategyOption = None,
     max_tokens: MaxTokensOption = 1500,
     timeout: TimeoutOption = 300.0,
     cache_dir: CacheDirOption = None,
@@ -274,7 +307,11 @@ def extract(
 ) -> None:
     """Extract claims from one article and verify every quote.
 
-    Prints the result JSON (or a table with --format table). Every evidence quote gets a status: [green]exact[/green], [cyan]normalized[/cyan] (typography only), [yellow]fuzzy[/yellow] (a letter or digit differs: never verified) or [red]missing[/red], with [start, end] offsets into the article. A repeated run of the same article is answered from the cache.
+    Prints the result JSON (or a table with --format table). Every evidence quote gets a status: [green]exact[/green], [cyan]normalized[/cyan] (typography only), [yellow]fuzzy[/yellow] (a letter or digit differs: never verified) or [red]missing[/red], with \\[start, end] offsets into the article. A repeated run of the same article is answered from the cache.
+
+    A claim is [bold]verified[/bold] only when its evidence is in the article and states it: every number of the claim is in the evidence, the evidence is more than a few words (or a whole sentence), and every name it gives is in the article. When it is not, the table says why.
+
+    The embedded model is asked about one sentence at a time (--strategy sentences): questions, headings, bylines and calls to action are skipped without a model call, and each claim's evidence is its sentence. Other providers get the whole text in one call and quote their evidence (--strategy single).
 
     A long text is split into overlapping chunks at paragraph and sentence boundaries; spans still index the whole text, and a claim seen in two chunks is reported once.
 
@@ -301,6 +338,7 @@ def extract(
             timeout=timeout,
         )
         preset = PRESETS[settings.provider]
+        chosen = _strategy(strategy or preset.strategy)
         with (
             _model_session(settings, model_path, cache_dir, no_cache) as client,
             _chunk_progress() as on_chunk,
@@ -308,7 +346,8 @@ def extract(
             result = extract_claims(
                 document,
                 client,
-                max_claims=max_claims,
+                strategy=chosen,
+                max_claims=max_claims or preset.max_claims(chosen),
                 chunk_chars=chunk_chars or preset.chunk_chars,
                 concurrency=concurrency or preset.concurrency,
                 on_chunk=on_chunk,
@@ -334,7 +373,7 @@ def verify(
 ) -> None:
     """Re-verify a claims file against an article. No model is called.
 
-    Fills in each quote's status, spans, score and differences, and each claim's verified flag; every other field of the file is kept as it was.
+    Fills in each quote's status, spans, score and differences, each claim's support (verdict and problems) and its verified flag; every other field of the file is kept as it was. Each claim needs a "statement"; its "quantities" and "entities" are checked when present.
     """
     with _reported_errors(verbose):
         from .documents import load_document, read_json
@@ -388,7 +427,8 @@ def batch(
     model: ModelOption = None,
     mode: ModeOption = None,
     model_path: ModelPathOption = None,
-    max_claims: MaxClaimsOption = 8,
+    max_claims: MaxClaimsOption = None,
+    strategy: StrategyOption = None,
     max_tokens: MaxTokensOption = 1500,
     timeout: TimeoutOption = 300.0,
     cache_dir: CacheDirOption = None,
@@ -429,7 +469,8 @@ def batch(
             max_chars=max_chars or DEFAULT_MAX_CHARS,
             chunk_chars=chunk_chars or preset.chunk_chars,
             pattern=glob,
-            max_claims=max_claims,
+            strategy=_strategy(strategy or preset.strategy),
+            max_claims=max_claims or preset.max_claims(strategy or preset.strategy),
         )
         total = count_inputs(in_dir, pattern=glob, exclude=out_dir)
         with (
@@ -617,11 +658,13 @@ def model_serve(
     """Run the embedded model server in the foreground, on loopback only, until Ctrl-C.
 
     While it runs, `claimex extract` and `claimex batch` use it instead of starting their own. Any OpenAI client can use it too: curl http://127.0.0.1:PORT/v1/models
+
+    The first start assembles the embedded model from its installed parts into one file (a few seconds, once); `claimex model status` says where.
     """
     with _reported_errors(verbose):
         from .local_server import LocalServer, resolve_model_path, state_file
 
-        server = LocalServer(resolve_model_path(model_path), port=port, n_ctx=n_ctx)
+        server = LocalServer(resolve_model_path(model_path, status=_status), port=port, n_ctx=n_ctx)
         with _status(f"starting local model {server.model}…"):
             server.start()
         try:
@@ -644,14 +687,23 @@ def model_serve(
 
 @model_app.command("status")
 def model_status() -> None:
-    """Say whether a `claimex model serve` server is up, with which model, and where."""
+    """Say whether a `claimex model serve` server is up, and where the local model file is.
+
+    The local model is CLAIMEX_LOCAL_MODEL if set, else the embedded model: Qwen2.5-Coder-1.5B-Instruct from claimex\\[local], or the one CLAIMEX_EMBEDDED_MODEL names (qwen2.5-coder-0.5b-instruct, from claimex\\[local-small]). Its parts are assembled once, on first use, into one GGUF file in the user data folder (CLAIMEX_DATA_DIR moves it). Nothing is started or assembled here.
+
+    Exit code: 0 a server is running; 1 none is running, and the local model can start; 2 none is running, and the local model cannot start (parts or llama-cpp-python missing, no such file).
+    """
     with _reported_errors(False):
-        from .local_server import running_server
+        from .local_server import local_model_status, running_server
 
         info = running_server()
         if info is None:
             typer.echo("no local model server is running (start one with `claimex model serve`)")
-            raise typer.Exit(1)
-        typer.echo(
-            f"running: {info.model} at {info.base_url} (pid {info.pid})\nmodel file: {info.model_path}"
-        )
+        else:
+            typer.echo(
+                f"running: {info.model} at {info.base_url} (pid {info.pid})\nmodel file: {info.model_path}"
+            )
+        lines, usable = local_model_status()
+        typer.echo("\n".join(lines))
+        if info is None:
+            raise typer.Exit(1 if usable else 2)

@@ -41,6 +41,10 @@ class ModelError(ClaimexError):
     """The model could not give an answer: unreachable, refused, timed out, or unusable output."""
 
 
+class ServerError(ModelError):
+    """The server could not be asked: unreachable, refused, timed out, or an HTTP error, after retries."""
+
+
 class AnswerCutOff(ModelError):
     """The answer stopped at max_tokens (finish_reason "length") before the JSON was complete."""
 
@@ -61,14 +65,22 @@ class Preset:
     # that fit its context beside the prompt and the answer.
     concurrency: int = 4
     chunk_chars: int = 40_000
+    # How claims are asked for (pipeline.STRATEGIES), and how many one chunk may give by each
+    # strategy: a capable model finds 20-30 checkable claims in a news article.
+    strategy: str = "single"
+    max_claims_single: int = 30
+    max_claims_sentences: int = 60
     help: str = ""
+
+    def max_claims(self, strategy: str) -> int:
+        return self.max_claims_sentences if strategy == "sentences" else self.max_claims_single
 
 
 PRESETS: dict[str, Preset] = {
     "local": Preset(
         name="local",
         base_url=None,  # the embedded server claimex starts, or one `claimex model serve` runs
-        model="smollm2-135m-instruct",
+        model="qwen2.5-coder-1.5b-instruct",
         mode="tools",
         # A tiny model left alone repeats itself until max_tokens.
         extra_body={"repeat_penalty": 1.15},
@@ -77,6 +89,12 @@ PRESETS: dict[str, Preset] = {
         # a margin for the context header of later chunks.
         concurrency=1,
         chunk_chars=4_000,
+        # A small model cannot quote faithfully nor pick 20 facts at once; it can state the
+        # claims of one sentence. One call for the whole text stays possible (--strategy single),
+        # asking for few claims, which is what such a model manages.
+        strategy="sentences",
+        max_claims_single=8,
+        max_claims_sentences=30,
         help="the embedded llama.cpp server with the model shipped in claimex[local]",
     ),
     "ollama": Preset(
@@ -195,7 +213,10 @@ def open_cache(directory: Path) -> diskcache.Cache:
 
 
 def cache_key(
-    settings: ModelSettings, messages: list[dict[str, str]], response_model: type[BaseModel]
+    settings: ModelSettings,
+    messages: list[dict[str, str]],
+    response_model: type[BaseModel],
+    max_tokens: int | None = None,
 ) -> str:
     """Everything that changes the answer, and nothing secret (no API key, no headers)."""
     material = {
@@ -206,7 +227,7 @@ def cache_key(
         "messages": messages,
         "schema": _schema_of(response_model),
         "temperature": settings.temperature,
-        "max_tokens": settings.max_tokens,
+        "max_tokens": max_tokens or settings.max_tokens,
         "reasks": settings.reasks,
         "extra_body": dict(settings.extra_body),
     }
@@ -400,6 +421,7 @@ class ModelClient:
         response_model: type[ResponseT],
         *,
         fallback_model: type[ResponseT] | None = None,
+        max_tokens: int | None = None,
     ) -> tuple[ResponseT, CallRecord]:
         """One structured answer, from the cache when the same question was asked before.
 
@@ -407,7 +429,7 @@ class ModelClient:
         article); the model is then re-asked `settings.reasks` times, and if it still fails,
         the last answer is kept when it parses as `fallback_model`, for the caller to mark.
         """
-        key = cache_key(self.settings, messages, response_model)
+        key = cache_key(self.settings, messages, response_model, max_tokens)
         if self.cache is not None:
             stored = self.cache.get(key)
             if stored is not None:
@@ -416,7 +438,7 @@ class ModelClient:
                 # validators that rejected it; the verifier marks its quotes honestly.
                 return (fallback_model or response_model).model_validate(stored["response"]), record
 
-        response, record = self._ask(messages, response_model, fallback_model)
+        response, record = self._ask(messages, response_model, fallback_model, max_tokens)
         if self.cache is not None:
             self.cache.set(
                 key,
@@ -437,6 +459,7 @@ class ModelClient:
         messages: list[dict[str, str]],
         response_model: type[ResponseT],
         fallback_model: type[ResponseT] | None,
+        max_tokens: int | None = None,
     ) -> tuple[ResponseT, CallRecord]:
         import instructor
 
@@ -450,13 +473,13 @@ class ModelClient:
                 model=self.settings.model,
                 max_retries=self.settings.reasks,
                 temperature=self.settings.temperature,
-                max_tokens=self.settings.max_tokens,
+                max_tokens=max_tokens or self.settings.max_tokens,
                 extra_body=dict(self.settings.extra_body) or None,
             )
         except instructor.core.IncompleteOutputException:
             raise AnswerCutOff(
-                f"the model's answer was cut off at max_tokens={self.settings.max_tokens} (it kept "
-                "generating); try a larger --max-tokens, fewer --max-claims, or a stronger model"
+                f"the model's answer was cut off at max_tokens={max_tokens or self.settings.max_tokens} "
+                "(it kept generating); try a larger --max-tokens, fewer --max-claims, or a stronger model"
             ) from None
         except instructor.core.InstructorRetryException as error:
             if isinstance(error.__cause__, ClaimexError):
@@ -470,7 +493,7 @@ class ModelClient:
                     f"{self.settings.reasks + 1} tries: {reason}"
                 ) from None
             record.warnings.append(
-                "some quotes were still not found in the article after asking the model again"
+                "some answers still failed the checks after asking the model again; they are kept, marked"
             )
             return salvaged, record
         record.reasked = record.requests > 1
@@ -507,7 +530,7 @@ class ModelClient:
                 raise
             except Exception as error:
                 if _is_api_error(error):
-                    raise ModelError(describe_api_error(error, settings, attempts)) from error
+                    raise ServerError(describe_api_error(error, settings, attempts)) from error
                 raise
             _reencode_loose_json(completion)
             usage = getattr(completion, "usage", None)

@@ -25,6 +25,7 @@ SCHEMA_VERSION = "2.0"
 
 # Bounds on what the model may return. They keep grammar-constrained generation finite.
 MAX_CLAIMS = 8
+MAX_SENTENCE_CLAIMS = 3
 MAX_EVIDENCE = 3
 MAX_ENTITIES = 6
 MAX_QUANTITIES = 4
@@ -70,7 +71,7 @@ class Quantity(BaseModel):
 
 
 class ExtractedClaim(BaseModel):
-    """One claim as the model states it, before verification."""
+    """One claim as the model states it, with the quotes it offers as evidence, before verification."""
 
     statement: str = Field(
         max_length=MAX_STATEMENT_CHARS,
@@ -90,6 +91,28 @@ class ExtractedClaim(BaseModel):
         max_length=MAX_EVIDENCE,
         description="Verbatim quotes copied character for character from the article.",
     )
+
+
+class SentenceClaim(BaseModel):
+    """One claim of one sentence as the model states it; claimex adds its names and evidence."""
+
+    statement: str = Field(
+        max_length=MAX_STATEMENT_CHARS,
+        description="The claim as one standalone sentence, in the article's language.",
+    )
+    type: ClaimType
+    speaker: str = Field(
+        max_length=120, description="Who asserts the claim in the article, or the outlet itself."
+    )
+    hedging: Hedging
+    quantities: list[Quantity] = Field(default_factory=list, max_length=MAX_QUANTITIES)
+    time: str | None = Field(default=None, max_length=80)
+
+
+class SentenceClaims(BaseModel):
+    """What the model returns for one sentence: its checkable claims, often one, possibly none."""
+
+    claims: list[SentenceClaim] = Field(max_length=MAX_SENTENCE_CLAIMS)
 
 
 class ClaimsResponse(BaseModel):
@@ -216,4 +239,5 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return {
         "result.schema.json": Result.model_json_schema(),
         "claims_response.schema.json": ClaimsResponse.model_json_schema(),
+        "sentence_claims.schema.json": SentenceClaims.model_json_schema(),
     }

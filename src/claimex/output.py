@@ -51,6 +51,8 @@ def claims_table(result: Result | dict[str, Any]) -> Table:
     title = f"{source.get('path', 'article')}"
     if data.get("model"):
         title += f" — {data.get('provider', '')}/{data['model']}"
+    if data.get("strategy"):
+        title += f" · by {data['strategy']}"
     table = Table(title=title, show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("claim · who · how hedged", ratio=1)

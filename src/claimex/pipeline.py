@@ -1,6 +1,9 @@
-"""One document end to end: prompt → model → verify → a `Result`.
+"""One document end to end: load → chunks → ask (a strategy) → verify quotes → check support → `Result`.
 
-Also the model-free path: re-verifying a claims file someone already has.
+Two strategies ask the model (`STRATEGIES`): `single` (ask_quotes.py: one call per chunk, the
+model quotes its evidence) and `sentences` (ask_sentences.py: one call per checkable sentence,
+the sentence is the evidence). Both end in checking.py. Also the model-free path: re-verifying
+a claims file someone already has.
 """
 
 from __future__ import annotations
@@ -10,176 +13,56 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, Literal, get_args
 
-from pydantic import ConfigDict, model_validator
-
+from . import ask_quotes, ask_sentences
+from .checking import Article, ChunkAnswer, claim_parts, judged
 from .chunking import Chunk, context_header, plan_chunks
 from .documents import Document
 from .errors import ClaimexError, InputError
-from .llm import AnswerCutOff, CallRecord, ModelClient
-from .models import (
-    MAX_CLAIMS,
-    Claim,
-    ClaimsResponse,
-    Evidence,
-    ExtractedClaim,
-    Hedging,
-    Quantity,
-    Result,
-    Source,
-    Stats,
-)
-from .prompting import extraction_messages, reask_message
-from .support import ClaimParts, SupportChecker, reask_lines
-from .verify import SourceIndex
+from .llm import CallRecord, ModelClient
+from .models import MAX_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
+from .selection import Sentence, select_sentences
+from .support import ClaimParts, SupportChecker
 
-# The article being checked, for the validator below. A context variable rather than instructor's
-# `context`: instructor renders the messages as Jinja templates whenever a context is given, and
-# an article may contain `{{` or `{%`. Each thread (batch worker) sees its own value.
-_article: ContextVar[Article | None] = ContextVar("claimex_article", default=None)
-
-
-@dataclass
-class Article:
-    """What checking claims against one text needs, built once per text."""
-
-    index: SourceIndex
-    checker: SupportChecker
-
-    @classmethod
-    def of(cls, text: str) -> Article:
-        return cls(SourceIndex(text), SupportChecker(text))
-
-
-class QuoteCheckedClaims(ClaimsResponse):
-    """What the model returns for one article (or one chunk of it)."""
-
-    # The same schema title, so the model sees the same tool name as for `ClaimsResponse`.
-    model_config = ConfigDict(title="ClaimsResponse")
-
-    @model_validator(mode="after")
-    def every_claim_is_supported(self) -> Self:
-        """Reject quotes not in the article and evidence that does not state its claim.
-
-        instructor re-asks with this message, so a model that can fix it gets the chance.
-        """
-        article = _article.get()
-        if article is None:
-            return self
-        missing: list[str] = []
-        unsupported: list[str] = []
-        for number, extracted in enumerate(self.claims, start=1):
-            claim = verify_claim(extracted, article)
-            missing += [item.quote for item in claim.evidence if not item.verified]
-            if all(item.verified for item in claim.evidence):
-                unsupported += reask_lines(number, claim.support)
-        if missing or unsupported:
-            raise ValueError(reask_message(missing, unsupported))
-        return self
-
-
-def verify_claim(claim: ExtractedClaim, article: Article, chunk: Chunk | None = None) -> Claim:
-    """Locate the claim's quotes (preferring its chunk) and check that they support it."""
-    prefer = (chunk.start, chunk.end) if chunk is not None else None
-    evidence = [article.index.locate(quote, prefer=prefer) for quote in claim.evidence]
-    return judged(claim.model_dump(exclude={"evidence"}), evidence, article.checker)
-
-
-def _hedging(value: Any) -> Hedging | None:
-    try:
-        return Hedging(value)
-    except ValueError:
-        return None
-
-
-def judged(fields: dict[str, Any], evidence: list[Evidence], checker: SupportChecker) -> Claim:
-    """A claim with its support verdict; `verified` follows from it alone."""
-    support = checker.check(
-        ClaimParts(
-            statement=fields["statement"],
-            evidence=evidence,
-            entities=fields.get("entities") or (),
-            quantities=[Quantity.model_validate(q) for q in fields.get("quantities") or ()],
-            hedging=_hedging(fields.get("hedging")),
-        )
-    )
-    fields = {key: value for key, value in fields.items() if key not in ("support", "verified")}
-    return Claim(**fields, evidence=evidence, support=support, verified=support.verdict == "supported")
-
-
-@dataclass
-class _ChunkAnswer:
-    claims: list[Claim]
-    record: CallRecord
-    warnings: list[str]
-
-
-def _ask_chunk(
-    document: Document,
-    chunk: Chunk,
-    header: str | None,
-    article: Article,
-    client: ModelClient,
-    max_claims: int,
-) -> _ChunkAnswer:
-    """One model call for one chunk (the whole text when it fits), its quotes verified."""
-    text = chunk.text_of(document.text)
-    warnings: list[str] = []
-
-    def ask(claims_wanted: int) -> tuple[ClaimsResponse, CallRecord]:
-        # Set here, in the thread that validates: worker threads do not inherit context variables.
-        token = _article.set(article)
-        try:
-            return client.create(
-                extraction_messages(text, max_claims=claims_wanted, context_header=header),
-                QuoteCheckedClaims,
-                fallback_model=ClaimsResponse,
-            )
-        finally:
-            _article.reset(token)
-
-    try:
-        response, record = ask(max_claims)
-    except AnswerCutOff:
-        # A small model can ramble until max_tokens; asking for fewer claims once is the cheap fix.
-        if max_claims <= 1:
-            raise
-        max_claims = max(1, max_claims // 2)
-        warnings.append(
-            f"the first answer was cut off at max_tokens; asked again for at most {max_claims} claims"
-        )
-        response, record = ask(max_claims)
-    claims = [verify_claim(claim, article, chunk) for claim in response.claims[:max_claims]]
-    return _ChunkAnswer(claims, record, warnings + record.warnings)
+Strategy = Literal["single", "sentences"]
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
 
 def extract(
     document: Document,
     client: ModelClient,
     *,
+    strategy: Strategy = "single",
     max_claims: int = MAX_CLAIMS,
     chunk_chars: int | None = None,
     concurrency: int = 1,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> Result:
-    """Ask the model for the document's claims and locate every quote in the whole text.
+    """Ask the model for the document's claims, locate their evidence and check its support.
 
     A text longer than `chunk_chars` is asked about chunk by chunk (`concurrency` at a time,
     each call cached on its own, so editing one paragraph re-asks only the chunks around it);
-    claims found twice in the overlaps are merged. `on_chunk(done, total)` reports progress.
+    claims found twice in the overlaps are merged. `max_claims` bounds the claims of one chunk.
+    `on_chunk(done, total)` reports progress.
     """
+    if strategy not in STRATEGIES:
+        raise ClaimexError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
     started = time.monotonic()
     article = Article.of(document.text)
     chunks = plan_chunks(document.text, chunk_chars or max(len(document.text), 1))
     # The first chunk starts with the title; the others get it as context for "the ministry".
     header = context_header(document.text) if len(chunks) > 1 else None
-    answers: list[_ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
+    answers: list[ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
+    sentences = _sentences_by_chunk(document.text, chunks) if strategy == "sentences" else {}
 
-    def ask(chunk: Chunk) -> _ChunkAnswer:
-        return _ask_chunk(document, chunk, header if chunk.start > 0 else None, article, client, max_claims)
+    def ask(chunk: Chunk) -> ChunkAnswer:
+        chunk_header = header if chunk.start > 0 else None
+        if strategy == "sentences":
+            return ask_sentences.ask_chunk(
+                article, chunk, chunk_header, client, max_claims, sentences[chunk.number]
+            )
+        return ask_quotes.ask_chunk(article, chunk, chunk_header, client, max_claims)
 
     # One bad answer must not throw away the other chunks of a long text: failures are kept.
     for done, (number, outcome) in enumerate(_each_concurrently(ask, chunks, concurrency), start=1):
@@ -203,12 +86,14 @@ def extract(
         record.cache_hit = record.cache_hit and answer.record.cache_hit
         warnings.extend(prefix + warning for warning in answer.warnings)
         claims.extend(answer.claims)
-    if len(chunks) > 1:
-        claims = merge_duplicates(claims, article.checker)
+    if len(chunks) > 1 or strategy == "sentences":
+        # Claims of one sentence share its span, so only their statements can say they are one.
+        claims = merge_duplicates(claims, article.checker, by_span=strategy != "sentences")
     return Result(
         source=source_of(document),
         provider=client.settings.provider,
         model=client.settings.model,
+        strategy=strategy,
         claims=claims,
         stats=stats_of(
             claims, record, time.monotonic() - started, chunks=len(chunks), failed_chunks=len(failures)
@@ -217,9 +102,20 @@ def extract(
     )
 
 
+def _sentences_by_chunk(text: str, chunks: list[Chunk]) -> dict[int, list[Sentence]]:
+    """Each sentence belongs to the first chunk that holds it whole: the overlaps are asked once."""
+    by_chunk: dict[int, list[Sentence]] = {chunk.number: [] for chunk in chunks}
+    for sentence in select_sentences(text):
+        for chunk in chunks:
+            if chunk.start <= sentence.start and sentence.end <= chunk.end:
+                by_chunk[chunk.number].append(sentence)
+                break
+    return by_chunk
+
+
 def _each_concurrently(
-    work: Callable[[Chunk], _ChunkAnswer], chunks: list[Chunk], concurrency: int
-) -> Iterator[tuple[int, _ChunkAnswer | ClaimexError]]:
+    work: Callable[[Chunk], ChunkAnswer], chunks: list[Chunk], concurrency: int
+) -> Iterator[tuple[int, ChunkAnswer | ClaimexError]]:
     """(chunk number, answer or error) as each chunk finishes.
 
     With one worker the calls run in this thread, so Ctrl-C interrupts the call itself. With
@@ -227,7 +123,7 @@ def _each_concurrently(
     for the calls in flight (their answers are simply dropped).
     """
 
-    def attempt(chunk: Chunk) -> tuple[int, _ChunkAnswer | ClaimexError]:
+    def attempt(chunk: Chunk) -> tuple[int, ChunkAnswer | ClaimexError]:
         try:
             return chunk.number, work(chunk)
         except ClaimexError as error:
@@ -239,7 +135,7 @@ def _each_concurrently(
     todo: queue.SimpleQueue[Chunk] = queue.SimpleQueue()
     for chunk in chunks:
         todo.put(chunk)
-    done: queue.SimpleQueue[tuple[int, _ChunkAnswer | ClaimexError] | BaseException] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[int, ChunkAnswer | ClaimexError] | BaseException] = queue.SimpleQueue()
     stop = threading.Event()
 
     def worker() -> None:
@@ -271,7 +167,7 @@ def _each_concurrently(
 
 
 def merge_duplicates(
-    claims: list[Claim], checker: SupportChecker, *, similarity: float = 90.0
+    claims: list[Claim], checker: SupportChecker, *, similarity: float = 90.0, by_span: bool = True
 ) -> list[Claim]:
     """One claim per fact: the same verified evidence span, or a near-identical statement.
 
@@ -288,7 +184,7 @@ def merge_duplicates(
         for kept in merged:
             kept_spans = {tuple(span) for item in kept.evidence if item.verified for span in item.spans}
             kept_statement = " ".join(kept.statement.casefold().split())
-            if (spans & kept_spans) or fuzz.ratio(statement, kept_statement) >= similarity:
+            if (by_span and spans & kept_spans) or fuzz.ratio(statement, kept_statement) >= similarity:
                 known = {(item.quote, tuple(map(tuple, item.spans))) for item in kept.evidence}
                 for item in claim.evidence:
                     if (item.quote, tuple(map(tuple, item.spans))) not in known:
@@ -401,15 +297,8 @@ def _parts_of(claim: dict[str, Any], evidence: list[Evidence], where: str) -> Cl
             or not isinstance(item.get("text", ""), str)
             or not (value is None or (isinstance(value, int | float) and not isinstance(value, bool)))
         ):
-            raise InputError(
-                f'{where}.quantities[{number}] must be a string or {{"text": ..., "value": number}}'
-            )
+            expected = '{"text": ..., "value": number}'
+            raise InputError(f"{where}.quantities[{number}] must be a string or {expected}")
         # Constructed, not validated: a claims file may carry longer texts than the model may.
         quantities.append(Quantity.model_construct(text=item.get("text", ""), value=value))
-    return ClaimParts(
-        statement=claim["statement"],
-        evidence=evidence,
-        entities=entities,
-        quantities=quantities,
-        hedging=_hedging(claim.get("hedging")),
-    )
+    return claim_parts({**claim, "entities": entities, "quantities": quantities}, evidence)

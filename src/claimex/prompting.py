@@ -45,6 +45,31 @@ def extraction_messages(
     ]
 
 
-def reask_message(missing_quotes: Sequence[str], unsupported: Sequence[str] = ()) -> str:
-    """What the model is told when quotes are not in the article or do not state their claim."""
-    return render("reask.j2", quotes=list(missing_quotes), unsupported=list(unsupported))
+def sentence_messages(
+    text: str, sentence: str, *, max_claims: int, context_header: str | None = None
+) -> list[Message]:
+    """The instructions and the article first, the sentence last.
+
+    Every question about one article then shares the same long prefix, which llama.cpp's
+    server keeps in its KV cache: only the sentence is new for each call.
+    """
+    return [
+        {"role": "system", "content": render("sentence_system.j2", max_claims=max_claims)},
+        {
+            "role": "user",
+            "content": render(
+                "sentence_user.j2", text=text, sentence=sentence, context_header=context_header
+            ),
+        },
+    ]
+
+
+def reask_message(
+    missing_quotes: Sequence[str], unsupported: Sequence[str] = (), *, fix_only: bool = False
+) -> str:
+    """What the model is told when quotes are not in the article or do not state their claim.
+
+    `fix_only`: the claims are right to exist (their sentence has something to check) and
+    need correcting; a small model offered to drop them drops them.
+    """
+    return render("reask.j2", quotes=list(missing_quotes), unsupported=list(unsupported), fix_only=fix_only)

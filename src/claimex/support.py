@@ -20,7 +20,7 @@ the quotes carry the claim. A claim is verified only when every rule below passe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -79,6 +79,11 @@ class SupportChecker:
         while end > start and self.text[end - 1] in _TRIM:
             end -= 1
         return start, end
+
+    @cached_property
+    def lower_case_words(self) -> frozenset[str]:
+        """Words the article writes in lower case: a capitalised one of them is no name."""
+        return frozenset(word for word in _NAME.findall(self.text) if word.islower())
 
     def in_article(self, name: str) -> bool:
         if name not in self._occurs:
@@ -156,6 +161,37 @@ def _mentions(folded_text: str, name: str) -> bool:
         return False
     ending = r"\w{0,3}" if len(needle) >= 4 else ""
     return re.search(rf"(?<!\w){re.escape(needle)}{ending}(?!\w)", folded_text) is not None
+
+
+def names_in(text: str, common: Set[str] = frozenset()) -> list[str]:
+    """The names `text` uses: runs of capitalised words ("Volodymyr Zelensky"), not a sentence's first word.
+
+    A capitalised word in `common` (words the article also writes in lower case: "la Défense"
+    when it writes "défense") is a common noun, not part of a name. The sentence strategy takes
+    a claim's entities from here rather than from a small model, which translates them ("Kursk"
+    for the article's "Koursk") however it is told.
+    """
+    names: list[str] = []
+    run: list[str] = []
+    run_end = -1
+    for match in _NAME.finditer(text):
+        word = match.group()
+        named = (
+            word[0].isupper()
+            and len(word) > 1
+            and word.lower() not in common
+            and not _SENTENCE_START.search(text[: match.start()])
+        )
+        if named and run and text[run_end : match.start()] == " ":
+            run.append(word)
+        else:
+            if run:
+                names.append(" ".join(run))
+            run = [word] if named else []
+        run_end = match.end()
+    if run:
+        names.append(" ".join(run))
+    return list(dict.fromkeys(names))
 
 
 def _statement_names(statement: str) -> list[str]:
@@ -243,21 +279,27 @@ def _hedging_problems(claim: ClaimParts, passages: Sequence[str]) -> list[Proble
     return []
 
 
-def reask_lines(number: int, support: Support) -> list[str]:
-    """What to tell the model about claim `number` so that it can quote what supports it."""
+def reask_lines(number: int, support: Support, *, source: str | None = None) -> list[str]:
+    """What to tell the model about claim `number` so that it can fix it.
+
+    With `source` ("the sentence"), the evidence is not the model's to choose: it is told to
+    keep the claim to what that source says instead of to quote something else.
+    """
     lines = []
     for problem in support.blocking:
         subject = problem.subject or ""
-        if problem.rule == "numbers":
-            lines.append(
-                f"Claim {number} says {subject}; quote the passage of the article that says {subject}."
-            )
+        if problem.rule == "numbers" and source:
+            line = f"Claim {number} says {subject}, which {source} does not say; say only what {source} says."
+        elif problem.rule == "numbers":
+            line = f"Claim {number} says {subject}; quote the passage of the article that says {subject}."
         elif problem.rule == "substance":
-            lines.append(
-                f"Claim {number}: “{subject}” is too short; quote the whole sentence that states the claim."
-            )
+            line = f"Claim {number}: “{subject}” is too short; quote the whole sentence stating the claim."
         elif problem.rule in ("entities", "names"):
-            lines.append(
-                f"Claim {number} names “{subject}”, which is not in the article; use the article's own names."
+            line = (
+                f"Claim {number} names “{subject}”, which the article never writes; copy names exactly as "
+                "the article writes them."
             )
+        else:
+            continue
+        lines.append(line)
     return lines

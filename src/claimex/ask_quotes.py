@@ -1,0 +1,91 @@
+"""Strategy `single`: one call per chunk; the model writes the claims and quotes their evidence.
+
+Right for capable models, which pick the checkable facts of a whole text at once and quote
+them faithfully. Every quote is located, every claim's support checked; a quote not in the
+article, or one that does not state its claim, makes instructor ask once more, naming it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Self
+
+from pydantic import ConfigDict, Field, create_model, model_validator
+
+from .checking import Article, ChunkAnswer, checking_against, current_article, verify_claim
+from .chunking import Chunk
+from .llm import AnswerCutOff, CallRecord, ModelClient
+from .models import ClaimsResponse, ExtractedClaim
+from .prompting import extraction_messages, reask_message
+from .support import reask_lines
+
+
+class QuoteCheckedClaims(ClaimsResponse):
+    """What the model returns for one article (or one chunk of it)."""
+
+    # The same schema title, so the model sees the same tool name as for `ClaimsResponse`.
+    model_config = ConfigDict(title="ClaimsResponse")
+
+    @model_validator(mode="after")
+    def every_claim_is_supported(self) -> Self:
+        """Reject quotes not in the article and evidence that does not state its claim.
+
+        instructor re-asks with this message, so a model that can fix it gets the chance.
+        """
+        article = current_article()
+        if article is None:
+            return self
+        missing: list[str] = []
+        unsupported: list[str] = []
+        for number, extracted in enumerate(self.claims, start=1):
+            claim = verify_claim(extracted, article)
+            missing += [item.quote for item in claim.evidence if not item.verified]
+            if all(item.verified for item in claim.evidence):
+                unsupported += reask_lines(number, claim.support)
+        if missing or unsupported:
+            raise ValueError(reask_message(missing, unsupported))
+        return self
+
+
+@cache
+def bounded(max_claims: int) -> tuple[type[ClaimsResponse], type[ClaimsResponse]]:
+    """The answer's schema with its list bounded at `max_claims` (the grammar of a local model
+    keeps it finite), with and without the validator that re-asks."""
+    claims = (list[ExtractedClaim], Field(max_length=max_claims))
+    checked = create_model("QuoteCheckedClaims", __base__=QuoteCheckedClaims, claims=claims)
+    plain = create_model("ClaimsResponse", __base__=ClaimsResponse, claims=claims)
+    return checked, plain
+
+
+def ask_chunk(
+    article: Article, chunk: Chunk, header: str | None, client: ModelClient, max_claims: int
+) -> ChunkAnswer:
+    """One model call for one chunk (the whole text when it fits), its claims checked."""
+    text = chunk.text_of(article.text)
+    warnings: list[str] = []
+
+    def ask(claims_wanted: int) -> tuple[ClaimsResponse, CallRecord]:
+        checked, plain = bounded(claims_wanted)
+        with checking_against(article):
+            return client.create(
+                extraction_messages(text, max_claims=claims_wanted, context_header=header),
+                checked,
+                fallback_model=plain,
+            )
+
+    try:
+        response, record = ask(max_claims)
+    except AnswerCutOff:
+        # A small model can ramble until max_tokens; asking for fewer claims once is the cheap fix.
+        if max_claims <= 1:
+            raise
+        max_claims = max(1, max_claims // 2)
+        warnings.append(
+            f"the first answer was cut off at max_tokens; asked again for at most {max_claims} claims"
+        )
+        response, record = ask(max_claims)
+    claims = [
+        verify_claim(claim, article, prefer=(chunk.start, chunk.end))
+        for claim in response.claims[:max_claims]
+    ]
+    return ChunkAnswer(claims, record, warnings + record.warnings)

@@ -1,0 +1,96 @@
+"""Check: a model's claim against the article — its quotes located, then its support judged.
+
+Both extraction strategies end here, and so does the validator that makes instructor re-ask:
+a claim comes out of this module with its evidence located and its support verdict, and
+`verified` follows from that verdict alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from .llm import CallRecord
+from .models import Claim, Evidence, ExtractedClaim, Hedging, Quantity
+from .support import ClaimParts, SupportChecker
+from .verify import SourceIndex
+
+
+@dataclass
+class Article:
+    """What checking claims against one text needs, built once per text."""
+
+    text: str
+    index: SourceIndex
+    checker: SupportChecker
+    # Where the evidence of the claims being validated lies, when claimex chose it (a sentence).
+    sentence: tuple[int, int] | None = None
+
+    @classmethod
+    def of(cls, text: str) -> Article:
+        return cls(text, SourceIndex(text), SupportChecker(text))
+
+
+# The article being checked, for the validators that make instructor re-ask. A context variable
+# rather than instructor's `context`: instructor renders the messages as Jinja templates whenever
+# a context is given, and an article may contain `{{` or `{%`. Each thread sees its own value.
+_current: ContextVar[Article | None] = ContextVar("claimex_article", default=None)
+
+
+@contextlib.contextmanager
+def checking_against(article: Article) -> Iterator[None]:
+    """Validators run inside see `article`. Set it in the thread that validates: threads do not inherit it."""
+    token = _current.set(article)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_article() -> Article | None:
+    return _current.get()
+
+
+@dataclass
+class ChunkAnswer:
+    """The claims of one chunk of the text, what asking for them cost, and what went wrong."""
+
+    claims: list[Claim]
+    record: CallRecord
+    warnings: list[str]
+
+
+def verify_claim(claim: ExtractedClaim, article: Article, prefer: tuple[int, int] | None = None) -> Claim:
+    """Locate the claim's quotes (preferring the region `prefer`) and check that they support it."""
+    evidence = [article.index.locate(quote, prefer=prefer) for quote in claim.evidence]
+    return judged(claim.model_dump(exclude={"evidence"}), evidence, article.checker)
+
+
+def _hedging(value: Any) -> Hedging | None:
+    try:
+        return Hedging(value)
+    except ValueError:
+        return None
+
+
+def claim_parts(fields: dict[str, Any], evidence: list[Evidence]) -> ClaimParts:
+    return ClaimParts(
+        statement=fields["statement"],
+        evidence=evidence,
+        entities=fields.get("entities") or (),
+        quantities=[
+            q if isinstance(q, Quantity) else Quantity.model_validate(q)
+            for q in fields.get("quantities") or ()
+        ],
+        hedging=_hedging(fields.get("hedging")),
+    )
+
+
+def judged(fields: dict[str, Any], evidence: list[Evidence], checker: SupportChecker) -> Claim:
+    """A claim with its support verdict; `verified` follows from it alone."""
+    support = checker.check(claim_parts(fields, evidence))
+    fields = {key: value for key, value in fields.items() if key not in ("support", "verified")}
+    return Claim(**fields, evidence=evidence, support=support, verified=support.verdict == "supported")

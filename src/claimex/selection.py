@@ -1,0 +1,68 @@
+"""Select: which sentences of an article have something to check, decided without a model.
+
+The sentence strategy asks the model about each selected sentence, so every sentence skipped
+here saves a call. Skipped, with the reason kept for the result's readers: questions, headings
+and other lines without a sentence's end, teasers cut off with "...", the author speaking in
+the first person (bio, byline), calls to action, and fragments too short to claim anything.
+Whatever is left goes to the model, which may still find nothing to check in it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .sentences import sentence_spans
+
+MIN_WORDS = 5
+"""Fewer words ("Ni confirmation, ni démenti." is four) are asked about only with a number in them."""
+
+_WORD = re.compile(r"[^\W_]+")
+_CLOSERS = "\"'»”’)] \u00a0\u202f"
+_ENDS = (".", "!", "»", "\u201d", '"', ";", ":")
+# The author's own voice, in the singular, outside quotation marks: a bio, a byline. The editorial
+# "nous"/"we" often reports facts ("nous avons pu consulter le rapport"), so it is asked about.
+_FIRST_PERSON = re.compile(
+    r"(?<!\w)(?:(?i:je|moi|mon|ma|mes)(?!\w)|(?i:[jm])['’](?=\w)|(?:I|I['’]m|I['’]ve|[Mm]y)(?!\w))"
+)
+_QUOTED = re.compile(r"[«“\"][^«»“”\"]*[»”\"]")
+_CALL_TO_ACTION = re.compile(
+    r"(?<!\w)(?:contactez|abonnez|inscrivez|cliquez|suivez|partagez|téléchargez|découvrez|rejoignez|"
+    r"lire aussi|à lire|voir aussi|newsletter|sponsoring|publicité|subscribe|sign up|click|"
+    r"follow us|share this|read more|read also|download|advertis\w*|sponsored)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    skip: str | None = None  # why it is not asked about, or None
+
+    def text_of(self, text: str) -> str:
+        return text[self.start : self.end]
+
+
+def select_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
+    """Every sentence of `text[start:end]`, each with the reason it is skipped, if it is."""
+    return [Sentence(a, b, _skip_reason(text[a:b])) for a, b in sentence_spans(text, start, end)]
+
+
+def _skip_reason(sentence: str) -> str | None:
+    stripped = sentence.strip()
+    bare = stripped.rstrip(_CLOSERS)
+    words = _WORD.findall(stripped)
+    if bare.endswith("?"):
+        return "a question"
+    if bare.endswith(("...", "…")):
+        return "a teaser cut off with an ellipsis"
+    if not bare.endswith(_ENDS) and not stripped.endswith(_ENDS):
+        return "a heading (no sentence end)"
+    if _CALL_TO_ACTION.search(stripped):
+        return "a call to action"
+    if _FIRST_PERSON.search(_QUOTED.sub(" ", stripped)):
+        return "the author speaking (first person)"
+    if len(words) < MIN_WORDS and not any(ch.isdigit() for ch in stripped):
+        return "too short to state a claim"
+    return None

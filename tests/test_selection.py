@@ -1,0 +1,49 @@
+"""Which sentences are worth a model call: decided without one."""
+
+from __future__ import annotations
+
+import pytest
+
+from claimex.selection import select_sentences
+
+
+def test_the_seed_asks_about_its_fact_bearing_sentences_only(seed_text: str) -> None:
+    sentences = select_sentences(seed_text)
+    skipped = {s.text_of(seed_text): s.skip for s in sentences if s.skip}
+    asked = [s.text_of(seed_text) for s in sentences if s.skip is None]
+
+    assert skipped["ActualitésInternational"] == "a heading (no sentence end)"
+    assert skipped["L’Ukraine accuse et s’inquiète"] == "a heading (no sentence end)"
+    assert skipped["Combien sont-ils réellement ?"] == "a question"
+    assert skipped["Quelle est l'ampleur de..."] == "a teaser cut off with an ellipsis"
+    why = "Mais pourquoi un tel engagement de la Corée du Nord au côté de son allié russe ?"
+    assert skipped[why] == "a question"
+    assert "first person" in next(reason for text, reason in skipped.items() if text.startswith("Passionné"))
+    assert skipped["Pour explorer les options de sponsoring, contactez-nous."] == "a call to action"
+    assert any(text.startswith("Selon eux, au moins 30 soldats") for text in asked)
+    assert any("article 4" in text for text in asked)
+    assert any("50.000 hommes" in text for text in asked)
+    assert any("10.000 le nombre" in text for text in asked)
+    for sentence in sentences:  # offsets into the text, trimmed
+        text = sentence.text_of(seed_text)
+        assert text == text.strip() and text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("Le maire a démissionné jeudi soir.", None),
+        ("The US said it would cut 250 jobs at its Leeds plant.", None),
+        ("Nous avons pu consulter le rapport de 40 pages.", None),
+        ("« Je ne céderai pas », a déclaré le ministre devant 300 élus.", None),
+        ("Ni confirmation, ni démenti.", "too short to state a claim"),
+        ("Plus de 30 morts.", None),
+        ("Subscribe to our newsletter for more.", "a call to action"),
+        ("I have covered the region for ten years.", "the author speaking (first person)"),
+        ("Que va-t-il se passer maintenant ?", "a question"),
+        ("La suite dans notre prochaine édition…", "a teaser cut off with an ellipsis"),
+    ],
+)
+def test_skip_reasons(sentence: str, reason: str | None) -> None:
+    (selected,) = select_sentences(sentence)
+    assert selected.skip == reason
