@@ -50,7 +50,7 @@ def test_extract_prints_a_table_of_claims_with_statuses() -> None:
     assert result.exit_code == 0, result.output
     assert "claims verified" in result.stdout
     assert any(status in result.stdout for status in ("exact", "normalized", "fuzzy", "missing"))
-    assert "local/qwen2.5-coder-1.5b-instruct" in result.stdout
+    assert "local/qwen2.5-coder-1.5b-instruct · by sentences" in result.stdout
     assert "answered from the cache" not in result.stdout
 
     again = run(
@@ -69,12 +69,14 @@ def test_extract_writes_the_result_file_and_can_fail_on_unverified(tmp_path: Pat
         RECORDING_BASE_URL,
         "--provider",
         "local",
+        "--strategy",
+        "single",
         "-o",
         str(out),
         "--fail-unverified",
     )
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "2.0" and data["strategy"] == "single"
     assert data["source"]["sha256"] and data["source"]["length"] == 3263
     all_verified = all(claim["verified"] for claim in data["claims"])
     assert result.exit_code == (0 if all_verified else EXIT_UNVERIFIED)

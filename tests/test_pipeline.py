@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx2
 import pytest
 
+from claimex.checking import Article, claim_parts, verify_claim
 from claimex.chunking import plan_chunks
 from claimex.documents import document_from_bytes, load_document
 from claimex.errors import ClaimexError
 from claimex.llm import ModelClient, model_client, resolve_settings
 from claimex.models import VERIFIED_STATUSES, ClaimsResponse, Result
 from claimex.pipeline import extract, reverify
+from claimex.selection import select_sentences
+from claimex.support import SupportChecker, reask_lines
 from claimex.verify import SourceIndex
 from conftest import RECORDING_BASE_URL, SEED, http_requests
 from stub_openai import completion
@@ -24,11 +28,14 @@ def _local_settings():
 
 
 def _assert_honest(result: Result, text: str) -> None:
-    """Every evidence item has a status, and spans that say where it is."""
+    """Every evidence item has a status and spans that say where it is; verified means supported."""
+    checker = SupportChecker(text)
     for claim in result.claims:
-        assert claim.verified == (
-            bool(claim.evidence) and all(e.status in VERIFIED_STATUSES for e in claim.evidence)
-        )
+        assert claim.verified == (claim.support.verdict == "supported")
+        if claim.verified:
+            assert claim.evidence and all(e.status in VERIFIED_STATUSES for e in claim.evidence)
+        # The verdict is the support check's, run again here on what the result holds.
+        assert checker.check(claim_parts(claim.model_dump(), claim.evidence)) == claim.support
         for evidence in claim.evidence:
             again = SourceIndex(text).locate(evidence.quote)
             assert (evidence.status, evidence.spans) == (again.status, again.spans)
@@ -74,13 +81,22 @@ def test_missing_quotes_are_named_in_one_re_ask(tmp_path: Path, vcr) -> None:
     first = ClaimsResponse.model_validate_json(arguments)
     index = SourceIndex(document.text)
     unverified = [q for c in first.claims for q in c.evidence if not index.locate(q).verified]
-    if unverified:
+    article = Article.of(document.text)
+    unsupported = [
+        line
+        for number, extracted in enumerate(first.claims, start=1)
+        if all(index.locate(q).verified for q in extracted.evidence)
+        for line in reask_lines(number, verify_claim(extracted, article).support)
+    ]
+    if unverified or unsupported:
         assert http_requests(vcr) == 2 == result.stats.requests
         second_request = json.loads(vcr.requests[1].body)
         told = second_request["messages"][-1]["content"]
-        assert "not in the article word for word" in told
+        assert ("not in the article word for word" in told) == bool(unverified)
         for quote in unverified:
             assert json.dumps(quote, ensure_ascii=False)[1:-1] in json.dumps(told, ensure_ascii=False)
+        for line in unsupported:
+            assert line in told
     else:
         assert http_requests(vcr) == 1 == result.stats.requests
 
@@ -99,6 +115,30 @@ def test_second_run_of_the_same_article_makes_no_request(tmp_path: Path, vcr) ->
     assert second.stats.cache_hit and second.stats.requests == 0
     assert not first.stats.cache_hit
     assert [c.model_dump() for c in second.claims] == [c.model_dump() for c in first.claims]
+
+
+@pytest.mark.vcr
+def test_seed_by_sentences_every_claim_rests_on_its_sentence(tmp_path: Path, vcr) -> None:
+    """The embedded model asked sentence by sentence: the evidence is a whole sentence, found exactly."""
+    document = load_document(SEED)
+    with model_client(_local_settings(), use_cache=True, cache_dir=tmp_path / "cache") as client:
+        result = extract(document, client, strategy="sentences", max_claims=30)
+
+    assert result.strategy == "sentences" and result.claims
+    _assert_honest(result, document.text)
+    asked = {(s.start, s.end) for s in select_sentences(document.text) if s.skip is None}
+    assert result.stats.requests == http_requests(vcr) >= len(asked)
+    for claim in result.claims:
+        ((evidence),) = claim.evidence
+        assert evidence.status == "exact" and tuple(evidence.spans[0]) in asked
+        # An independent reading of the claim's figures: digits only, separators dropped.
+        digits = {re.sub(r"[\s.,]", "", n) for n in re.findall(r"\d[\d\s.,]*\d|\d", claim.statement)}
+        sentence = re.sub(r"(?<=\d)[\s.,](?=\d{3})", "", evidence.quote)
+        if claim.verified:
+            assert all(re.search(rf"(?<!\d){d}(?!\d)", sentence) for d in digits), claim.statement
+    figures = {"30", "50.000", "10.000", "article 4"}
+    found = {f for f in figures for c in result.claims if c.verified and f in c.evidence[0].quote}
+    assert len(found) >= 3, f"the recorded answer verified claims for {found} only"
 
 
 def test_reverify_keeps_other_fields_and_fills_statuses(seed_text: str) -> None:

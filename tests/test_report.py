@@ -362,6 +362,21 @@ def test_the_claim_list_shows_statuses_differences_and_unverified_claims(seed_te
     assert 'data-statuses="exact normalized"' in html
 
 
+def test_an_unverified_claim_shows_why_beside_it(seed_text: str) -> None:
+    """The support check's own verdict on the issue's example: the lede as the only quote of "30"."""
+    from claimex.checking import Article, judged
+
+    article = Article.of(seed_text)
+    lede = "Les services de renseignement ukrainiens révèlent des pertes importantes"
+    fields = make_claim("30 soldats nord-coréens auraient été tués.", [], entities=["GUR"]).model_dump()
+    claim = judged(fields, [article.index.locate(lede)], article.checker)
+    html = render_report(make_result(seed_text, [claim]), seed_text)
+
+    assert '<li class="claim unverified" id="claim-1"' in html
+    assert '<li class="problem blocking" data-rule="numbers">✘ 30 is in none of its quotes' in html
+    assert '<li class="problem note" data-rule="entities">ⓘ entity “GUR” is in the article but not' in html
+
+
 def test_a_hostile_article_and_hostile_model_output_are_only_text() -> None:
     article = (
         "Titre <script>document.title='PWNED'</script> puis </textarea><textarea> et "

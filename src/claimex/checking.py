@@ -92,5 +92,5 @@ def claim_parts(fields: dict[str, Any], evidence: list[Evidence]) -> ClaimParts:
 def judged(fields: dict[str, Any], evidence: list[Evidence], checker: SupportChecker) -> Claim:
     """A claim with its support verdict; `verified` follows from it alone."""
     support = checker.check(claim_parts(fields, evidence))
-    fields = {key: value for key, value in fields.items() if key not in ("support", "verified")}
+    fields = {key: value for key, value in fields.items() if key not in ("evidence", "support", "verified")}
     return Claim(**fields, evidence=evidence, support=support, verified=support.verdict == "supported")
