@@ -141,7 +141,18 @@ def server_command(model_path: Path, port: int, *, n_ctx: int = DEFAULT_N_CTX) -
         # The default keeps logits for every position: n_ctx × vocabulary floats.
         "--logits_all",
         "False",
+        # llama-cpp-python generates on half the cores by default: one thread on a 2-core machine.
+        "--n_threads",
+        str(usable_cores()),
     ]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def free_port() -> int:
