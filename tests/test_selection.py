@@ -29,6 +29,23 @@ def test_the_seed_asks_about_its_fact_bearing_sentences_only(seed_text: str) -> 
         assert text == text.strip() and text
 
 
+def test_a_byline_and_the_bio_it_opens_are_skipped_at_the_end_only() -> None:
+    text = (
+        "Hannah Cole, a correspondent, said 30 jobs went.\n\nThe plant closed in 2024.\n\n"
+        "Hannah Cole is our business correspondent. She has reported on trade since 2015.\n\n"
+        "By Sam Reyes, Staff Writer.\n\nSubscribe to our newsletter."
+    )
+    reasons = [s.skip for s in select_sentences(text)]
+    assert reasons == [
+        None,  # a correspondent mid-article is news
+        None,
+        "the author's byline or bio",
+        "the author's byline or bio",
+        "the author's byline or bio",
+        "a call to action",
+    ]
+
+
 @pytest.mark.parametrize(
     ("sentence", "reason"),
     [

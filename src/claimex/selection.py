@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .sentences import sentence_spans
+from .sentences import PARAGRAPH_BREAK, sentences_in, split_at
 
 MIN_WORDS = 5
 """Fewer words ("Ni confirmation, ni démenti." is four) are asked about only with a number in them."""
@@ -34,6 +34,18 @@ _CALL_TO_ACTION = re.compile(
 )
 
 
+# A byline ("By Sam Reyes", "Par Claire Fabre") and the author's bio it usually opens ("Hannah
+# Cole is our business correspondent."): the last paragraphs of a page, about its author.
+_BYLINE = re.compile(r"^(?:By|Par|Written by|Texte de|Propos recueillis par)\s+[A-ZÀ-Ý]")
+_AUTHOR_ROLE = re.compile(
+    r"(?<!\w)(?:journalist|journaliste|correspondent|correspondante?|reporter|staff writer|"
+    r"rédacteur|rédactrice|chroniqueur|chroniqueuse|editor)(?!\w)",
+    re.IGNORECASE,
+)
+BIO_PARAGRAPHS = 3
+"""A byline or bio is looked for in the last paragraphs only: a reporter quoted mid-article is news."""
+
+
 @dataclass(frozen=True)
 class Sentence:
     start: int
@@ -46,7 +58,19 @@ class Sentence:
 
 def select_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
     """Every sentence of `text[start:end]`, each with the reason it is skipped, if it is."""
-    return [Sentence(a, b, _skip_reason(text[a:b])) for a, b in sentence_spans(text, start, end)]
+    end = len(text) if end is None else end
+    paragraphs = [(a, b) for a, b in split_at(text, start, end, PARAGRAPH_BREAK) if text[a:b].strip()]
+    selected: list[Sentence] = []
+    for number, (paragraph_start, paragraph_end) in enumerate(paragraphs):
+        spans = sentences_in(text, paragraph_start, paragraph_end)
+        first = text[spans[0][0] : spans[0][1]]
+        about_the_author = number >= len(paragraphs) - BIO_PARAGRAPHS and bool(
+            _BYLINE.match(first) or _AUTHOR_ROLE.search(first)
+        )
+        for a, b in spans:
+            reason = "the author's byline or bio" if about_the_author else _skip_reason(text[a:b])
+            selected.append(Sentence(a, b, reason))
+    return selected
 
 
 def _skip_reason(sentence: str) -> str | None:
@@ -59,6 +83,8 @@ def _skip_reason(sentence: str) -> str | None:
         return "a teaser cut off with an ellipsis"
     if not bare.endswith(_ENDS) and not stripped.endswith(_ENDS):
         return "a heading (no sentence end)"
+    if _BYLINE.match(stripped) and len(words) < 12:
+        return "the author's byline or bio"
     if _CALL_TO_ACTION.search(stripped):
         return "a call to action"
     if _FIRST_PERSON.search(_QUOTED.sub(" ", stripped)):
