@@ -164,7 +164,7 @@ ChunkCharsOption = Annotated[
         min=200,
         help=(
             "Split texts longer than this into overlapping chunks, one model call each (default: 4,000 "
-            "for the local model's 4,096-token context, 40,000 otherwise)."
+            "for the local model's 8,192-token context, 40,000 otherwise)."
         ),
         show_default=False,
     ),
@@ -652,7 +652,7 @@ def model_serve(
         int | None, typer.Option(help="Port on 127.0.0.1 (default: a free one).", show_default=False)
     ] = None,
     model_path: ModelPathOption = None,
-    n_ctx: Annotated[int, typer.Option(help="Context window in tokens.")] = 4096,
+    n_ctx: Annotated[int, typer.Option(help="Context window in tokens.")] = 8192,
     verbose: VerboseOption = False,
 ) -> None:
     """Run the embedded model server in the foreground, on loopback only, until Ctrl-C.

@@ -84,9 +84,9 @@ PRESETS: dict[str, Preset] = {
         mode="tools",
         # A tiny model left alone repeats itself until max_tokens.
         extra_body={"repeat_penalty": 1.15},
-        # llama.cpp's server answers one request at a time. Its 4,096-token context, less the
-        # prompt and a 1,500-token answer, holds about 5,000 characters of French: 4,000 keeps
-        # a margin for the context header of later chunks.
+        # llama.cpp's server answers one request at a time. Its 8,192-token context holds a
+        # 4,000-character chunk of French with the instructions and a 1,500-token answer, and
+        # a re-ask that repeats that answer; a small model does no better with more text.
         concurrency=1,
         chunk_chars=4_000,
         # A small model cannot quote faithfully nor pick 20 facts at once; it can state the
