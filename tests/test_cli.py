@@ -242,3 +242,28 @@ def test_model_status_when_nothing_runs() -> None:
     result = run("model", "status")
     assert result.exit_code == 1
     assert "no local model server is running" in result.stdout
+
+
+def test_verify_decides_support_on_the_example_claims_file() -> None:
+    """examples/seed-claims.json: the issue's two claims, changed numbers, an invented name."""
+    result = run("verify", str(SEED), str(SEED.parents[1] / "examples" / "seed-claims.json"))
+    claims = json.loads(result.stdout)["claims"]
+    verdicts = [
+        (claim["verified"], [p["rule"] for p in claim["support"]["problems"] if p["blocking"]])
+        for claim in claims
+    ]
+    assert verdicts == [
+        (False, ["numbers"]),  # "30" over the lede, which has no number
+        (False, ["substance"]),  # the one-word quote "soldats"
+        (True, []),
+        (False, ["numbers"]),  # 31 vs 30
+        (False, ["numbers"]),  # 11 000 vs 10.000
+        (True, []),  # 10 000 vs 10.000
+        (False, ["numbers"]),  # article 5 vs 4
+        (True, []),
+        (False, ["numbers"]),  # a year the article never gives
+        (False, ["entities"]),  # Vladimir Poutine
+        (True, []),  # "cinquante mille" = 50.000
+        (True, []),  # asserted over "auraient": reported, not blocking
+    ]
+    assert claims[-1]["support"]["problems"][0]["rule"] == "hedging"
