@@ -428,7 +428,9 @@ class ModelClient:
         `response_model` may carry validators that reject the answer (quotes not in the
         article); the model is then re-asked `settings.reasks` times, and if it still fails,
         the last answer is kept when it parses as `fallback_model`, for the caller to mark.
+        `max_tokens` caps this answer below the settings' cap (a sentence's claims are short).
         """
+        max_tokens = max_tokens or self.settings.max_tokens
         key = cache_key(self.settings, messages, response_model, max_tokens)
         if self.cache is not None:
             stored = self.cache.get(key)
@@ -459,7 +461,7 @@ class ModelClient:
         messages: list[dict[str, str]],
         response_model: type[ResponseT],
         fallback_model: type[ResponseT] | None,
-        max_tokens: int | None = None,
+        max_tokens: int,
     ) -> tuple[ResponseT, CallRecord]:
         import instructor
 
@@ -473,13 +475,13 @@ class ModelClient:
                 model=self.settings.model,
                 max_retries=self.settings.reasks,
                 temperature=self.settings.temperature,
-                max_tokens=max_tokens or self.settings.max_tokens,
+                max_tokens=max_tokens,
                 extra_body=dict(self.settings.extra_body) or None,
             )
         except instructor.core.IncompleteOutputException:
             raise AnswerCutOff(
-                f"the model's answer was cut off at max_tokens={max_tokens or self.settings.max_tokens} "
-                "(it kept generating); try a larger --max-tokens, fewer --max-claims, or a stronger model"
+                f"the model's answer was cut off at max_tokens={max_tokens} (it kept generating)"
+                "; try a larger --max-tokens, fewer --max-claims, or a stronger model"
             ) from None
         except instructor.core.InstructorRetryException as error:
             if isinstance(error.__cause__, ClaimexError):

@@ -15,7 +15,7 @@ sync by a test; they are the published contract of the output file.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,22 +70,31 @@ class Quantity(BaseModel):
     )
 
 
+# The fields the model fills, shared by both answers it may be asked for.
+Statement = Annotated[
+    str,
+    Field(
+        max_length=MAX_STATEMENT_CHARS,
+        description="The claim as one standalone sentence, in the article's language.",
+    ),
+]
+Speaker = Annotated[
+    str, Field(max_length=120, description="Who asserts the claim in the article, or the outlet itself.")
+]
+Quantities = Annotated[list[Quantity], Field(default_factory=list, max_length=MAX_QUANTITIES)]
+When = Annotated[str | None, Field(default=None, max_length=80)]
+
+
 class ExtractedClaim(BaseModel):
     """One claim as the model states it, with the quotes it offers as evidence, before verification."""
 
-    statement: str = Field(
-        max_length=MAX_STATEMENT_CHARS,
-        description="The claim as one standalone sentence, in the article's language.",
-    )
+    statement: Statement
     type: ClaimType
-    speaker: str = Field(
-        max_length=120,
-        description="Who asserts the claim in the article, or the outlet itself.",
-    )
+    speaker: Speaker
     hedging: Hedging
     entities: list[str] = Field(default_factory=list, max_length=MAX_ENTITIES)
-    quantities: list[Quantity] = Field(default_factory=list, max_length=MAX_QUANTITIES)
-    time: str | None = Field(default=None, max_length=80)
+    quantities: Quantities
+    time: When
     evidence: list[str] = Field(
         min_length=1,
         max_length=MAX_EVIDENCE,
@@ -96,17 +105,12 @@ class ExtractedClaim(BaseModel):
 class SentenceClaim(BaseModel):
     """One claim of one sentence as the model states it; claimex adds its names and evidence."""
 
-    statement: str = Field(
-        max_length=MAX_STATEMENT_CHARS,
-        description="The claim as one standalone sentence, in the article's language.",
-    )
+    statement: Statement
     type: ClaimType
-    speaker: str = Field(
-        max_length=120, description="Who asserts the claim in the article, or the outlet itself."
-    )
+    speaker: Speaker
     hedging: Hedging
-    quantities: list[Quantity] = Field(default_factory=list, max_length=MAX_QUANTITIES)
-    time: str | None = Field(default=None, max_length=80)
+    quantities: Quantities
+    time: When
 
 
 class SentenceClaims(BaseModel):

@@ -20,7 +20,7 @@ the quotes carry the claim. A claim is verified only when every rule below passe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -172,39 +172,32 @@ def names_in(text: str, common: Set[str] = frozenset()) -> list[str]:
     for the article's "Koursk") however it is told.
     """
     names: list[str] = []
-    run: list[str] = []
-    run_end = -1
-    for match in _NAME.finditer(text):
-        word = match.group()
-        named = (
-            word[0].isupper()
-            and len(word) > 1
-            and word.lower() not in common
-            and not _SENTENCE_START.search(text[: match.start()])
-        )
-        if named and run and text[run_end : match.start()] == " ":
-            run.append(word)
+    previous_end = -1
+    for match in _name_words(text, common):
+        if names and text[previous_end : match.start()] == " ":
+            names[-1] += " " + match.group()
         else:
-            if run:
-                names.append(" ".join(run))
-            run = [word] if named else []
-        run_end = match.end()
-    if run:
-        names.append(" ".join(run))
+            names.append(match.group())
+        previous_end = match.end()
     return list(dict.fromkeys(names))
 
 
 def _statement_names(statement: str) -> list[str]:
     """Capitalised words of the statement that do not begin a sentence: the names it uses."""
-    names = []
-    for match in _NAME.finditer(statement):
+    return [match.group() for match in _name_words(statement)]
+
+
+def _name_words(text: str, common: Set[str] = frozenset()) -> Iterator[re.Match[str]]:
+    """Capitalised words that do not begin a sentence and are not common nouns of the article."""
+    for match in _NAME.finditer(text):
         word = match.group()
-        if not word[0].isupper() or len(word) < 2:
-            continue
-        if _SENTENCE_START.search(statement[: match.start()]):
-            continue
-        names.append(word)
-    return names
+        if (
+            word[0].isupper()
+            and len(word) > 1
+            and word.lower() not in common
+            and not _SENTENCE_START.search(text[: match.start()])
+        ):
+            yield match
 
 
 def _quote_problems(evidence: Sequence[Evidence]) -> Iterable[Problem]:
