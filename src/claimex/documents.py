@@ -9,6 +9,8 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import os
+import stat
 import sys
 import unicodedata
 from dataclasses import dataclass
@@ -48,6 +50,8 @@ class Document:
 def load_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
     """Read `path` (or stdin for "-") and decode it; any problem is one `InputError` line."""
     if str(path) == STDIN:
+        if sys.stdin.isatty():
+            print("claimex: reading the article from the terminal; end it with Ctrl-D", file=sys.stderr)
         data = sys.stdin.buffer.read(max_bytes + 1)
         return document_from_bytes(data, "<stdin>", max_bytes=max_bytes)
     data = read_bytes(Path(path), max_bytes=max_bytes)
@@ -56,9 +60,9 @@ def load_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
     )
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path, *, what: str = "a JSON file") -> Any:
     """A JSON file (UTF-8, BOM allowed); a problem is one `InputError` line naming the file."""
-    raw = read_bytes(path)
+    raw = read_bytes(path, what=what)
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
@@ -66,24 +70,53 @@ def read_json(path: Path) -> Any:
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         raise InputError(f"{path}: malformed JSON ({error.msg} at {where})") from None
+    except RecursionError:
+        raise InputError(f"{path}: JSON nested too deeply to be {what}") from None
 
 
-def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+_NOT_FILES = (
+    (stat.S_ISDIR, "is a directory"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "is a socket"),
+    (stat.S_ISCHR, "is a character device"),
+    (stat.S_ISBLK, "is a block device"),
+)
+
+
+def _not_a_file(path: Path, mode: int, what: str) -> InputError:
+    kind = next((kind for test, kind in _NOT_FILES if test(mode)), "is not a regular file")
+    return InputError(f"{path}: {kind}, not {what}")
+
+
+def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "an article file") -> bytes:
+    """The bytes of a regular file, at most `max_bytes`.
+
+    Anything else (a FIFO, a socket, a device, a link to one) is refused before it is read:
+    reading a FIFO with no writer, or a device, would wait or run forever.
+    """
     try:
         if path.is_symlink() and not path.exists():
             raise InputError(f"{path}: broken symbolic link")
-        if path.is_dir():
-            raise InputError(f"{path}: is a directory, not an article")
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"{path}: too large ({size:,} bytes; the limit is {max_bytes:,})")
-        return path.read_bytes()
+        if not stat.S_ISREG(mode := path.stat().st_mode):
+            raise _not_a_file(path, mode, what)
+        # Non-blocking, so that a FIFO put in the file's place since the check cannot hold the open.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        with os.fdopen(descriptor, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise _not_a_file(path, info.st_mode, what)
+            if info.st_size > max_bytes:
+                raise InputError(f"{path}: too large ({info.st_size:,} bytes; the limit is {max_bytes:,})")
+            data = file.read(max_bytes + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except PermissionError:
         raise InputError(f"{path}: permission denied") from None
     except OSError as error:
         raise InputError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if len(data) > max_bytes:
+        raise InputError(f"{path}: too large (over {max_bytes:,} bytes; it grew while being read)")
+    return data
 
 
 def document_from_bytes(
@@ -110,6 +143,8 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
         encoding = "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding = "utf-16"
+    elif bomless := _bomless_utf16(data):
+        encoding = bomless
     elif b"\x00" in data[:8192]:
         raise InputError(f"{name}: looks like a binary file (it contains NUL bytes), not text")
     else:
@@ -133,6 +168,24 @@ def decode_text(data: bytes, name: str) -> tuple[str, str]:
     if _looks_binary(text):
         raise InputError(f"{name}: looks like a binary file (mostly control characters), not text")
     return text, encoding.replace("-sig", "")
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" for UTF-16 written without a BOM (as some Windows tools do).
+
+    Text in a Latin script has a NUL in the high byte of nearly every character, and almost
+    never in the low one; a binary file has NULs scattered on both sides.
+    """
+    sample = data[: min(len(data), 8192) // 2 * 2]
+    if len(sample) < 4:
+        return None
+    pairs = len(sample) // 2
+    even, odd = sample[0::2].count(0) / pairs, sample[1::2].count(0) / pairs
+    if odd > 0.6 and even < 0.02:
+        return "utf-16-le"
+    if even > 0.6 and odd < 0.02:
+        return "utf-16-be"
+    return None
 
 
 def _detect_legacy_encoding(data: bytes) -> str | None:

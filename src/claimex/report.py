@@ -268,7 +268,7 @@ def default_output(result_path: Path) -> Path:
 
 
 def read_result(path: Path) -> Result:
-    payload = read_json(path)
+    payload = read_json(path, what="a claimex result file")
     version = payload.get("schema_version") if isinstance(payload, dict) else None
     if isinstance(version, str) and version != SCHEMA_VERSION:
         raise InputError(
