@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -62,6 +63,22 @@ def test_server_is_ready_then_stopped(tmp_path: Path) -> None:
         pid = server.process.pid
     assert gone(pid)
     assert not server_answers(server.base_url)
+
+
+@loopback
+def test_a_server_started_by_a_short_lived_thread_outlives_it(tmp_path: Path) -> None:
+    # Linux's parent-death signal follows the thread that forked, not the process: a chunk
+    # worker that first needs the server must not take it down when it ends.
+    server = LocalServer(command=stand_in(), log_path=tmp_path / "log")
+    worker = threading.Thread(target=server.start)
+    worker.start()
+    worker.join()
+    try:
+        time.sleep(0.3)
+        assert server.process is not None and server.process.poll() is None, "killed with its thread"
+        assert server_answers(server.base_url)
+    finally:
+        server.stop()
 
 
 @loopback

@@ -12,6 +12,7 @@ import ctypes
 import importlib.util
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -23,7 +24,7 @@ import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .embedded_model import (
     EmbeddedModelError,
@@ -164,9 +165,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def server_answers(base_url: str, timeout: float = 1.0) -> bool:
+def server_answers(base_url: str, timeout: float = 1.0, *, api_key: str | None = None) -> bool:
+    """Whether the server lists its models (a hosted API wants the key even for that)."""
+    request = urllib.request.Request(f"{base_url}/models")
+    if api_key:
+        request.add_header("Authorization", f"Bearer {api_key}")
     try:
-        with urllib.request.urlopen(f"{base_url}/models", timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return bool(response.status == 200)
     except (OSError, urllib.error.URLError, ValueError):
         return False
@@ -219,6 +224,44 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
+_spawner: queue.SimpleQueue[tuple[Callable[[], subprocess.Popen[bytes]], queue.SimpleQueue[Any]]] | None = (
+    None
+)
+_spawner_lock = threading.Lock()
+
+
+def _popen_from_a_lasting_thread(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+    """`subprocess.Popen` from the main thread, or from one thread that lives as long as claimex.
+
+    PR_SET_PDEATHSIG fires when the *thread* that forked the child ends, not the process: a
+    server first needed by a short-lived worker (a chunk asked concurrently, a service's
+    request) would be killed with that thread.
+    """
+    global _spawner
+    if threading.current_thread() is threading.main_thread():
+        return subprocess.Popen(*args, **kwargs)
+    with _spawner_lock:
+        if _spawner is None:
+            requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+            def serve() -> None:
+                while True:
+                    call, reply = requests.get()
+                    try:
+                        reply.put(call())
+                    except BaseException as error:  # handed back to the thread that asked
+                        reply.put(error)
+
+            threading.Thread(target=serve, daemon=True, name="claimex-spawner").start()
+            _spawner = requests
+    reply: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    _spawner.put((lambda: subprocess.Popen(*args, **kwargs), reply))
+    outcome = reply.get()
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
 class LocalServer:
     """Start the embedded server, wait until it answers, and always stop it.
 
@@ -269,7 +312,7 @@ class LocalServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
+            self.process = _popen_from_a_lasting_thread(
                 argv,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
