@@ -44,9 +44,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claimex.cache import open_cache
 from claimex.documents import load_document
 from claimex.errors import ClaimexError
-from claimex.llm import PRESETS, model_client, open_cache, resolve_settings
+from claimex.llm import PRESETS, model_client, resolve_settings
 from claimex.local_server import LocalServerError, serving
 from claimex.models import VERIFIED_STATUSES, Claim, Result
 from claimex.pipeline import extract

@@ -76,7 +76,7 @@ def test_extract_writes_the_result_file_and_can_fail_on_unverified(tmp_path: Pat
         "--fail-unverified",
     )
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["schema_version"] == "2.0" and data["strategy"] == "single"
+    assert data["schema_version"] == "2.1" and data["strategy"] == "single" and data["complete"]
     assert data["source"]["sha256"] and data["source"]["length"] == 3263
     all_verified = all(claim["verified"] for claim in data["claims"])
     assert result.exit_code == (0 if all_verified else EXIT_UNVERIFIED)
@@ -221,7 +221,7 @@ def test_unknown_provider() -> None:
 
 
 def test_cache_info_and_clear(tmp_path: Path) -> None:
-    from claimex.llm import open_cache
+    from claimex.cache import open_cache
 
     directory = tmp_path / "c"
     with open_cache(directory) as cache:

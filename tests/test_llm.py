@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import httpx2
 import pytest
 
+from claimex.cache import open_cache
 from claimex.errors import ClaimexError
 from claimex.llm import (
     Backoff,
     ModelClient,
     ModelError,
     cache_key,
-    open_cache,
     resolve_settings,
     retry_after_seconds,
 )
@@ -100,7 +100,7 @@ def test_unreachable_server_fails_after_every_try_with_one_line() -> None:
 
 def test_timeouts_are_reported_as_such() -> None:
     server = Server(*[httpx2.ReadTimeout("slow")] * 2)
-    with pytest.raises(ModelError, match=r"timed out after 2 tries"):
+    with pytest.raises(ModelError, match=r"gave no complete answer within 300 s \(--timeout, 2 tries\)"):
         client_for(server, max_attempts=2).create(MESSAGES, ClaimsResponse)
 
 

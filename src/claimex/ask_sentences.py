@@ -112,4 +112,4 @@ def ask_chunk(
         ]
     if failures and len(failures) == len(asked):
         raise failures[0]
-    return ChunkAnswer(claims[:max_claims], record, warnings)
+    return ChunkAnswer(claims[:max_claims], record, warnings, failed=len(failures))

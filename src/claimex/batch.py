@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import queue
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,16 +21,19 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, read_bytes
-from .errors import ClaimexError
-from .llm import ModelClient
+from .errors import ClaimexError, Terminated
+from .llm import AnswerTimeout, ModelClient, ModelError, ServerUnreachable
 from .models import SCHEMA_VERSION
-from .output import to_json, write_atomically
+from .output import atomic_file, to_json, write_atomically
 from .pipeline import extract
 
 INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
 INDEX_NAME = "index.jsonl"
 # Longer texts are chunked; past this a file is more likely a dump than an article.
 DEFAULT_MAX_CHARS = 2_000_000
+# Articles in a row that could not reach the model server (each after its retries) before the
+# batch stops: the server is down, and the rest would only fail the same way, slowly.
+UNREACHABLE_LIMIT = 3
 
 
 @dataclass
@@ -37,7 +41,7 @@ class ArticleOutcome:
     """One line of index.jsonl."""
 
     path: str
-    status: str  # ok | failed | skipped
+    status: str  # ok | partial (some model calls failed; redone by the next run) | failed | skipped
     claims: int = 0
     verified: int = 0
     error: str | None = None
@@ -52,6 +56,7 @@ class ArticleOutcome:
 class BatchSummary:
     articles: int = 0
     ok: int = 0
+    partial: int = 0
     failed: int = 0
     skipped: int = 0
     claims: int = 0
@@ -61,6 +66,9 @@ class BatchSummary:
     cache_hits: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    terminated: bool = False  # by SIGTERM rather than Ctrl-C
+    # Why the batch stopped before the end on its own (the model server down), if it did.
+    stopped: str | None = None
     failures: list[ArticleOutcome] = field(default_factory=list)
 
     def add(self, outcome: ArticleOutcome) -> None:
@@ -71,14 +79,15 @@ class BatchSummary:
         self.prompt_tokens += outcome.prompt_tokens
         self.completion_tokens += outcome.completion_tokens
         self.cache_hits += outcome.cache_hit
-        if outcome.status == "failed":
+        if outcome.status in ("failed", "partial"):
             self.failures.append(outcome)
 
     def lines(self) -> list[str]:
         share = f"{100 * self.verified / self.claims:.0f}%" if self.claims else "n/a"
-        head = "interrupted after" if self.interrupted else "done:"
+        head = "interrupted after" if self.interrupted else "stopped after" if self.stopped else "done:"
+        partial = f"{self.partial} partial, " if self.partial else ""
         return [
-            f"{head} {self.articles} articles ({self.ok} ok, {self.skipped} already done, "
+            f"{head} {self.articles} articles ({self.ok} ok, {partial}{self.skipped} already done, "
             f"{self.failed} failed) in {self.seconds:.1f} s",
             f"claims: {self.claims}, verified: {self.verified} ({share}); tokens: {self.prompt_tokens} in / "
             f"{self.completion_tokens} out; cache hits: {self.cache_hits}",
@@ -124,13 +133,15 @@ def _complete_result(result_file: Path, sha256: str) -> dict[str, Any] | None:
     """The stored result if it is whole and was made from these exact input bytes."""
     try:
         data = json.loads(result_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         return None
     source = data.get("source")
     if not isinstance(source, dict) or source.get("sha256") != sha256:
         return None
+    if data.get("complete") is not True:
+        return None  # some model calls failed: asked again (the others come from the cache)
     return data
 
 
@@ -158,7 +169,11 @@ class Batch:
     def __init__(self, options: BatchOptions, client: ModelClient) -> None:
         self.options = options
         self.client = client
-        self._abandon = threading.Event()
+        self._abandon = threading.Event()  # interrupted: drop what is in flight
+        self._stop = threading.Event()  # the server is down: start nothing new
+        self._stopped: str | None = None
+        self._unreachable_streak = 0
+        self._lock = threading.Lock()
 
     def process(self, article: Path) -> ArticleOutcome:
         """One article, start to finish; every failure becomes an outcome, never an exception."""
@@ -204,6 +219,7 @@ class Batch:
                 result.source.text_path = text_file.name
             write_atomically(target, to_json(result))
         except ClaimexError as error:
+            self._count_reach(error)
             # Every reason names its file, also those that come from the model's side.
             reason = str(error) if str(error).startswith(str(article)) else f"{article}: {error}"
             return ArticleOutcome(
@@ -213,10 +229,12 @@ class Batch:
             return ArticleOutcome(
                 relative, "failed", error=f"{article}: unexpected {type(error).__name__}: {error}"
             )
+        self._count_reach(None)
         stats = result.stats
         return ArticleOutcome(
             relative,
-            "ok",
+            "ok" if result.complete else "partial",
+            error=None if result.complete else f"{article}: {_first_failure(result.warnings)}",
             claims=stats.claims,
             verified=stats.verified,
             result=str(target.relative_to(options.out_dir)),
@@ -225,6 +243,21 @@ class Batch:
             cache_hit=stats.cache_hit,
             seconds=round(time.monotonic() - started, 3),
         )
+
+    def _count_reach(self, error: ClaimexError | None) -> None:
+        """Stop the batch after `UNREACHABLE_LIMIT` articles in a row found no server."""
+        with self._lock:
+            if not isinstance(error, ServerUnreachable):
+                if error is None or (isinstance(error, ModelError) and not isinstance(error, AnswerTimeout)):
+                    self._unreachable_streak = 0  # the server answered (a bad file says nothing of it)
+                return
+            self._unreachable_streak += 1
+            if self._unreachable_streak >= UNREACHABLE_LIMIT and self._stopped is None:
+                self._stopped = (
+                    f"{UNREACHABLE_LIMIT} articles in a row found no server: {error}; the articles not "
+                    "started are left undone: run the same command again when the server is back"
+                )
+                self._stop.set()
 
     def run(self, on_outcome: Callable[[ArticleOutcome], None] | None = None) -> BatchSummary:
         """Process every article with `concurrency` workers; Ctrl-C returns a partial summary.
@@ -246,16 +279,19 @@ class Batch:
         todo: queue.Queue[Path | None] = queue.Queue(maxsize=options.concurrency * 2)
         done: queue.Queue[ArticleOutcome | BaseException | None] = queue.Queue()
 
+        def ending() -> bool:
+            return self._abandon.is_set() or self._stop.is_set()
+
         def feed() -> None:
             try:
                 for article in discover(options.in_dir, pattern=options.pattern, exclude=options.out_dir):
-                    while not self._abandon.is_set():
+                    while not ending():
                         try:
                             todo.put(article, timeout=0.2)
                             break
                         except queue.Full:
                             continue
-                    if self._abandon.is_set():
+                    if ending():
                         return
             except BaseException as error:  # an unreadable folder ends the batch, with its reason
                 done.put(error)
@@ -265,8 +301,8 @@ class Batch:
 
         def work() -> None:
             while (article := todo.get()) is not None:
-                if self._abandon.is_set():
-                    continue
+                if ending():
+                    continue  # not started: left undone, and out of the index
                 done.put(self.process(article))
             done.put(None)
 
@@ -277,8 +313,15 @@ class Batch:
         ]
         index_path = options.out_dir / INDEX_NAME
         workers_left = options.concurrency
+        this_run = 0
         try:
-            with open(index_path, "w", encoding="utf-8") as index:
+            # Appended to, so a run killed at any moment loses none of the earlier lines; made
+            # one line per article again when the run ends (`_compact_index`).
+            with open(index_path, "a", encoding="utf-8") as index:
+                this_run = index.tell()
+                if this_run and not _ends_with_newline(index_path):
+                    index.write("\n")  # a line cut short by a kill is left alone, not glued to
+                    this_run = index.tell()
                 for thread in threads:
                     thread.start()
                 while workers_left:
@@ -297,13 +340,60 @@ class Batch:
                     index.flush()
                     if on_outcome is not None:
                         on_outcome(item)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             self._abandon.set()
             summary.interrupted = True
+            summary.terminated = isinstance(stop, Terminated)
         finally:
             self._abandon.set()
+            summary.stopped = self._stopped
             summary.seconds = round(time.monotonic() - started, 3)
+        _compact_index(index_path, this_run, whole=not (summary.interrupted or summary.stopped))
         return summary
+
+
+def _first_failure(warnings: list[str]) -> str:
+    failures = [warning for warning in warnings if "no claims" in warning or "gave no claims" in warning]
+    return f"partial result: {(failures or warnings or ['some model calls failed'])[0]}"
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as file:
+        file.seek(-1, os.SEEK_END)
+        return file.read(1) == b"\n"
+
+
+def _compact_index(index_path: Path, this_run: int, *, whole: bool) -> None:
+    """One line per article: this run's lines, and earlier lines only for articles it did not reach.
+
+    A run that went through the whole folder supersedes every earlier line (of inputs deleted
+    since, too). The file is replaced atomically and streamed, never held in memory whole.
+    """
+    if this_run == 0:
+        return
+    try:
+        with open(index_path, "rb") as index:
+            index.seek(this_run)
+            reached = set() if whole else {_path_of(line) for line in index}
+        reached.add("")  # a line that cannot be read says nothing: dropped
+        with atomic_file(index_path) as out, open(index_path, "rb") as index:
+            if not whole:
+                for line in iter(index.readline, b""):
+                    if index.tell() > this_run:
+                        break
+                    if line.endswith(b"\n") and _path_of(line) not in reached:
+                        out.write(line)
+            index.seek(this_run)
+            shutil.copyfileobj(index, out)
+    except OSError as error:
+        raise ClaimexError(f"{index_path}: cannot rewrite the index ({error.strerror or error})") from None
+
+
+def _path_of(line: bytes) -> str:
+    try:
+        return str(json.loads(line).get("path", ""))
+    except (ValueError, AttributeError, RecursionError):
+        return ""
 
 
 def count_inputs(in_dir: Path, *, pattern: str | None = None, exclude: Path | None = None) -> int:

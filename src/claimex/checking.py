@@ -61,6 +61,8 @@ class ChunkAnswer:
     claims: list[Claim]
     record: CallRecord
     warnings: list[str]
+    # Questions that failed within the chunk (sentences): their claims are missing.
+    failed: int = 0
 
 
 def verify_claim(claim: ExtractedClaim, article: Article, prefer: tuple[int, int] | None = None) -> Claim:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from .errors import ClaimexError, InputError
+from .errors import ClaimexError, InputError, Terminated
 
 app = typer.Typer(
     name="claimex",
@@ -43,6 +43,9 @@ app.add_typer(cache_app, name="cache")
 app.add_typer(model_app, name="model")
 
 EXIT_UNVERIFIED = 3
+EXIT_PARTIAL = 4
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 class OutputFormat(StrEnum):
@@ -169,6 +172,18 @@ ChunkCharsOption = Annotated[
         show_default=False,
     ),
 ]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=64,
+        help=(
+            "Model requests in flight: chunks of one article, articles of a batch, requests to the "
+            "service (default: 1 for local, 4 otherwise)."
+        ),
+        show_default=False,
+    ),
+]
 FailUnverifiedOption = Annotated[
     bool,
     typer.Option(
@@ -192,6 +207,11 @@ def _fail(message: str, code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
+class _LineFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"claimex: {record.levelname.lower()}: {record.getMessage()}"
+
+
 @contextmanager
 def _reported_errors(verbose: bool) -> Iterator[None]:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
@@ -200,11 +220,18 @@ def _reported_errors(verbose: bool) -> Iterator[None]:
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
         # trafilatura warns about every page it finds empty; the index already says so.
         logging.getLogger("trafilatura").setLevel(logging.ERROR)
+    # claimex's own warnings (a cache set aside, a server's Retry-After) are lines like its errors.
+    own = logging.getLogger("claimex")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LineFormatter())
+    own.addHandler(handler)
+    own.setLevel(logging.INFO if verbose else logging.WARNING)
+    own.propagate = False
     previous = signal.getsignal(signal.SIGTERM)
 
     def terminate(signum: int, frame: object) -> None:
         # Unwind like Ctrl-C, so `finally` blocks stop the local server and temp files go.
-        raise SystemExit(128 + signum)
+        raise Terminated()
 
     signal.signal(signal.SIGTERM, terminate)
     try:
@@ -213,10 +240,14 @@ def _reported_errors(verbose: bool) -> Iterator[None]:
         if verbose and error.__cause__ is not None:
             typer.echo(f"claimex: cause: {error.__cause__!r}", err=True)
         _fail(str(error), error.exit_code)
+    except Terminated:
+        _fail("terminated (SIGTERM)", EXIT_TERMINATED)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        _fail("interrupted", EXIT_INTERRUPTED)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        own.removeHandler(handler)
+        own.propagate = True
 
 
 @contextmanager
@@ -224,14 +255,12 @@ def _model_session(
     settings: Any, model_path: Path | None, cache_dir: Path | None, no_cache: bool
 ) -> Iterator[Any]:
     """A client for the command's whole run, with the embedded server started if it is needed."""
-    from .llm import model_client
-    from .local_server import serving
+    from .session import model_session
 
-    with (
-        serving(settings, model_path=model_path, status=_status) as (ready, connect),
-        model_client(ready, use_cache=not no_cache, cache_dir=cache_dir, connect=connect) as client,
-    ):
-        yield client
+    with model_session(
+        settings, model_path=model_path, cache_dir=cache_dir, no_cache=no_cache, status=_status
+    ) as session:
+        yield session.client
 
 
 def _status(message: str) -> Any:
@@ -259,11 +288,9 @@ def _emit(data: Any, output: Path | None, output_format: OutputFormat) -> None:
 
 
 def _strategy(name: str) -> Any:
-    from .pipeline import STRATEGIES
+    from .session import check_strategy
 
-    if name not in STRATEGIES:
-        raise InputError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
-    return name
+    return check_strategy(name)
 
 
 def _all_verified(data: Any) -> bool:
@@ -293,15 +320,7 @@ def extract(
     cache_dir: CacheDirOption = None,
     no_cache: NoCacheOption = False,
     chunk_chars: ChunkCharsOption = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            max=64,
-            help="Chunks asked at once (default: 1 for local, 4 otherwise).",
-            show_default=False,
-        ),
-    ] = None,
+    concurrency: ConcurrencyOption = None,
     fail_unverified: FailUnverifiedOption = False,
     verbose: VerboseOption = False,
 ) -> None:
@@ -313,7 +332,9 @@ def extract(
 
     The embedded model is asked about one sentence at a time (--strategy sentences): questions, headings, bylines and calls to action are skipped without a model call, and each claim's evidence is its sentence. Other providers get the whole text in one call and quote their evidence (--strategy single).
 
-    A long text is split into overlapping chunks at paragraph and sentence boundaries; spans still index the whole text, and a claim seen in two chunks is reported once.
+    A long text is split into overlapping chunks at paragraph and sentence boundaries; spans still index the whole text, and a claim seen in two chunks is reported once. When some chunks (or sentences) get no answer, the result is still written, marked "complete": false, and the command says so and exits 4; run it again and only those are asked again (the rest is cached).
+
+    Exit codes: 0 done; 1 the model failed (one line says why); 2 bad input; 3 --fail-unverified and a claim is not verified; 4 partial result; 130 Ctrl-C; 143 SIGTERM. --timeout bounds each model answer as a whole, retries and waits included.
 
     Examples:
 
@@ -353,6 +374,20 @@ def extract(
                 on_chunk=on_chunk,
             )
         _emit(result, output, output_format)
+        if not result.complete:
+            stats = result.stats
+            lost = (
+                f"{stats.failed_chunks} of {stats.chunks} chunks"
+                if stats.failed_chunks
+                else f"{stats.failed_sentences} sentence{'s' if stats.failed_sentences > 1 else ''}"
+            )
+            first = next((warning for warning in result.warnings if "no claims" in warning), "")
+            typer.echo(
+                f"claimex: warning: partial result: {lost} got no answer from the model ({first}); "
+                "run the same command again to ask for those only",
+                err=True,
+            )
+            raise typer.Exit(EXIT_PARTIAL)
         if fail_unverified and not _all_verified(result):
             raise typer.Exit(EXIT_UNVERIFIED)
 
@@ -380,7 +415,7 @@ def verify(
         from .pipeline import reverify
 
         document = load_document(article)
-        payload = read_json(claims)
+        payload = read_json(claims, what="a claims file")
         result = reverify(document, payload, name=str(claims))
         _emit(result, output, output_format)
         if fail_unverified and not _all_verified(result):
@@ -401,15 +436,7 @@ def batch(
             "--glob", help="Only inputs whose relative path matches, e.g. '*.html' or '2024/**/*.txt'."
         ),
     ] = None,
-    concurrency: Annotated[
-        int | None,
-        typer.Option(
-            min=1,
-            max=64,
-            help="Model requests in flight (default: 1 for local, 4 otherwise).",
-            show_default=False,
-        ),
-    ] = None,
+    concurrency: ConcurrencyOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Redo every article, even those already done.")
     ] = False,
@@ -440,9 +467,11 @@ def batch(
 ) -> None:
     """Extract and verify claims for every article in a folder.
 
-    Writes OUT_DIR/<relative path>.json per article (atomically), the extracted text beside it when the file is not plain UTF-8 text (HTML, legacy encodings), and OUT_DIR/index.jsonl with one line per article: ok, failed (with the reason) or skipped (already done, input unchanged).
+    Writes OUT_DIR/<relative path>.json per article (atomically), the extracted text beside it when the file is not plain UTF-8 text (HTML, legacy encodings), and OUT_DIR/index.jsonl with one line per article: ok, partial (some model calls failed: the result is written and the next run asks for the rest), failed (with the reason) or skipped (already done, input unchanged).
 
-    Safe to interrupt: run the same command again and it finishes the rest, with no duplicate. Exit code 0 when every article succeeded, 1 when any failed, 130 when interrupted.
+    Safe to interrupt (Ctrl-C, SIGTERM): run the same command again and it finishes the rest, with no duplicate. When the model server cannot be reached for 3 articles in a row, the batch stops rather than fail every other article slowly; the rest is done by the next run. Anything but a regular file (a FIFO, a device) is failed at once, never read.
+
+    Exit code 0 when every article succeeded, 1 when any failed or is partial (or the batch stopped), 130 on Ctrl-C, 143 on SIGTERM.
 
     Example: claimex batch articles/ -o results/ --glob '*.html'
     """
@@ -485,14 +514,17 @@ def batch(
         # Off a terminal every failure already had its line; on one, the bar showed only a count.
         shown = summary.failures[:20] if _stderr().is_terminal else []
         for failure in shown:
-            typer.echo(f"  failed: {failure.error}", err=True)
+            typer.echo(f"  {failure.status}: {failure.error}", err=True)
         if shown and len(summary.failures) > 20:
             typer.echo(
                 f"  … and {len(summary.failures) - 20} more failures in {out_dir / 'index.jsonl'}", err=True
             )
         if summary.interrupted:
-            raise typer.Exit(130)
-        if summary.failed:
+            typer.echo("interrupted: run the same command again to finish the rest", err=True)
+            raise typer.Exit(EXIT_TERMINATED if summary.terminated else EXIT_INTERRUPTED)
+        if summary.stopped:
+            _fail(f"batch stopped: {summary.stopped}", 1)
+        if summary.failed or summary.partial:
             raise typer.Exit(1)
 
 
@@ -555,6 +587,8 @@ def _batch_progress(total: int) -> Iterator[Any]:
             else:
                 claims = f"{outcome.claims} claim{'' if outcome.claims == 1 else 's'}"
                 detail = f"{outcome.path} ({claims}, {outcome.verified} verified)"
+                if outcome.status == "partial":
+                    detail += f": {outcome.error}"
             typer.echo(f"[{tally['done']}/{total}] {outcome.status:7} {detail}", err=True)
 
         yield plain
@@ -620,7 +654,7 @@ def report(
 @contextmanager
 def _existing_cache(cache_dir: Path | None) -> Iterator[tuple[Path, Any]]:
     """The cache folder and the open cache, or None when there is none yet (nothing is created)."""
-    from .llm import default_cache_dir, open_cache
+    from .cache import default_cache_dir, open_cache
 
     directory = cache_dir or default_cache_dir()
     if not directory.exists():
@@ -636,11 +670,13 @@ def cache_info(cache_dir: CacheDirOption = None) -> None:
     with _reported_errors(False), _existing_cache(cache_dir) as (directory, cache):
         entries, size = (len(cache), cache.volume()) if cache is not None else (0, 0)
         typer.echo(f"cache: {directory}\nentries: {entries}\nsize: {size:,} bytes")
+        if cache is not None and cache.problem:
+            typer.echo(f"problem: {cache.problem} (new answers are not stored)")
 
 
 @cache_app.command("clear")
 def cache_clear(cache_dir: CacheDirOption = None) -> None:
-    """Remove every cached model answer."""
+    """Remove every cached model answer. A damaged cache is deleted and a new one made."""
     with _reported_errors(False), _existing_cache(cache_dir) as (directory, cache):
         removed = cache.clear() if cache is not None else 0
         typer.echo(f"cache: removed {removed} entries from {directory}")
@@ -707,3 +743,150 @@ def model_status() -> None:
         typer.echo("\n".join(lines))
         if info is None:
             raise typer.Exit(1 if usable else 2)
+
+
+# --- the HTTP service ------------------------------------------------------------------------
+
+
+def _said(message: str) -> Any:
+    """A status message as a plain line: a spinner would fight the service's log for the terminal."""
+    typer.echo(message, err=True)
+    return nullcontext()
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on. Beyond loopback (e.g. 0.0.0.0) a token is required, or --insecure."
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="Port (0: a free one, printed at start).")
+    ] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CLAIMEX_API_TOKEN",
+            help="Every /v1 request must send the header Authorization: Bearer TOKEN. Prefer the environment variable: other users can read a command line.",
+            show_default=False,
+        ),
+    ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure", help="Listen beyond loopback without a token (when a proxy in front authenticates)."
+        ),
+    ] = False,
+    concurrency: ConcurrencyOption = None,
+    queue: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=10_000,
+            help="Requests that may wait for a model call; past them, 429 with Retry-After.",
+        ),
+    ] = 16,
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1_000, help="Largest request body in bytes; larger gets 413.")
+    ] = 5_000_000,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="Let web pages from this origin call the service, e.g. https://cms.example.org (repeatable; none by default).",
+            show_default=False,
+        ),
+    ] = None,
+    grace: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=600,
+            help="Seconds running extractions may still take after SIGTERM or Ctrl-C; then they are answered 503.",
+        ),
+    ] = 5.0,
+    provider: ProviderOption = None,
+    base_url: BaseUrlOption = None,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    model_path: ModelPathOption = None,
+    max_claims: MaxClaimsOption = None,
+    strategy: StrategyOption = None,
+    max_tokens: MaxTokensOption = 1500,
+    timeout: TimeoutOption = 300.0,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    chunk_chars: ChunkCharsOption = None,
+    verbose: VerboseOption = False,
+) -> None:
+    """Serve extraction over HTTP: POST an article, get its verified claims back as JSON.
+
+    POST /v1/extract with {"text": "...", "html": false, "max_claims": 10, "strategy": "sentences"} (only "text" is required) answers with the result document `claimex extract` writes. POST /v1/verify with {"text": "...", "claims": [...]} re-verifies claims as `claimex verify` does, without the model. GET /healthz says the process is up, GET /readyz that the model answers. The API is described at /docs and /openapi.json.
+
+    The same model options, environment variables and disk cache as `claimex extract`: an article answered before is answered again without a model call. The embedded model is started once and stopped with the service. At most --concurrency model calls run at once and --queue requests wait; past that the answer is 429 with Retry-After. Errors are JSON: {"error": "one line"}.
+
+    Listens on 127.0.0.1 only, by default. With a token (CLAIMEX_API_TOKEN), every /v1 request needs Authorization: Bearer TOKEN; listening beyond loopback needs one. SIGTERM or Ctrl-C stops it within seconds (--grace).
+
+    Needs claimex\\[serve] (FastAPI and uvicorn).
+
+    Example:
+
+    claimex serve --port 8000
+
+    curl -s localhost:8000/v1/extract -H 'Content-Type: application/json' -d '{"text": "Selon le GUR, au moins 30 soldats ont été tués."}'
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
+        _fail("`claimex serve` needs FastAPI and uvicorn: pip install 'claimex[serve]'", 2)
+    with _reported_errors(verbose):
+        from contextlib import closing
+
+        from .llm import resolve_settings
+        from .service import ServiceConfig, create_app
+        from .service_run import check_exposure, listen, run, url_of
+        from .session import extraction_options, model_session
+
+        check_exposure(host, token, insecure)
+        settings = resolve_settings(
+            provider=provider,
+            base_url=base_url,
+            model=model,
+            mode=mode,
+            max_tokens=max_tokens,
+            timeout=timeout,
+        )
+        slots = extraction_options(settings, strategy=strategy, concurrency=concurrency).concurrency
+        config = ServiceConfig(
+            strategy=strategy,
+            max_claims=max_claims,
+            chunk_chars=chunk_chars,
+            concurrency=slots,
+            queue=queue,
+            token=token,
+            max_body=max_body,
+            cors_origins=tuple(cors_origin or ()),
+            grace=grace,
+        )
+        with (
+            closing(listen(host, port)) as sock,
+            model_session(
+                settings,
+                model_path=model_path,
+                cache_dir=cache_dir,
+                no_cache=no_cache,
+                status=_said,
+                connections=slots,
+            ) as session,
+        ):
+            service = create_app(config, session)
+            url = url_of(sock)
+            served = session.client.settings
+            typer.echo(
+                f"claimex: serving {served.provider}/{served.model} at {url} (API: {url}/docs). Ctrl-C to stop.",
+                err=True,
+            )
+            run(service, sock, grace=grace, verbose=verbose)
+        typer.echo("claimex: stopped", err=True)

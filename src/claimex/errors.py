@@ -13,3 +13,7 @@ class InputError(ClaimexError):
     """An article or a claims file that cannot be read as asked."""
 
     exit_code = 2
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, unwound like Ctrl-C so that every `finally` runs: servers stopped, temp files gone."""

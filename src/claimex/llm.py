@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -26,8 +27,9 @@ from pydantic import BaseModel, ValidationError
 from .errors import ClaimexError
 
 if TYPE_CHECKING:
-    import diskcache
     import instructor
+
+    from .cache import AnswerCache
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,14 @@ class ModelError(ClaimexError):
 
 class ServerError(ModelError):
     """The server could not be asked: unreachable, refused, timed out, or an HTTP error, after retries."""
+
+
+class ServerUnreachable(ServerError):
+    """No connection to the server could be made, after retries: it is down, or the URL is wrong."""
+
+
+class AnswerTimeout(ServerError):
+    """No complete answer within --timeout, the deadline for one answer (tries and waits included)."""
 
 
 class AnswerCutOff(ModelError):
@@ -194,24 +204,6 @@ def resolve_settings(
 # --- cache -----------------------------------------------------------------------------------
 
 
-def default_cache_dir(environ: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if environ is None else environ
-    if env.get("CLAIMEX_CACHE_DIR"):
-        return Path(env["CLAIMEX_CACHE_DIR"])
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("claimex")) / "responses"
-
-
-def open_cache(directory: Path) -> diskcache.Cache:
-    import diskcache
-
-    try:
-        return diskcache.Cache(str(directory))
-    except OSError as error:
-        raise ClaimexError(f"cannot open the cache at {directory}: {error.strerror or error}") from None
-
-
 def cache_key(
     settings: ModelSettings,
     messages: list[dict[str, str]],
@@ -282,6 +274,14 @@ def retry_after_seconds(error: BaseException | None) -> float | None:
         return None
 
 
+# A server that asks for a longer pause than this is not coming back within a run's patience.
+MAX_RETRY_AFTER = 120.0
+
+
+class _GiveUp(Exception):
+    """Raised from the wait between tries: the next try could not be made in time."""
+
+
 @dataclass
 class Backoff:
     """Exponential backoff with full jitter, unless the server said how long to wait."""
@@ -293,7 +293,7 @@ class Backoff:
         outcome = retry_state.outcome
         told = retry_after_seconds(outcome.exception() if outcome else None)
         if told is not None:
-            return min(told, self.maximum * 4)
+            return told
         ceiling = min(self.maximum, self.initial * 2 ** (retry_state.attempt_number - 1))
         return random.uniform(ceiling / 2, ceiling)
 
@@ -323,7 +323,10 @@ def describe_api_error(error: BaseException, settings: ModelSettings, attempts: 
     where = settings.base_url or "the local server"
     tries = f"after {attempts} tries" if attempts > 1 else "at the first try"
     if isinstance(error, openai.APITimeoutError):
-        return f"the model at {where} timed out {tries} ({settings.timeout:.0f} s each)"
+        return (
+            f"the model at {where} gave no complete answer within {settings.timeout:g} s "
+            f"(--timeout, {attempts} {'try' if attempts == 1 else 'tries'})"
+        )
     if isinstance(error, openai.APIConnectionError):
         return f"cannot reach the model server at {where} ({tries}): {_root_cause(error)}"
     if isinstance(error, openai.AuthenticationError):
@@ -338,6 +341,33 @@ def describe_api_error(error: BaseException, settings: ModelSettings, attempts: 
             f"the model server at {where} answered HTTP {error.status_code} {tries}: {_server_message(error)}"
         )
     return f"the request to {where} failed: {error}"
+
+
+def describe_unexpected_body(response: Any, settings: ModelSettings) -> str:
+    """What came back instead of a chat completion: a proxy's page, a non-JSON body, other JSON."""
+    where = settings.base_url or "the local server"
+    content_type = response.headers.get("content-type", "")
+    text = response.text[:4000]
+    if "html" in content_type or text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+        named = f" (“{' '.join(title.group(1).split())[:80]}”)" if title else ""
+        return (
+            f"{where} answered with an HTML page{named}, not a chat completion: check that --base-url is "
+            "the API's address (ending in /v1) and that no proxy or login page is in the way"
+        )
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        snippet = " ".join(text.split())[:80] or "an empty body"
+        return (
+            f"{where} answered HTTP {response.status_code} with a body that is not JSON (“{snippet}”): "
+            "is it an OpenAI-compatible server?"
+        )
+    keys = ", ".join(sorted(data)[:8]) if isinstance(data, dict) else type(data).__name__
+    return (
+        f"{where} answered HTTP {response.status_code} with JSON that is not a chat completion "
+        f"(no choices; it has: {keys or 'nothing'})"
+    )
 
 
 def _root_cause(error: BaseException) -> str:
@@ -377,15 +407,16 @@ class ModelClient:
         self,
         settings: ModelSettings,
         *,
-        cache: diskcache.Cache | None = None,
+        cache: AnswerCache | None = None,
         http_client: Any = None,
         backoff: Backoff | None = None,
         connect: Callable[[], str] | None = None,
+        connections: int = 4,
     ) -> None:
         """`connect` gives the base URL on the first call that must reach a server.
 
         The embedded server is started that way, so a run answered wholly from the cache never
-        starts it.
+        starts it. `connections`: HTTP connections kept open, one per request in flight.
         """
         if not settings.base_url and connect is None:
             raise ClaimexError("no model server URL: start one with `claimex model serve` or give --base-url")
@@ -394,6 +425,7 @@ class ModelClient:
         self.backoff = backoff or Backoff()
         self._connect = connect
         self._http_client = http_client
+        self._connections = connections
         self._openai: Any = None
         self._lock = threading.Lock()
 
@@ -402,8 +434,14 @@ class ModelClient:
             if self._openai is None:
                 import openai
 
+                from .transport import http_client
+
                 if not self.settings.base_url and self._connect is not None:
                     self.settings = self.settings.with_base_url(self._connect())
+                if self._http_client is None:
+                    self._http_client = http_client(
+                        timeout=self.settings.timeout, connections=self._connections
+                    )
                 # Transport retries are ours (tenacity, with Retry-After), so the SDK's are off.
                 self._openai = openai.OpenAI(
                     base_url=self.settings.base_url,
@@ -440,7 +478,11 @@ class ModelClient:
                 # validators that rejected it; the verifier marks its quotes honestly.
                 return (fallback_model or response_model).model_validate(stored["response"]), record
 
-        response, record = self._ask(messages, response_model, fallback_model, max_tokens)
+        from .transport import answer_deadline
+
+        # --timeout bounds the whole answer: every try, every wait between tries, the re-ask.
+        with answer_deadline(self.settings.timeout):
+            response, record = self._ask(messages, response_model, fallback_model, max_tokens)
         if self.cache is not None:
             self.cache.set(
                 key,
@@ -490,9 +532,9 @@ class ModelClient:
             salvaged = self._salvage(error, fallback_model or response_model)
             if salvaged is None:
                 reason = _first_problem(error)
+                tries = f"after {record.requests} tries" if record.requests > 1 else "at the first try"
                 raise ModelError(
-                    f"the model's answer did not fit the claims schema after "
-                    f"{self.settings.reasks + 1} tries: {reason}"
+                    f"the model's answer did not fit the claims schema {tries}: {reason}"
                 ) from None
             record.warnings.append(
                 "some answers still failed the checks after asking the model again; they are kept, marked"
@@ -505,13 +547,14 @@ class ModelClient:
         """The raw chat-completion call, retried by tenacity and tallied into `record`."""
         import tenacity
 
-        openai_create = self._client().chat.completions.create
+        # The raw response too: when the body is no chat completion, the error says what it was.
+        openai_create = self._client().chat.completions.with_raw_response.create
         settings = self.settings
 
         def create(*args: Any, **kwargs: Any) -> Any:
             retrying = tenacity.Retrying(
                 stop=tenacity.stop_after_attempt(settings.max_attempts),
-                wait=self.backoff,
+                wait=self._wait_within_deadline,
                 retry=tenacity.retry_if_exception(is_retryable),
                 reraise=True,
                 before_sleep=lambda state: log.info(
@@ -521,19 +564,31 @@ class ModelClient:
                 ),
             )
             attempts = 0
+            last: BaseException | None = None
             try:
                 for attempt in retrying:
                     with attempt:
                         attempts += 1
                         with self._lock:
                             record.requests += 1
-                        completion = openai_create(*args, **kwargs)
+                        try:
+                            raw = openai_create(*args, **kwargs)
+                        except Exception as error:
+                            last = error
+                            raise
             except ClaimexError:
                 raise
+            except _GiveUp as reason:
+                assert last is not None
+                described = describe_api_error(last, settings, attempts)
+                if str(reason):  # a timed-out try already says the deadline passed
+                    described += f"; {reason}"
+                raise _server_error_class(last)(described) from last
             except Exception as error:
                 if _is_api_error(error):
-                    raise ServerError(describe_api_error(error, settings, attempts)) from error
+                    raise _server_error_class(error)(describe_api_error(error, settings, attempts)) from error
                 raise
+            completion = _completion_of(raw, settings)
             _reencode_loose_json(completion)
             usage = getattr(completion, "usage", None)
             if usage is not None:
@@ -543,6 +598,34 @@ class ModelClient:
 
         return create
 
+    def _wait_within_deadline(self, retry_state: Any) -> float:
+        """The pause before the next try, or `_GiveUp` when it would end past the answer's deadline."""
+        from .transport import time_left
+
+        seconds = self.backoff(retry_state)
+        told = retry_after_seconds(retry_state.outcome.exception() if retry_state.outcome else None)
+        if told is not None and told > MAX_RETRY_AFTER:
+            raise _GiveUp(
+                f"it asks to wait {told:.0f} s before the next try (Retry-After), longer than claimex "
+                f"waits ({MAX_RETRY_AFTER:.0f} s): try again later"
+            )
+        left = time_left()
+        if left is not None and left <= 0:
+            raise _GiveUp()
+        if left is not None and seconds >= left:
+            if told is not None:
+                raise _GiveUp(
+                    f"it asks to wait {told:.0f} s before the next try (Retry-After), past the "
+                    f"{self.settings.timeout:g} s --timeout for one answer"
+                )
+            raise _GiveUp(
+                f"no time was left for another try within the {self.settings.timeout:g} s --timeout"
+            )
+        if told is not None and told >= 2:
+            where = self.settings.base_url or "the local server"
+            log.warning("the model server at %s asks to wait %.0f s (Retry-After); waiting", where, told)
+        return seconds
+
     def _salvage(self, error: Any, model: type[ResponseT]) -> ResponseT | None:
         """The last answer of a failed re-ask, parsed without the validators that rejected it."""
         completion = getattr(error, "last_completion", None)
@@ -550,7 +633,7 @@ class ModelClient:
             try:
                 # Small models put raw line breaks inside JSON strings; strict parsing refuses them.
                 return model.model_validate(json.loads(raw, strict=False))
-            except (ValueError, ValidationError):
+            except (ValueError, ValidationError, RecursionError):
                 continue
         return None
 
@@ -565,10 +648,23 @@ def _reencode_loose_json(completion: Any) -> None:
         for call in getattr(choice.message, "tool_calls", None) or []:
             try:
                 json.loads(call.function.arguments)
+            except RecursionError:
+                continue  # nested past any answer: left for instructor to refuse
             except ValueError:
                 # Not JSON even leniently: left as it is, for instructor to report and re-ask.
-                with contextlib.suppress(ValueError):
+                with contextlib.suppress(ValueError, RecursionError):
                     call.function.arguments = json.dumps(json.loads(call.function.arguments, strict=False))
+
+
+def _completion_of(raw: Any, settings: ModelSettings) -> Any:
+    """The chat completion in a raw response; a body that is none is a `ServerError` saying what it was."""
+    try:
+        completion = raw.parse()
+    except (ValueError, RecursionError, TypeError):
+        completion = None
+    if getattr(completion, "choices", None):
+        return completion
+    raise ServerError(describe_unexpected_body(raw.http_response, settings))
 
 
 def _first_problem(error: Any) -> str:
@@ -580,6 +676,16 @@ def _first_problem(error: Any) -> str:
         where = ".".join(str(part) for part in first.get("loc", ())) or "answer"
         return " ".join(f"{where}: {first.get('msg', '')}".split())[:300]
     return " ".join(str(last).split())[:300]
+
+
+def _server_error_class(error: BaseException) -> type[ServerError]:
+    import openai
+
+    if isinstance(error, openai.APITimeoutError):
+        return AnswerTimeout
+    if isinstance(error, openai.APIConnectionError):
+        return ServerUnreachable
+    return ServerError
 
 
 def _is_api_error(error: BaseException) -> bool:
@@ -611,10 +717,13 @@ def model_client(
     use_cache: bool,
     cache_dir: Path | None,
     connect: Callable[[], str] | None = None,
+    connections: int = 4,
 ) -> Iterator[ModelClient]:
+    from .cache import default_cache_dir, open_cache
+
     cache = open_cache(cache_dir or default_cache_dir()) if use_cache else None
     try:
-        yield ModelClient(settings, cache=cache, connect=connect)
+        yield ModelClient(settings, cache=cache, connect=connect, connections=connections)
     finally:
         if cache is not None:
             cache.close()

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # 2.0: a claim is verified only when its evidence supports it (`Claim.support`), and results
 # say which extraction strategy ran.
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 # Bounds on what the model may return. They keep grammar-constrained generation finite.
 MAX_CLAIMS = 8
@@ -219,6 +219,9 @@ class Stats(BaseModel):
     cache_hit: bool = False
     chunks: int = Field(default=1, description="Parts the text was split into for the model.")
     failed_chunks: int = Field(default=0, description="Parts whose model call failed (see warnings).")
+    failed_sentences: int = Field(
+        default=0, description="Sentences whose question failed, by the sentences strategy (see warnings)."
+    )
     seconds: float = 0.0
 
 
@@ -232,6 +235,14 @@ class Result(BaseModel):
     strategy: str = Field(
         default="single",
         description="How the claims were asked for: single (one call, the model quotes) or sentences.",
+    )
+    complete: bool = Field(
+        default=True,
+        description=(
+            "False when some of the model calls failed (stats.failed_chunks, stats.failed_sentences; "
+            "the warnings say why): the claims of those parts are missing, and a rerun asks for those "
+            "parts only, the others being cached."
+        ),
     )
     claims: list[Claim]
     stats: Stats

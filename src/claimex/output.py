@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from rich.console import Console
 from rich.table import Table
@@ -24,15 +28,44 @@ def to_json(data: Result | dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_atomically(path: Path, content: str) -> None:
-    """Write to a temporary file beside `path`, then rename: readers see all or nothing."""
+@functools.cache
+def _umask() -> int:
+    # Linux says it without changing it; os.umask() can only be read by setting it, which
+    # another thread creating a file at that moment would see.
+    with (
+        contextlib.suppress(OSError, ValueError, StopIteration),
+        open("/proc/self/status", encoding="ascii") as status,
+    ):
+        return int(next(line for line in status if line.startswith("Umask:")).split()[1], 8)
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _mode_for(path: Path) -> int:
+    """The mode `open(path, "w")` would leave: the file's own when it exists, else 0666 less the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to write `path` through: a temporary beside it, made durable and renamed over it at the end.
+
+    Readers see the old file or the new one whole, never a part; an error or an interruption
+    leaves the old one as it was.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(content)
+            # mkstemp makes the file 0600 whatever the umask; the result gets the usual mode.
+            os.fchmod(handle, _mode_for(path))
+            with os.fdopen(handle, "wb") as file:
+                yield file
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(temporary, path)
@@ -41,6 +74,12 @@ def write_atomically(path: Path, content: str) -> None:
             raise
     except OSError as error:
         raise ClaimexError(f"{path}: cannot write ({error.strerror or error})") from None
+
+
+def write_atomically(path: Path, content: str) -> None:
+    """Write to a temporary file beside `path`, then rename: readers see all or nothing."""
+    with atomic_file(path) as file:
+        file.write(content.encode("utf-8"))
 
 
 def claims_table(result: Result | dict[str, Any]) -> Table:

@@ -20,7 +20,7 @@ from .checking import Article, ChunkAnswer, claim_parts, judged
 from .chunking import Chunk, context_header, plan_chunks
 from .documents import Document
 from .errors import ClaimexError, InputError
-from .llm import CallRecord, ModelClient
+from .llm import CallRecord, ModelClient, ServerUnreachable
 from .models import MAX_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
 from .selection import Sentence, select_sentences
 from .support import ClaimParts, SupportChecker
@@ -56,7 +56,19 @@ def extract(
     answers: list[ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
     sentences = _sentences_by_chunk(document.text, chunks) if strategy == "sentences" else {}
 
+    unreachable: list[ServerUnreachable] = []
+
     def ask(chunk: Chunk) -> ChunkAnswer:
+        if unreachable:
+            # The server was down for another chunk: no use retrying it for each of the others.
+            raise unreachable[0]
+        try:
+            return ask_chunk(chunk)
+        except ServerUnreachable as error:
+            unreachable.append(error)
+            raise
+
+    def ask_chunk(chunk: Chunk) -> ChunkAnswer:
         chunk_header = header if chunk.start > 0 else None
         if strategy == "sentences":
             return ask_sentences.ask_chunk(
@@ -76,6 +88,7 @@ def extract(
     record = CallRecord(cache_hit=True)
     warnings: list[str] = []
     claims: list[Claim] = []
+    failed_sentences = 0
     for chunk, answer in zip(chunks, answers, strict=True):
         prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
         if isinstance(answer, ClaimexError):
@@ -84,6 +97,7 @@ def extract(
         assert answer is not None
         record.add(answer.record)
         record.cache_hit = record.cache_hit and answer.record.cache_hit
+        failed_sentences += answer.failed
         warnings.extend(prefix + warning for warning in answer.warnings)
         claims.extend(answer.claims)
     if len(chunks) > 1 or strategy == "sentences":
@@ -94,9 +108,15 @@ def extract(
         provider=client.settings.provider,
         model=client.settings.model,
         strategy=strategy,
+        complete=not failures and not failed_sentences,
         claims=claims,
         stats=stats_of(
-            claims, record, time.monotonic() - started, chunks=len(chunks), failed_chunks=len(failures)
+            claims,
+            record,
+            time.monotonic() - started,
+            chunks=len(chunks),
+            failed_chunks=len(failures),
+            failed_sentences=failed_sentences,
         ),
         warnings=list(dict.fromkeys(warnings)),
     )
@@ -215,6 +235,7 @@ def stats_of(
     *,
     chunks: int = 1,
     failed_chunks: int = 0,
+    failed_sentences: int = 0,
 ) -> Stats:
     by_status = Counter(item.status for claim in claims for item in claim.evidence)
     record = record or CallRecord()
@@ -230,6 +251,7 @@ def stats_of(
         cache_hit=record.cache_hit,
         chunks=chunks,
         failed_chunks=failed_chunks,
+        failed_sentences=failed_sentences,
         seconds=round(seconds, 3),
     )
 

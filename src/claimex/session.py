@@ -1,0 +1,83 @@
+"""What every entry point (the CLI's commands, the HTTP service) sets up the same way.
+
+A model session (the client, its cache, and the embedded server when the `local` provider
+needs one) and the extraction options a provider's preset gives when none are asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+from .embedded_model import Status
+from .errors import InputError
+from .llm import PRESETS, ModelClient, ModelSettings, model_client
+from .local_server import serving
+from .pipeline import STRATEGIES, Strategy
+
+
+@dataclass(frozen=True)
+class ModelSession:
+    client: ModelClient
+    # Starts the embedded server now rather than on the first call that misses the cache (the
+    # service warms up with it); None when the server is not claimex's to start.
+    connect: Callable[[], str] | None
+
+
+@contextmanager
+def model_session(
+    settings: ModelSettings,
+    *,
+    model_path: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    status: Status | None = None,
+    connections: int = 4,
+) -> Iterator[ModelSession]:
+    """A client for a whole run, with the embedded server started if it is needed and always stopped.
+
+    `connections`: HTTP connections to the model server, one per model call in flight.
+    """
+    with (
+        serving(settings, model_path=model_path, status=status) as (ready, connect),
+        model_client(
+            ready, use_cache=not no_cache, cache_dir=cache_dir, connect=connect, connections=connections
+        ) as client,
+    ):
+        yield ModelSession(client, connect)
+
+
+def check_strategy(name: str) -> Strategy:
+    if name not in STRATEGIES:
+        raise InputError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
+    return cast(Strategy, name)
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    strategy: Strategy
+    max_claims: int
+    chunk_chars: int
+    concurrency: int
+
+
+def extraction_options(
+    settings: ModelSettings,
+    *,
+    strategy: str | None = None,
+    max_claims: int | None = None,
+    chunk_chars: int | None = None,
+    concurrency: int | None = None,
+) -> ExtractionOptions:
+    """What was asked for, else the provider's defaults (the claim cap depends on the strategy)."""
+    preset = PRESETS[settings.provider]
+    chosen = check_strategy(strategy or preset.strategy)
+    return ExtractionOptions(
+        strategy=chosen,
+        max_claims=max_claims or preset.max_claims(chosen),
+        chunk_chars=chunk_chars or preset.chunk_chars,
+        concurrency=concurrency or preset.concurrency,
+    )
