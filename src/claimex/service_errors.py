@@ -1,0 +1,157 @@
+"""How the service answers when it cannot: a status code and `{"error": "<one line>"}`, always.
+
+The line is the one the CLI would print for the same failure, minus anything about this
+machine: file paths are cut to their names, and no traceback ever leaves the process (an
+unexpected error is logged here and answered "internal error").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .admission import Busy, ClientGone, Stopping
+from .errors import ClaimexError, InputError
+from .llm import AnswerTimeout, ModelError
+from .local_server import LocalServerError
+
+log = logging.getLogger("claimex.service")
+
+# An absolute path not inside a URL ("http://host:8080/v1" keeps its "/v1").
+_PATH = re.compile(r"(?<![\w:/.\-~])~?/(?:[^\s/:()'\"]+/)+([^\s/:()'\"]+)")
+_EXAMPLE = 'e.g. {"text": "the article"}'
+# What FastAPI says of a JSON body it cannot even decode (not UTF-8).
+FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"
+
+
+def one_line(message: str, limit: int = 500) -> str:
+    """The message on one line, file paths reduced to their names."""
+    return " ".join(_PATH.sub(r"\1", str(message)).split())[:limit] or "error"
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
+
+
+def status_of(error: ClaimexError) -> int:
+    if isinstance(error, InputError):
+        return 422
+    if isinstance(error, AnswerTimeout):
+        return 504
+    if isinstance(error, ModelError | LocalServerError):
+        return 502
+    return 500
+
+
+def validation_message(errors: list[Any]) -> tuple[int, str]:
+    """One line for pydantic's list of problems with a request body, and 400 or 422."""
+    first = errors[0]
+    kind = first.get("type", "")
+    location = [str(part) for part in first.get("loc", ()) if part != "body"]
+    if kind == "json_invalid":
+        reason = (first.get("ctx") or {}).get("error", "not JSON")
+        where = f" at character {location[0]}" if location else ""
+        return 400, f"the body is not valid JSON: {reason}{where}"
+    if not location:
+        if kind == "missing":
+            return 400, f"the body is empty: send a JSON object, {_EXAMPLE}"
+        return 400, (f"the body must be a JSON object sent with Content-Type: application/json, {_EXAMPLE}")
+    field = ".".join(location)
+    messages = {
+        "missing": f'"{field}" is required',
+        "extra_forbidden": f'unknown field "{field}"',
+        "string_too_short": f'"{field}" is empty',
+        "string_type": f'"{field}" must be a string',
+    }
+    message = messages.get(kind) or f'"{field}": {first.get("msg", "invalid")}'
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return 422, message
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def claimex_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ClaimexError)
+        status = status_of(error)
+        if status >= 500:
+            log.warning("%s %s: %s", request.method, request.url.path, error)
+        return error_response(status, one_line(str(error)))
+
+    async def busy(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, Busy | Stopping)
+        status = 429 if isinstance(error, Busy) else 503
+        return error_response(status, str(error), {"Retry-After": str(error.retry_after)})
+
+    async def gone(request: Request, error: Exception) -> JSONResponse:
+        log.info("%s %s: %s", request.method, request.url.path, error)
+        # nginx's code for it: the response is for the log, no client reads it.
+        return error_response(499, str(error))
+
+    async def invalid(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        status, message = validation_message(list(error.errors()))
+        return error_response(status, message)
+
+    async def http_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, HTTPException)
+        messages = {
+            404: f"no such endpoint: {request.url.path} (see /docs)",
+            405: f"{request.method} is not allowed on {request.url.path}",
+        }
+        message = messages.get(error.status_code) or str(error.detail)
+        if message == FASTAPI_UNREADABLE_BODY:
+            message = "the body is not valid JSON: it must be UTF-8 text"
+        return error_response(error.status_code, message, dict(error.headers or {}))
+
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Starlette raises the error again once this is sent: the server logs its traceback.
+        return error_response(500, "internal error: the service's log says more")
+
+    app.add_exception_handler(ClaimexError, claimex_error)
+    app.add_exception_handler(Busy, busy)
+    app.add_exception_handler(Stopping, busy)
+    app.add_exception_handler(ClientGone, gone)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+class BodyLimit:
+    """413 for a body over `limit` bytes, whether it says its length or streams it (chunked).
+
+    Starlette's own limiter answers in plain text; this one answers like every other error.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = f"the body is larger than {self.limit:,} bytes, the most this service takes (--max-body)"
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await error_response(413, message)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            event = await receive()
+            if event["type"] == "http.request":
+                received += len(event.get("body", b""))
+                if received > self.limit:
+                    # Raised while the application reads the body: FastAPI hands it to the handler.
+                    raise HTTPException(413, message)
+            return event
+
+        await self.app(scope, counted, send)
