@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from . import __version__
 from .admission import Admission, ClientGone
 from .documents import Document, document_from_bytes
-from .errors import ClaimexError
+from .errors import ClaimexError, InputError
 from .llm import ModelClient
 from .local_server import server_answers
 from .models import SCHEMA_VERSION, Result
@@ -90,6 +90,9 @@ def document_of(text: str, *, html: bool = False) -> Document:
 
     The request model has refused unpaired surrogates already, so the text always encodes.
     """
+    if "\x00" in text:
+        # Bytes would be sniffed for UTF-16 without a BOM; a JSON string is text already.
+        raise InputError("text: contains NUL characters: binary data, not an article")
     return replace(document_from_bytes(text.encode("utf-8"), "text", html=html), path=HTTP_SOURCE)
 
 

@@ -27,7 +27,7 @@ log = logging.getLogger("claimex.service")
 # An absolute path not inside a URL ("http://host:8080/v1" keeps its "/v1").
 _PATH = re.compile(r"(?<![\w:/.\-~])~?/(?:[^\s/:()'\"]+/)+([^\s/:()'\"]+)")
 _EXAMPLE = 'e.g. {"text": "the article"}'
-# What FastAPI says of a JSON body it cannot even decode (not UTF-8).
+# What FastAPI says of a JSON body it cannot even decode (not UTF-8, or nested past Python's limit).
 FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"
 
 
@@ -107,7 +107,7 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         message = messages.get(error.status_code) or str(error.detail)
         if message == FASTAPI_UNREADABLE_BODY:
-            message = "the body is not valid JSON: it must be UTF-8 text"
+            message = "the body cannot be read as JSON: it must be UTF-8 text, not nested past reason"
         return error_response(error.status_code, message, dict(error.headers or {}))
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
