@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import httpx2
 import pytest
+from pydantic import model_validator
 
 from claimex.cache import open_cache
 from claimex.errors import ClaimexError
@@ -261,3 +262,70 @@ def test_the_server_is_reached_only_when_an_answer_is_not_cached(tmp_path: Path)
 
         _, record = client().create(MESSAGES, ClaimsResponse)
         assert record.cache_hit and connections == ["started"], "a cached answer starts no server"
+
+
+class _Plain(ClaimsResponse):
+    """Refuses a claim stated as reported, so that the first answer below is re-asked."""
+
+    @model_validator(mode="after")
+    def asserted_only(self) -> _Plain:
+        if any(claim.hedging == "reported" for claim in self.claims):
+            raise ValueError("state the claim as the article asserts it")
+        return self
+
+
+def _answer_for(mode: str, arguments: dict) -> httpx2.Response:
+    """An answer as a server gives it in `mode`: a tool call, or the JSON as the message text."""
+    body = completion(arguments)
+    if mode != "tools":
+        text = json.dumps(arguments)
+        message = body["choices"][0]["message"]
+        message["content"], message["tool_calls"] = (
+            (f"```json\n{text}\n```" if mode == "md_json" else text),
+            None,
+        )
+        body["choices"][0]["finish_reason"] = "stop"
+    return httpx2.Response(200, json=body)
+
+
+@pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])
+def test_requests_are_byte_for_byte_those_instructor_sends(mode: str) -> None:
+    """The schema is prepared once (structured.py); the question and the re-ask must not change."""
+    import instructor
+    import openai
+
+    from claimex.structured import instructor_mode
+
+    plain = {"claims": [{**ANSWER["claims"][0], "hedging": "asserted"}]}
+    settings = resolve_settings(base_url="http://model.test/v1", model="m", mode=mode, environ={})
+    settings = replace(settings, extra_body={"repeat_penalty": 1.15})
+
+    # As claimex asked before: instructor.patch over the OpenAI client, on every call.
+    theirs = Server(_answer_for(mode, ANSWER), _answer_for(mode, plain))
+    sdk = openai.OpenAI(
+        base_url=settings.base_url,
+        api_key="not-needed",
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(theirs)),
+    )
+    create = instructor.patch(create=sdk.chat.completions.create, mode=instructor_mode(mode))
+    expected = create(
+        response_model=_Plain,
+        messages=[dict(message) for message in MESSAGES],
+        model="m",
+        max_retries=1,
+        temperature=0.0,
+        max_tokens=1500,
+        extra_body={"repeat_penalty": 1.15},
+    )
+
+    ours = Server(_answer_for(mode, ANSWER), _answer_for(mode, plain))
+    for _ in range(2):  # the second call reuses what the first prepared
+        client = ModelClient(settings, http_client=httpx2.Client(transport=httpx2.MockTransport(ours)))
+        response, record = client.create(MESSAGES, _Plain)
+        ours.replies += [_answer_for(mode, ANSWER), _answer_for(mode, plain)]
+
+    assert response.model_dump() == expected.model_dump() and record.reasked
+    assert len(theirs.requests) == 2 and len(ours.requests) == 4
+    for sent in (ours.requests[:2], ours.requests[2:]):
+        assert [request.content for request in sent] == [request.content for request in theirs.requests]

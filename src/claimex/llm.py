@@ -1,7 +1,9 @@
 """Model: one client layer over any OpenAI-compatible server, with presets, retries and a disk cache.
 
-A call goes: cache look-up → instructor (structured output, one re-ask on invalid answers) →
-tenacity (transport retries) → the OpenAI client. Only the last two ever touch the network.
+A call goes: cache look-up → instructor's handlers (structured output, one re-ask on invalid
+answers), prepared once per answer schema (`structured.py`) → tenacity (transport retries) → a
+POST with the OpenAI client's URL, headers and errors, straight to the HTTP transport
+(`transport.py`). Only the last two ever touch the network.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ from pydantic import BaseModel, ValidationError
 from .errors import ClaimexError
 
 if TYPE_CHECKING:
-    import instructor
-
     from .cache import AnswerCache
 
 log = logging.getLogger(__name__)
@@ -389,17 +389,6 @@ def _server_message(error: Any) -> str:
 # --- the client ------------------------------------------------------------------------------
 
 
-def _instructor_mode(mode: str) -> instructor.Mode:
-    import instructor
-
-    return {
-        "tools": instructor.Mode.TOOLS,
-        "json_schema": instructor.Mode.JSON_SCHEMA,
-        "json": instructor.Mode.JSON,
-        "md_json": instructor.Mode.MD_JSON,
-    }[mode]
-
-
 class ModelClient:
     """Asks one server for structured answers. Thread-safe: batch mode shares one instance."""
 
@@ -426,12 +415,16 @@ class ModelClient:
         self._connect = connect
         self._http_client = http_client
         self._connections = connections
-        self._openai: Any = None
+        self._endpoint: _Endpoint | None = None
         self._lock = threading.Lock()
 
-    def _client(self) -> Any:
+    def _connected(self) -> _Endpoint:
+        """Where calls go: made on the first call that needs the server (and starts it), then shared."""
+        endpoint = self._endpoint
+        if endpoint is not None:  # made once: no lock for the thousands of calls after
+            return endpoint
         with self._lock:
-            if self._openai is None:
+            if self._endpoint is None:
                 import openai
 
                 from .transport import http_client
@@ -443,7 +436,7 @@ class ModelClient:
                         timeout=self.settings.timeout, connections=self._connections
                     )
                 # Transport retries are ours (tenacity, with Retry-After), so the SDK's are off.
-                self._openai = openai.OpenAI(
+                sdk = openai.OpenAI(
                     base_url=self.settings.base_url,
                     # Local servers take any key; the SDK insists on having one.
                     api_key=self.settings.api_key or "not-needed",
@@ -451,7 +444,8 @@ class ModelClient:
                     timeout=self.settings.timeout,
                     http_client=self._http_client,
                 )
-            return self._openai
+                self._endpoint = _Endpoint.of(sdk, self._http_client, self.settings.timeout)
+            return self._endpoint
 
     def create(
         self,
@@ -469,8 +463,9 @@ class ModelClient:
         `max_tokens` caps this answer below the settings' cap (a sentence's claims are short).
         """
         max_tokens = max_tokens or self.settings.max_tokens
-        key = cache_key(self.settings, messages, response_model, max_tokens)
-        if self.cache is not None:
+        key = None
+        if self.cache is not None:  # no key is made without a cache: it serialises the whole question
+            key = cache_key(self.settings, messages, response_model, max_tokens)
             stored = self.cache.get(key)
             if stored is not None:
                 record = CallRecord(cache_hit=True, **stored["record"])
@@ -483,7 +478,7 @@ class ModelClient:
         # --timeout bounds the whole answer: every try, every wait between tries, the re-ask.
         with answer_deadline(self.settings.timeout):
             response, record = self._ask(messages, response_model, fallback_model, max_tokens)
-        if self.cache is not None:
+        if self.cache is not None and key is not None:
             self.cache.set(
                 key,
                 {
@@ -505,53 +500,67 @@ class ModelClient:
         fallback_model: type[ResponseT] | None,
         max_tokens: int,
     ) -> tuple[ResponseT, CallRecord]:
-        import instructor
+        """instructor's loop, with what depends on the schema alone prepared once (`structured.py`)."""
+        from instructor.core import IncompleteOutputException
+
+        from .structured import retryable_errors, structured_call
 
         record = CallRecord()
-        mode = _instructor_mode(self.settings.mode)
-        create = instructor.patch(create=self._counting_create(record), mode=mode)
-        try:
-            response = create(
-                response_model=response_model,
-                messages=[dict(message) for message in messages],
-                model=self.settings.model,
-                max_retries=self.settings.reasks,
-                temperature=self.settings.temperature,
-                max_tokens=max_tokens,
-                extra_body=dict(self.settings.extra_body) or None,
-            )
-        except instructor.core.IncompleteOutputException:
-            raise AnswerCutOff(
-                f"the model's answer was cut off at max_tokens={max_tokens} (it kept generating)"
-                "; try a larger --max-tokens, fewer --max-claims, or a stronger model"
-            ) from None
-        except instructor.core.InstructorRetryException as error:
-            if isinstance(error.__cause__, ClaimexError):
-                raise error.__cause__ from None
-            record.reasked = True
-            salvaged = self._salvage(error, fallback_model or response_model)
-            if salvaged is None:
-                reason = _first_problem(error)
-                tries = f"after {record.requests} tries" if record.requests > 1 else "at the first try"
-                raise ModelError(
-                    f"the model's answer did not fit the claims schema {tries}: {reason}"
+        call = structured_call(response_model, self.settings.mode)
+        create = self._counting_create(record)
+        kwargs = call.request(
+            messages,
+            model=self.settings.model,
+            temperature=self.settings.temperature,
+            max_tokens=max_tokens,
+            extra_body=dict(self.settings.extra_body) or None,
+        )
+        retryable = retryable_errors()
+        last_completion: Any = None
+        problem: BaseException | None = None
+        for attempt in range(self.settings.reasks + 1):
+            completion = create(kwargs)  # a ClaimexError (the server failed) ends the call as it is
+            try:
+                response = call.parse(completion)
+            except IncompleteOutputException:
+                raise AnswerCutOff(
+                    f"the model's answer was cut off at max_tokens={max_tokens} (it kept generating)"
+                    "; try a larger --max-tokens, fewer --max-claims, or a stronger model"
                 ) from None
-            record.warnings.append(
-                "some answers still failed the checks after asking the model again; they are kept, marked"
-            )
-            return salvaged, record
-        record.reasked = record.requests > 1
-        return response, record
+            except retryable as error:
+                last_completion, problem = completion, error
+                if attempt < self.settings.reasks:
+                    kwargs = call.reask(kwargs, completion, error)
+                continue
+            except ClaimexError:
+                raise
+            except Exception as error:  # a refusal: not asked again, and nothing to salvage from it
+                problem = problem or error
+                break
+            record.reasked = record.requests > 1
+            return response, record  # type: ignore[return-value]
+        record.reasked = True
+        salvaged = self._salvage(last_completion, fallback_model or response_model)
+        if salvaged is None:
+            reason = _first_problem(problem)
+            tries = f"after {record.requests} tries" if record.requests > 1 else "at the first try"
+            raise ModelError(f"the model's answer did not fit the claims schema {tries}: {reason}")
+        record.warnings.append(
+            "some answers still failed the checks after asking the model again; they are kept, marked"
+        )
+        return salvaged, record
 
-    def _counting_create(self, record: CallRecord) -> Callable[..., Any]:
+    def _counting_create(self, record: CallRecord) -> Callable[[dict[str, Any]], Any]:
         """The raw chat-completion call, retried by tenacity and tallied into `record`."""
         import tenacity
 
-        # The raw response too: when the body is no chat completion, the error says what it was.
-        openai_create = self._client().chat.completions.with_raw_response.create
+        from .structured import encode_body, request_body
+
+        endpoint = self._connected()
         settings = self.settings
 
-        def create(*args: Any, **kwargs: Any) -> Any:
+        def create(request: dict[str, Any]) -> Any:
+            body = encode_body(request_body(request))  # once, for every try
             retrying = tenacity.Retrying(
                 stop=tenacity.stop_after_attempt(settings.max_attempts),
                 wait=self._wait_within_deadline,
@@ -569,10 +578,9 @@ class ModelClient:
                 for attempt in retrying:
                     with attempt:
                         attempts += 1
-                        with self._lock:
-                            record.requests += 1
+                        record.requests += 1
                         try:
-                            raw = openai_create(*args, **kwargs)
+                            response = endpoint.post(body)
                         except Exception as error:
                             last = error
                             raise
@@ -588,7 +596,7 @@ class ModelClient:
                 if _is_api_error(error):
                     raise _server_error_class(error)(describe_api_error(error, settings, attempts)) from error
                 raise
-            completion = _completion_of(raw, settings)
+            completion = _completion_of(response, settings)
             _reencode_loose_json(completion)
             usage = getattr(completion, "usage", None)
             if usage is not None:
@@ -626,9 +634,8 @@ class ModelClient:
             log.warning("the model server at %s asks to wait %.0f s (Retry-After); waiting", where, told)
         return seconds
 
-    def _salvage(self, error: Any, model: type[ResponseT]) -> ResponseT | None:
+    def _salvage(self, completion: Any, model: type[ResponseT]) -> ResponseT | None:
         """The last answer of a failed re-ask, parsed without the validators that rejected it."""
-        completion = getattr(error, "last_completion", None)
         for raw in _answer_texts(completion):
             try:
                 # Small models put raw line breaks inside JSON strings; strict parsing refuses them.
@@ -656,21 +663,106 @@ def _reencode_loose_json(completion: Any) -> None:
                     call.function.arguments = json.dumps(json.loads(call.function.arguments, strict=False))
 
 
-def _completion_of(raw: Any, settings: ModelSettings) -> Any:
-    """The chat completion in a raw response; a body that is none is a `ServerError` saying what it was."""
+@dataclass(frozen=True)
+class _Endpoint:
+    """Where and how chat completions are posted, worked out once from the OpenAI and HTTP clients.
+
+    On every call the OpenAI client rebuilds its options, headers and URL and walks the request
+    against its types, and the HTTP client merges its defaults and steps through its auth,
+    redirect and cookie machinery (none of which claimex uses). Here the request is made with
+    the same URL and headers and handed to the transport the HTTP client would pick (the
+    connection pool, or a proxy's from the environment); failures become the OpenAI client's
+    own errors.
+    """
+
+    sdk: Any  # openai.OpenAI, whose errors a failed answer becomes
+    transport: Any  # the httpx transport for the URL
+    url: Any
+    headers: Any  # httpx2.Headers
+    timeouts: dict[str, float | None]
+
+    @classmethod
+    def of(cls, sdk: Any, http: Any, timeout: float) -> _Endpoint:
+        import httpx2
+        import openai
+
+        base = sdk.base_url
+        url = base.copy_with(raw_path=base.raw_path + b"chat/completions")
+        headers = httpx2.Headers(http.headers)  # the HTTP client's defaults, then the OpenAI client's
+        headers.update(
+            {
+                name: value
+                for name, value in {**sdk.auth_headers, **sdk.default_headers}.items()
+                if not isinstance(value, openai.Omit)
+            }
+        )
+        return cls(sdk, http._transport_for_url(url), url, headers, httpx2.Timeout(timeout).as_dict())
+
+    def post(self, body: bytes) -> Any:
+        """The response to `body`, read; raises what the OpenAI client would (connection, timeout, status)."""
+        import httpx2
+        import openai
+
+        request = httpx2.Request(
+            "POST", self.url, headers=self.headers, content=body, extensions={"timeout": self.timeouts}
+        )
+        try:
+            try:
+                response = self.transport.handle_request(request)
+            except httpx2.RequestError as error:
+                error.request = request
+                raise
+            response.request = request
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+        except httpx2.TimeoutException as error:
+            raise openai.APITimeoutError(request=request) from error
+        except Exception as error:
+            raise openai.APIConnectionError(request=request) from error
+        if _http_log.isEnabledFor(logging.INFO):
+            _http_log.info(
+                'HTTP Request: POST %s "%s %d %s"',
+                self.url,
+                response.http_version,
+                response.status_code,
+                response.reason_phrase,
+            )
+        if not response.is_success:
+            raise self.sdk._make_status_error_from_response(response) from None
+        return response
+
+
+# The line httpx's client logs for each request (shown with --verbose).
+_http_log = logging.getLogger("httpx2")
+
+
+def _completion_of(response: Any, settings: ModelSettings) -> Any:
+    """The chat completion in a response; a body that is none is a `ServerError` saying what it was."""
+    from openai.types.chat import ChatCompletion
+
+    completion: Any = None
     try:
-        completion = raw.parse()
-    except (ValueError, RecursionError, TypeError):
-        completion = None
+        data = json.loads(response.content)
+    except (ValueError, RecursionError):
+        data = None
+    if isinstance(data, dict):
+        try:
+            completion = ChatCompletion.model_validate(data)
+        except (ValidationError, RecursionError):
+            # Read leniently, as the OpenAI client reads what servers send.
+            from openai._models import construct_type
+
+            completion = construct_type(type_=ChatCompletion, value=data)
     if getattr(completion, "choices", None):
         return completion
-    raise ServerError(describe_unexpected_body(raw.http_response, settings))
+    raise ServerError(describe_unexpected_body(response, settings))
 
 
-def _first_problem(error: Any) -> str:
+def _first_problem(last: BaseException | None) -> str:
     """The first validation message of the last failed attempt, on one line."""
-    attempts = getattr(error, "failed_attempts", None) or []
-    last = attempts[-1].exception if attempts else error
     if isinstance(last, ValidationError) and last.errors():
         first = last.errors()[0]
         where = ".".join(str(part) for part in first.get("loc", ())) or "answer"
