@@ -10,6 +10,7 @@ An article containing `STUB-500` gets HTTP 500 instead, to exercise per-article 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -71,6 +72,12 @@ FAULTS = (
 )
 
 
+class _Server(ThreadingHTTPServer):
+    # Hundreds of connections open at once when a batch starts; the default backlog of 5 would
+    # drop some, and the client would wait a second to retry.
+    request_queue_size = 1024
+
+
 class StubServer:
     def __init__(
         self, delay: float = 0.0, *, fault: str | None = None, fault_on: str | None = None, port: int = 0
@@ -81,8 +88,12 @@ class StubServer:
         self.fault_on = fault_on
         self.requests = 0
         self.faulted = 0  # requests that met the fault
+        self.connections = 0  # TCP connections accepted
+        self.in_flight = 0
+        self.most_in_flight = 0  # the most requests it answered at once
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -93,6 +104,9 @@ class StubServer:
                 # Headers and body go out in two writes; with Nagle's algorithm and the client's
                 # delayed ACK that costs ~40 ms per answer, which would be the stub's, not claimex's.
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                with stub._lock:
+                    stub.connections += 1
+                    stub._sockets.append(self.connection)
 
             def do_GET(self) -> None:
                 if self.path == "/stats":
@@ -105,6 +119,15 @@ class StubServer:
                 body = self.rfile.read(length)
                 with stub._lock:
                     stub.requests += 1
+                    stub.in_flight += 1
+                    stub.most_in_flight = max(stub.most_in_flight, stub.in_flight)
+                try:
+                    self._answer(body)
+                finally:
+                    with stub._lock:
+                        stub.in_flight -= 1
+
+            def _answer(self, body: bytes) -> None:
                 time.sleep(stub.delay)
                 fault = stub.fault if stub.fault_on is None or stub.fault_on.encode() in body else None
                 if fault is not None:
@@ -183,7 +206,7 @@ class StubServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server = _Server(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
@@ -192,6 +215,14 @@ class StubServer:
     def __enter__(self) -> StubServer:
         self._thread.start()
         return self
+
+    def drop_connections(self) -> None:
+        """Close every connection from the server's side, as a server does with idle ones."""
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()  # hanging and dripping handlers end

@@ -14,8 +14,13 @@ transport's connection pool is given.
 from __future__ import annotations
 
 import contextlib
+import functools
+import select
+import socket
+import ssl
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -54,14 +59,70 @@ def _bounded(timeout: float | None, expired: type[Exception]) -> float | None:
 
 
 class _DeadlineStream(httpcore2.NetworkStream):
+    """A connection whose every operation is given at most what is left of the answer's deadline.
+
+    A plain TCP socket is driven here, non-blocking: a write is sent at once, the request's head
+    held back until its body follows so that both leave in one send, and a read waits in one
+    poll. httpcore's own stream sets the socket's timeout before every operation, two more system
+    calls each time, which a batch's threads pay again in handing the GIL around. TLS is left to
+    httpcore's stream.
+    """
+
     def __init__(self, stream: httpcore2.NetworkStream) -> None:
         self._stream = stream
+        sock = stream.get_extra_info("socket")
+        self._sock: socket.socket | None = None if isinstance(sock, ssl.SSLSocket) else sock
+        self._nonblocking = False
+        self._held = b""  # a request's head, sent with what follows it
+
+    def _plain(self) -> socket.socket | None:
+        sock = self._sock
+        if sock is not None and not self._nonblocking:
+            sock.setblocking(False)
+            self._nonblocking = True
+        return sock
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore2.ReadTimeout))
+        sock = self._plain()
+        if sock is None:
+            return self._stream.read(max_bytes, _bounded(timeout, httpcore2.ReadTimeout))
+        if self._held:
+            self._send(sock, b"", timeout)
+        try:
+            while True:
+                _wait(sock, select.POLLIN, _bounded(timeout, httpcore2.ReadTimeout), httpcore2.ReadTimeout)
+                try:
+                    return sock.recv(max_bytes)
+                except BlockingIOError:
+                    continue
+        except OSError as error:
+            raise httpcore2.ReadError(error) from error
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore2.WriteTimeout))
+        sock = self._plain()
+        if sock is None:
+            self._stream.write(buffer, _bounded(timeout, httpcore2.WriteTimeout))
+        elif not self._held and len(buffer) < _HOLD:
+            self._held = bytes(buffer)  # the head: its body comes next, or the read flushes it
+        else:
+            self._send(sock, buffer, timeout)
+
+    def _send(self, sock: socket.socket, buffer: bytes, timeout: float | None) -> None:
+        view = memoryview(self._held + buffer if self._held else buffer)
+        self._held = b""
+        try:
+            while view:
+                try:
+                    view = view[sock.send(view) :]
+                except BlockingIOError:
+                    _wait(
+                        sock,
+                        select.POLLOUT,
+                        _bounded(timeout, httpcore2.WriteTimeout),
+                        httpcore2.WriteTimeout,
+                    )
+        except OSError as error:
+            raise httpcore2.WriteError(error) from error
 
     def close(self) -> None:
         self._stream.close()
@@ -76,6 +137,18 @@ class _DeadlineStream(httpcore2.NetworkStream):
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
+
+
+# Writes shorter than this (a request's head) wait for the next one to go out with it.
+_HOLD = 16_384
+
+
+def _wait(sock: socket.socket, events: int, timeout: float | None, expired: type[Exception]) -> None:
+    """Until `sock` is ready for `events`, at most `timeout` seconds."""
+    poller = select.poll()
+    poller.register(sock, events)
+    if not poller.poll(None if timeout is None else max(0.0, timeout) * 1000):
+        raise expired("timed out")
 
 
 class _DeadlineBackend(httpcore2.NetworkBackend):
@@ -103,13 +176,166 @@ class _DeadlineBackend(httpcore2.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+class _Pool:
+    """Connections to the model server, kept open, one per request in flight; taken and given back in O(1).
+
+    httpcore's pool re-examines every one of its connections, under one lock, each time a
+    request starts and each time one ends: at 256 requests in flight, thousands of checks per
+    answer while the other threads queue on the lock. Here a request pops an idle connection to
+    its origin (or opens one while fewer than `max_connections` are open, else waits for one to
+    come back, within the pool timeout and the answer's deadline) and pushes it back when its
+    response is closed, if it can serve another request. HTTP/1.1 only, as claimex asks for.
+    """
+
+    def __init__(
+        self,
+        *,
+        ssl_context: Any,
+        max_connections: int,
+        keepalive_expiry: float | None,
+        network_backend: httpcore2.NetworkBackend,
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._max = max_connections
+        self._keepalive_expiry = keepalive_expiry
+        self._backend = network_backend
+        # Idle connections by origin (scheme, host, port: httpcore's Origin is not hashable).
+        self._idle: dict[tuple[bytes, bytes, int], list[httpcore2.HTTPConnection]] = {}
+        self._open = 0
+        self._closed = False
+        self._changed = threading.Condition(threading.Lock())
+
+    def handle_request(self, request: httpcore2.Request) -> httpcore2.Response:
+        origin = request.url.origin
+        pool_timeout = request.extensions.get("timeout", {}).get("pool")
+        while True:
+            connection = self._acquire(origin, pool_timeout)
+            try:
+                response = connection.handle_request(request)
+            except httpcore2.ConnectionNotAvailable:
+                self._give_back(origin, connection)  # it closed meanwhile: another one
+                continue
+            except BaseException:
+                self._give_back(origin, connection)
+                raise
+            assert isinstance(response.stream, Iterable)
+            return httpcore2.Response(
+                status=response.status,
+                headers=response.headers,
+                content=_ReturningStream(
+                    response.stream, functools.partial(self._give_back, origin, connection)
+                ),
+                extensions=response.extensions,
+            )
+
+    def _acquire(self, origin: httpcore2.Origin, pool_timeout: float | None) -> httpcore2.HTTPConnection:
+        while True:
+            connection = self._take(origin, pool_timeout)
+            # An idle connection the server closed (or past its keep-alive) is dropped; checked
+            # outside the lock, as it asks the socket.
+            if connection.is_connected() and connection.has_expired():
+                self._give_back(origin, connection, reuse=False)
+                continue
+            return connection
+
+    def _take(self, origin: httpcore2.Origin, pool_timeout: float | None) -> httpcore2.HTTPConnection:
+        stop = None if pool_timeout is None else time.monotonic() + pool_timeout
+        surplus: httpcore2.HTTPConnection | None = None
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise RuntimeError("the connection pool is closed")
+                idle = self._idle.get(_key(origin))
+                if idle:
+                    return idle.pop()
+                if self._open < self._max:
+                    self._open += 1
+                    break
+                # Full: an idle connection to another server gives its place, else one must come back.
+                surplus = next((others.pop() for others in self._idle.values() if others), None)
+                if surplus is not None:
+                    break
+                left = None if stop is None else stop - time.monotonic()
+                if left is not None and left <= 0:
+                    raise httpcore2.PoolTimeout("no connection to the model server came free in time")
+                self._changed.wait(_bounded(left, httpcore2.PoolTimeout))
+        if surplus is not None:
+            surplus.close()
+        return httpcore2.HTTPConnection(
+            origin=origin,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            network_backend=self._backend,
+        )
+
+    def _give_back(
+        self, origin: httpcore2.Origin, connection: httpcore2.HTTPConnection, reuse: bool = True
+    ) -> None:
+        with self._changed:
+            if reuse and not self._closed and not connection.is_closed() and connection.is_idle():
+                self._idle.setdefault(_key(origin), []).append(connection)
+                self._changed.notify()
+                return
+            self._open -= 1
+            self._changed.notify()
+        connection.close()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closed = True
+            idle = [connection for connections in self._idle.values() for connection in connections]
+            self._idle.clear()
+            self._open -= len(idle)
+            self._changed.notify_all()
+        for connection in idle:
+            connection.close()
+
+    def __enter__(self) -> _Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _key(origin: httpcore2.Origin) -> tuple[bytes, bytes, int]:
+    return origin.scheme, origin.host, origin.port
+
+
+class _ReturningStream:
+    """A response body that gives its connection back to the pool when it is closed."""
+
+    def __init__(self, stream: Iterable[bytes], give_back: Callable[[], None]) -> None:
+        self._stream = stream
+        self._give_back: Callable[[], None] | None = give_back
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._stream
+
+    def close(self) -> None:
+        give_back, self._give_back = self._give_back, None
+        if give_back is None:
+            return
+        try:
+            close = getattr(self._stream, "close", None)
+            if close is not None:
+                close()
+        finally:
+            give_back()
+
+
 def http_client(*, timeout: float, connections: int) -> httpx2.Client:
     """One client for a run: `connections` kept open (one per request in flight), answers on a deadline."""
     limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
     transport = httpx2.HTTPTransport(limits=limits)
-    pool = transport._pool
-    pool._network_backend = _DeadlineBackend(pool._network_backend)
-    # Proxies from the environment get transports of their own; they are given the deadline too.
+    standard = transport._pool
+    transport._pool = _Pool(  # type: ignore[assignment]
+        ssl_context=standard._ssl_context,
+        max_connections=connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=_DeadlineBackend(standard._network_backend),
+    )
+    # Proxies from the environment get transports of their own (httpcore's pools, rarely busy);
+    # they are given the deadline too.
     client = httpx2.Client(transport=transport, timeout=timeout, limits=limits)
     for mounted in client._mounts.values():
         inner = getattr(mounted, "_pool", None)

@@ -1,0 +1,53 @@
+"""The connection pool: one connection per request in flight, kept open, and never more than asked."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx2
+import pytest
+
+from claimex.transport import http_client
+from stub_openai import StubServer
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+
+
+def _post(client: httpx2.Client, stub: StubServer, **options: object) -> httpx2.Response:
+    return client.post(f"{stub.base_url}/chat/completions", content=b"{}", **options)  # type: ignore[arg-type]
+
+
+def test_requests_in_flight_share_the_connections_and_open_no_more_than_asked() -> None:
+    with StubServer(delay=0.1) as stub, http_client(timeout=10, connections=3) as client:
+        answers: list[int] = []
+        threads = [
+            threading.Thread(target=lambda: answers.append(_post(client, stub).status_code)) for _ in range(7)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for _ in range(3):  # one after the other: the same connection each time
+            answers.append(_post(client, stub).status_code)
+
+    assert answers == [200] * 10
+    assert stub.most_in_flight == 3, "the fourth request waits for a connection to come back"
+    assert stub.connections == 3, "connections are kept open for the next requests"
+
+
+def test_a_request_that_finds_every_connection_busy_waits_at_most_the_pool_timeout() -> None:
+    with StubServer(fault="hang") as stub, http_client(timeout=10, connections=1) as client:
+        hung = threading.Thread(target=lambda: _post(client, stub), daemon=True)
+        hung.start()
+        while not stub.requests:
+            threading.Event().wait(0.01)
+        with pytest.raises(httpx2.PoolTimeout):
+            _post(client, stub, timeout=httpx2.Timeout(10, pool=0.2))
+
+
+def test_a_connection_the_server_closed_is_replaced() -> None:
+    with StubServer() as stub, http_client(timeout=10, connections=2) as client:
+        assert _post(client, stub).status_code == 200
+        stub.drop_connections()  # the idle connection is closed from the server's side
+        assert _post(client, stub).status_code == 200
+        assert stub.connections == 2
