@@ -252,3 +252,25 @@ def test_a_digit_dropped_at_an_edge_is_never_verified(
         assert_sound(text, quote)
         ((s, _),) = ev.spans
         assert s != len(join(*doc)) + 2
+
+
+# Characters that go through every branch of `normalize`: the fast path's ASCII and Latin-1 letters,
+# and what it leaves to the per-character path (ß, µ, marks, quotation marks, dashes, apostrophes,
+# spaces, invisible characters, letters beyond Latin-1, tight punctuation).
+FOLDING = [*"aZ09 .,;:!?%()[]{}-'\"`\n\t", *"ÀÉÞàéèçÿß×÷µ", "\u0301", "\u0308", "\u00ad", "\u00a0", "\u202f"]
+FOLDING += [*"’«»“”–—…ǰİΣς"]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(FOLDING), max_size=40).map("".join))
+def test_the_fast_path_folds_as_the_per_character_path(text: str) -> None:
+    from claimex import verify
+
+    fast = verify.normalize(text)
+    plain_run = verify._PLAIN_RUN
+    try:
+        verify._PLAIN_RUN = re.compile(r"(?!)")  # every character by the per-character path
+        slow = verify.normalize(text)
+    finally:
+        verify._PLAIN_RUN = plain_run
+    assert fast == slow

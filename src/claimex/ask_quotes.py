@@ -10,12 +10,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Self
 
-from pydantic import ConfigDict, Field, create_model, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, create_model, model_validator
 
 from .checking import Article, ChunkAnswer, checking_against, current_article, verify_claim
 from .chunking import Chunk
 from .llm import AnswerCutOff, CallRecord, ModelClient
-from .models import ClaimsResponse, ExtractedClaim
+from .models import Claim, ClaimsResponse, ExtractedClaim
 from .prompting import extraction_messages, reask_message
 from .support import reask_lines
 
@@ -25,6 +25,8 @@ class QuoteCheckedClaims(ClaimsResponse):
 
     # The same schema title, so the model sees the same tool name as for `ClaimsResponse`.
     model_config = ConfigDict(title="ClaimsResponse")
+    # The claims as the validator checked them (against the whole text): not checked twice.
+    _checked: list[Claim] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def every_claim_is_supported(self) -> Self:
@@ -37,13 +39,16 @@ class QuoteCheckedClaims(ClaimsResponse):
             return self
         missing: list[str] = []
         unsupported: list[str] = []
+        checked = []
         for number, extracted in enumerate(self.claims, start=1):
             claim = verify_claim(extracted, article)
+            checked.append(claim)
             missing += [item.quote for item in claim.evidence if not item.verified]
             if all(item.verified for item in claim.evidence):
                 unsupported += reask_lines(number, claim.support)
         if missing or unsupported:
             raise ValueError(reask_message(missing, unsupported))
+        self._checked = checked
         return self
 
 
@@ -84,8 +89,13 @@ def ask_chunk(
             f"the first answer was cut off at max_tokens; asked again for at most {max_claims} claims"
         )
         response, record = ask(max_claims)
-    claims = [
-        verify_claim(claim, article, prefer=(chunk.start, chunk.end))
-        for claim in response.claims[:max_claims]
-    ]
+    checked = getattr(response, "_checked", None)
+    if checked is not None and (chunk.start, chunk.end) == (0, len(article.text)):
+        # Checked by the validator already, against the whole text: the chunk is the whole text.
+        claims = checked[:max_claims]
+    else:
+        claims = [
+            verify_claim(claim, article, prefer=(chunk.start, chunk.end))
+            for claim in response.claims[:max_claims]
+        ]
     return ChunkAnswer(claims, record, warnings + record.warnings)

@@ -31,7 +31,8 @@ class Article:
 
     @classmethod
     def of(cls, text: str) -> Article:
-        return cls(text, SourceIndex(text), SupportChecker(text))
+        index = SourceIndex(text)
+        return cls(text, index, SupportChecker(text, folded=index.folded))  # the text is folded once
 
 
 # The article being checked, for the validators that make instructor re-ask. A context variable

@@ -7,12 +7,13 @@ reduced to its main text. Either way `Document.text` is what every span indexes.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
-import unicodedata
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -88,6 +89,10 @@ def _not_a_file(path: Path, mode: int, what: str) -> InputError:
     return InputError(f"{path}: {kind}, not {what}")
 
 
+# What a link that leads nowhere gives (as `Path.exists` reads it): no target, or a loop.
+_LINK_BROKEN = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
 def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "an article file") -> bytes:
     """The bytes of a regular file, at most `max_bytes`.
 
@@ -95,19 +100,27 @@ def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "a
     reading a FIFO with no writer, or a device, would wait or run forever.
     """
     try:
-        if path.is_symlink() and not path.exists():
-            raise InputError(f"{path}: broken symbolic link")
-        if not stat.S_ISREG(mode := path.stat().st_mode):
+        mode = os.lstat(path).st_mode
+        if stat.S_ISLNK(mode):
+            try:
+                mode = os.stat(path).st_mode
+            except OSError as error:
+                if error.errno in _LINK_BROKEN:
+                    raise InputError(f"{path}: broken symbolic link") from None
+                raise
+        if not stat.S_ISREG(mode):
             raise _not_a_file(path, mode, what)
         # Non-blocking, so that a FIFO put in the file's place since the check cannot hold the open.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        with os.fdopen(descriptor, "rb") as file:
-            info = os.fstat(file.fileno())
+        try:
+            info = os.fstat(descriptor)
             if not stat.S_ISREG(info.st_mode):
                 raise _not_a_file(path, info.st_mode, what)
             if info.st_size > max_bytes:
                 raise InputError(f"{path}: too large ({info.st_size:,} bytes; the limit is {max_bytes:,})")
-            data = file.read(max_bytes + 1)
+            data = _read_up_to(descriptor, info.st_size, max_bytes + 1)
+        finally:
+            os.close(descriptor)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except PermissionError:
@@ -119,9 +132,32 @@ def read_bytes(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, what: str = "a
     return data
 
 
+def _read_up_to(descriptor: int, size: int, limit: int) -> bytes:
+    """The file's bytes, at most `limit`: its `size` in one read (no buffer of `limit` made), more if it grew.
+
+    A read of a regular file that returns less than it was asked for has reached the end.
+    """
+    parts: list[bytes] = []
+    read = 0
+    while read < limit:
+        wanted = min(limit - read, max(size + 1 - read, 1 << 16))
+        part = os.read(descriptor, wanted)
+        parts.append(part)
+        read += len(part)
+        if len(part) < wanted:
+            break
+    return b"".join(parts)
+
+
 def document_from_bytes(
-    data: bytes, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES, html: bool = False
+    data: bytes,
+    name: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    html: bool = False,
+    sha256: str | None = None,
 ) -> Document:
+    """`sha256`: the bytes' hash, when the caller has it already."""
     if len(data) > max_bytes:
         raise InputError(f"{name}: too large (over {max_bytes:,} bytes)")
     text, encoding = decode_text(data, name)
@@ -131,7 +167,7 @@ def document_from_bytes(
         if not text.strip():
             raise InputError(f"{name}: the HTML holds no readable text")
     return Document(
-        text=text, path=name, sha256=hashlib.sha256(data).hexdigest(), encoding=encoding, kind=kind
+        text=text, path=name, sha256=sha256 or hashlib.sha256(data).hexdigest(), encoding=encoding, kind=kind
     )
 
 
@@ -250,7 +286,11 @@ def _strip_tags(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+# Control characters (Unicode category Cc) other than the line and tab ones.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:8192]
-    controls = sum(1 for char in sample if unicodedata.category(char) == "Cc" and char not in "\n\r\t\f\v")
+    controls = sum(1 for _ in _CONTROL.finditer(sample))
     return controls > len(sample) * 0.05

@@ -63,11 +63,13 @@ class SupportChecker:
     """The support check for one article; what it learns of the article is computed once."""
 
     text: str
+    # The text as the verifier folds it, when it has done so already (`SourceIndex.folded`).
+    folded: str | None = field(default=None, repr=False)
     _occurs: dict[str, bool] = field(default_factory=dict, repr=False)
 
     @cached_property
     def _folded(self) -> str:
-        return normalize(self.text)[0]
+        return self.folded if self.folded is not None else normalize(self.text)[0]
 
     @cached_property
     def _sentences(self) -> set[tuple[int, int]]:

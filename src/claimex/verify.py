@@ -78,12 +78,13 @@ _SIGNS = _DASHES | frozenset("+±")
 _NUMBER_PUNCT = frozenset(".,'’")
 _NUMBER_SPACES = frozenset(" \u00a0\u202f\u2009\u2007")
 
-# The fast path of `normalize`: ASCII text that folds one-to-one by `str.lower`, i.e. everything
-# printable except the characters with a rule of their own (`"`, `-` and "`"). Words in a run may
-# be separated by single plain spaces, which are already normal. The look-ahead leaves a
-# character followed by non-ASCII (maybe a combining mark) to the per-character path.
-_PLAIN = r"[\x21\x23-\x2c\x2e-\x5f\x61-\x7e]"
-_PLAIN_RUN = re.compile(rf"{_PLAIN}+(?:(?<![(\[{{]) (?![%:;!?,.)\]}}]){_PLAIN}+)*(?![^\x00-\x7f])")
+# The fast path of `normalize`: text that folds one-to-one by `str.lower`, i.e. printable ASCII
+# except the characters with a rule of their own (`"`, `-` and "`"), and the Latin-1 letters
+# except ß (casefolded to "ss") — French and most Western text. Words in a run may be separated
+# by single plain spaces, which are already normal. The look-ahead leaves a character followed
+# by one beyond Latin-1 (maybe a combining mark) to the per-character path.
+_PLAIN = r"[\x21\x23-\x2c\x2e-\x5f\x61-\x7e\xc0-\xd6\xd8-\xde\xe0-\xf6\xf8-\xff]"
+_PLAIN_RUN = re.compile(rf"{_PLAIN}+(?:(?<![(\[{{]) (?![%:;!?,.)\]}}]){_PLAIN}+)*(?![^\x00-\xff])")
 # French sets a (no-break) space before ; : ! ? % and », English does not; nobody agrees on
 # "( x )". A space there is typography.
 _TIGHT_BEFORE = frozenset("%‰:;!?,.)]}")
@@ -130,6 +131,9 @@ def _fold(unit: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", unit).casefold())
 
 
+_IOTA = array("i", range(1 << 16))
+
+
 def normalize(text: str) -> tuple[str, array[int], array[int]]:
     """Fold typography away and keep, for every output character, its origin in `text`.
 
@@ -151,6 +155,8 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
     starts: array[int] = array("i")
     ends: array[int] = array("i")
     n = len(text)
+    # Offsets of a plain run are consecutive: copied from a counting array, not made one by one.
+    iota = _IOTA if n < len(_IOTA) else array("i", range(n + 1))
     pos = 0
     last = ""  # last character written
     gap_start = -1  # start of a run of whitespace/quotation marks not yet written
@@ -178,8 +184,8 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
             run = text[pos:end].lower()
             flush_gap(run[0])
             out.append(run)
-            starts.extend(range(pos, end))
-            ends.extend(range(pos + 1, end + 1))
+            starts.extend(iota[pos:end])
+            ends.extend(iota[pos + 1 : end + 1])
             last = run[-1]
             pos = end
             continue
@@ -284,6 +290,11 @@ class SourceIndex:
         self._postings: dict[str, list[int]] = {}
 
     # ----------------------------------------------------------------------------- public
+
+    @property
+    def folded(self) -> str:
+        """The text with typography folded away (`normalize`)."""
+        return self._folded
 
     def locate(self, quote: str, *, prefer: tuple[int, int] | None = None) -> Evidence:
         """The verdict on one quote, with spans into the original text.
