@@ -303,3 +303,49 @@ def test_unwritable_output_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     assert result.stderr.startswith("claimex: error: ")
     assert os.path.isfile(tmp_path / "file")
+
+
+def test_every_worker_has_its_request_in_flight_on_a_connection_of_its_own(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for number in range(16):
+        (folder / f"a{number:02}.txt").write_text(
+            f"{number}. " + ARTICLE.format(quote=QUOTE), encoding="utf-8"
+        )
+    with StubServer(delay=0.2) as stub:
+        result = batch(stub, folder, tmp_path / "out", "--concurrency", "8")
+
+    assert result.exit_code == 0, result.output
+    assert stub.requests == 16
+    assert stub.most_in_flight == 8, "as many requests in flight as --concurrency"
+    assert stub.connections == 8, "one connection per request in flight, kept open for the next article"
+
+
+def test_concurrency_goes_to_256(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for number in range(3):
+        (folder / f"a{number}.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    with StubServer() as stub:
+        wide = batch(stub, folder, tmp_path / "out", "--concurrency", "256")
+        too_wide = batch(stub, folder, tmp_path / "out2", "--concurrency", "257")
+
+    assert wide.exit_code == 0, wide.output
+    assert len(index_of(tmp_path / "out")) == 3
+    assert too_wide.exit_code == 2 and "less than or equal to 256" in too_wide.output
+
+
+def test_a_summary_keeps_only_the_failures_it_shows(tmp_path: Path) -> None:
+    from claimex.batch import SHOWN_FAILURES, Batch, BatchOptions
+    from claimex.llm import ModelClient, resolve_settings
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for number in range(SHOWN_FAILURES + 5):
+        (folder / f"empty-{number:02}.txt").write_bytes(b"")  # fails before any model call
+    settings = resolve_settings(base_url="http://127.0.0.1:9/v1", mode="tools", environ={})
+    summary = Batch(BatchOptions(folder, tmp_path / "out", concurrency=4), ModelClient(settings)).run()
+
+    assert summary.failed == SHOWN_FAILURES + 5
+    assert len(summary.failures) == SHOWN_FAILURES, "a folder of failures is not held in memory"
+    assert len(index_of(tmp_path / "out")) == SHOWN_FAILURES + 5, "each has its line in the index"

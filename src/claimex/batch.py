@@ -7,7 +7,9 @@ every article whose result is complete and whose input bytes are unchanged (sha2
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import gc
 import hashlib
 import json
 import os
@@ -16,7 +18,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,8 +26,8 @@ from .documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, re
 from .errors import ClaimexError, Terminated
 from .llm import AnswerTimeout, ModelClient, ModelError, ServerUnreachable
 from .models import SCHEMA_VERSION
-from .output import atomic_file, to_json, write_atomically
-from .pipeline import extract
+from .output import atomic_file, json_bytes, write_atomically
+from .pipeline import extract, prepare
 
 INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
 INDEX_NAME = "index.jsonl"
@@ -34,6 +36,9 @@ DEFAULT_MAX_CHARS = 2_000_000
 # Articles in a row that could not reach the model server (each after its retries) before the
 # batch stops: the server is down, and the rest would only fail the same way, slowly.
 UNREACHABLE_LIMIT = 3
+# Failures a summary keeps to show (every one has its line in index.jsonl): a folder of 100,000
+# unreadable files must not hold 100,000 outcomes in memory.
+SHOWN_FAILURES = 20
 
 
 @dataclass
@@ -69,6 +74,7 @@ class BatchSummary:
     terminated: bool = False  # by SIGTERM rather than Ctrl-C
     # Why the batch stopped before the end on its own (the model server down), if it did.
     stopped: str | None = None
+    # The first `SHOWN_FAILURES` failed or partial articles; `failed + partial` counts them all.
     failures: list[ArticleOutcome] = field(default_factory=list)
 
     def add(self, outcome: ArticleOutcome) -> None:
@@ -79,7 +85,7 @@ class BatchSummary:
         self.prompt_tokens += outcome.prompt_tokens
         self.completion_tokens += outcome.completion_tokens
         self.cache_hits += outcome.cache_hit
-        if outcome.status in ("failed", "partial"):
+        if outcome.status in ("failed", "partial") and len(self.failures) < SHOWN_FAILURES:
             self.failures.append(outcome)
 
     def lines(self) -> list[str]:
@@ -118,13 +124,31 @@ def discover(in_dir: Path, *, pattern: str | None = None, exclude: Path | None =
                 yield path
 
 
-def result_path_for(in_dir: Path, out_dir: Path, article: Path) -> Path:
+class OutputFolders:
+    """Whether results land inside OUT_DIR: each folder resolved once per run, not once per article."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.root = out_dir.resolve()
+        self._inside: dict[Path, bool] = {}
+
+    def holds(self, path: Path) -> bool:
+        folder = path.parent
+        inside = self._inside.get(folder)
+        if inside is None:
+            inside = self._inside[folder] = folder.resolve().is_relative_to(self.root)
+        # The folder is inside; so is the file, unless it is itself a link elsewhere.
+        return inside and (not path.is_symlink() or path.resolve().is_relative_to(self.root))
+
+
+def result_path_for(
+    in_dir: Path, out_dir: Path, article: Path, *, folders: OutputFolders | None = None
+) -> Path:
     """`OUT_DIR/<relative path>.json`, refusing any path that would land outside OUT_DIR."""
     relative = PurePosixPath(article.relative_to(in_dir).as_posix())
     if relative.is_absolute() or ".." in relative.parts:
         raise ClaimexError(f"{article}: its path leads outside the output folder")
     target = out_dir / (str(relative) + ".json")
-    if not target.resolve().is_relative_to(out_dir.resolve()):
+    if not (folders or OutputFolders(out_dir)).holds(target):
         raise ClaimexError(f"{article}: its result would land outside {out_dir} (a symlink in the way?)")
     return target
 
@@ -174,6 +198,7 @@ class Batch:
         self._stopped: str | None = None
         self._unreachable_streak = 0
         self._lock = threading.Lock()
+        self._folders: OutputFolders | None = None  # once OUT_DIR exists
 
     def process(self, article: Path) -> ArticleOutcome:
         """One article, start to finish; every failure becomes an outcome, never an exception."""
@@ -181,7 +206,7 @@ class Batch:
         relative = article.relative_to(options.in_dir).as_posix()
         started = time.monotonic()
         try:
-            target = result_path_for(options.in_dir, options.out_dir, article)
+            target = result_path_for(options.in_dir, options.out_dir, article, folders=self._folders)
             data = read_bytes(article, max_bytes=options.max_bytes)
             sha256 = hashlib.sha256(data).hexdigest()
             if not options.force:
@@ -196,7 +221,11 @@ class Batch:
                         result=str(target.relative_to(options.out_dir)),
                     )
             document = document_from_bytes(
-                data, str(article), max_bytes=options.max_bytes, html=article.suffix.lower() in HTML_SUFFIXES
+                data,
+                str(article),
+                max_bytes=options.max_bytes,
+                html=article.suffix.lower() in HTML_SUFFIXES,
+                sha256=sha256,
             )
             if len(document.text) > options.max_chars:
                 raise ClaimexError(
@@ -217,7 +246,7 @@ class Batch:
                 text_file = target.with_name(target.name.removesuffix(".json") + ".text.txt")
                 write_atomically(text_file, document.text)
                 result.source.text_path = text_file.name
-            write_atomically(target, to_json(result))
+            write_atomically(target, json_bytes(result))
         except ClaimexError as error:
             self._count_reach(error)
             # Every reason names its file, also those that come from the model's side.
@@ -274,6 +303,7 @@ class Batch:
                 f"{options.out_dir}: cannot create the output folder ({error.strerror})"
             ) from None
         _remove_stale_temporaries(options.out_dir)
+        self._folders = OutputFolders(options.out_dir)
         summary = BatchSummary()
         started = time.monotonic()
         todo: queue.Queue[Path | None] = queue.Queue(maxsize=options.concurrency * 2)
@@ -322,29 +352,48 @@ class Batch:
                 if this_run and not _ends_with_newline(index_path):
                     index.write("\n")  # a line cut short by a kill is left alone, not glued to
                     this_run = index.tell()
+                prepare(options.strategy, options.max_claims)  # type: ignore[arg-type]
+                # What exists now lives as long as the run (modules, schemas, the client): the
+                # cyclic collector need not walk it again and again while articles go through.
+                gc.freeze()
                 for thread in threads:
                     thread.start()
                 while workers_left:
                     try:
-                        item = done.get(timeout=0.2)
+                        items = [done.get(timeout=0.2)]
                     except queue.Empty:
                         continue
-                    if item is None:
-                        workers_left -= 1
-                        continue
-                    if isinstance(item, BaseException):
-                        raise ClaimexError(f"{options.in_dir}: cannot list the folder ({item})")
-                    summary.add(item)
-                    # One flushed line per article: a killed batch still leaves a readable index.
-                    index.write(json.dumps(asdict(item), ensure_ascii=False) + "\n")
-                    index.flush()
-                    if on_outcome is not None:
-                        on_outcome(item)
+                    # What else has finished meanwhile goes out with it, in one write.
+                    with contextlib.suppress(queue.Empty):
+                        while len(items) < 1000:
+                            items.append(done.get_nowait())
+                    outcomes: list[ArticleOutcome] = []
+                    failure: BaseException | None = None
+                    for item in items:
+                        if item is None:
+                            workers_left -= 1
+                        elif isinstance(item, BaseException):
+                            failure = failure or item
+                        else:
+                            outcomes.append(item)
+                    if outcomes:
+                        # Whole lines, flushed as they come: a killed batch still leaves a readable index.
+                        index.write(
+                            "".join(json.dumps(vars(item), ensure_ascii=False) + "\n" for item in outcomes)
+                        )
+                        index.flush()
+                    for outcome in outcomes:
+                        summary.add(outcome)
+                        if on_outcome is not None:
+                            on_outcome(outcome)
+                    if failure is not None:
+                        raise ClaimexError(f"{options.in_dir}: cannot list the folder ({failure})")
         except KeyboardInterrupt as stop:
             self._abandon.set()
             summary.interrupted = True
             summary.terminated = isinstance(stop, Terminated)
         finally:
+            gc.unfreeze()
             self._abandon.set()
             summary.stopped = self._stopped
             summary.seconds = round(time.monotonic() - started, 3)

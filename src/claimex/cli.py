@@ -184,6 +184,17 @@ ConcurrencyOption = Annotated[
         show_default=False,
     ),
 ]
+# A batch keeps as many model requests in flight as a server takes: vLLM or a hosted tier take hundreds.
+BatchConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        max=256,
+        help="Articles in flight, one model request each (default: 1 for local, 4 otherwise; up to 256).",
+        show_default=False,
+    ),
+]
 FailUnverifiedOption = Annotated[
     bool,
     typer.Option(
@@ -252,13 +263,21 @@ def _reported_errors(verbose: bool) -> Iterator[None]:
 
 @contextmanager
 def _model_session(
-    settings: Any, model_path: Path | None, cache_dir: Path | None, no_cache: bool
+    settings: Any, model_path: Path | None, cache_dir: Path | None, no_cache: bool, *, connections: int
 ) -> Iterator[Any]:
-    """A client for the command's whole run, with the embedded server started if it is needed."""
+    """A client for the command's whole run, with the embedded server started if it is needed.
+
+    `connections`: HTTP connections to the model server, one per request in flight.
+    """
     from .session import model_session
 
     with model_session(
-        settings, model_path=model_path, cache_dir=cache_dir, no_cache=no_cache, status=_status
+        settings,
+        model_path=model_path,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        status=_status,
+        connections=connections,
     ) as session:
         yield session.client
 
@@ -360,8 +379,9 @@ def extract(
         )
         preset = PRESETS[settings.provider]
         chosen = _strategy(strategy or preset.strategy)
+        in_flight = concurrency or preset.concurrency
         with (
-            _model_session(settings, model_path, cache_dir, no_cache) as client,
+            _model_session(settings, model_path, cache_dir, no_cache, connections=in_flight) as client,
             _chunk_progress() as on_chunk,
         ):
             result = extract_claims(
@@ -370,7 +390,7 @@ def extract(
                 strategy=chosen,
                 max_claims=max_claims or preset.max_claims(chosen),
                 chunk_chars=chunk_chars or preset.chunk_chars,
-                concurrency=concurrency or preset.concurrency,
+                concurrency=in_flight,
                 on_chunk=on_chunk,
             )
         _emit(result, output, output_format)
@@ -436,7 +456,7 @@ def batch(
             "--glob", help="Only inputs whose relative path matches, e.g. '*.html' or '2024/**/*.txt'."
         ),
     ] = None,
-    concurrency: ConcurrencyOption = None,
+    concurrency: BatchConcurrencyOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Redo every article, even those already done.")
     ] = False,
@@ -503,7 +523,9 @@ def batch(
         )
         total = count_inputs(in_dir, pattern=glob, exclude=out_dir)
         with (
-            _model_session(settings, model_path, cache_dir, no_cache) as client,
+            _model_session(
+                settings, model_path, cache_dir, no_cache, connections=options.concurrency
+            ) as client,
             _batch_progress(total) as on_outcome,
         ):
             summary = Batch(options, client).run(on_outcome)
@@ -512,13 +534,12 @@ def batch(
         if with_report and not summary.interrupted:
             typer.echo(f"report: {_batch_report(out_dir)}")
         # Off a terminal every failure already had its line; on one, the bar showed only a count.
-        shown = summary.failures[:20] if _stderr().is_terminal else []
+        shown = summary.failures if _stderr().is_terminal else []
         for failure in shown:
             typer.echo(f"  {failure.status}: {failure.error}", err=True)
-        if shown and len(summary.failures) > 20:
-            typer.echo(
-                f"  … and {len(summary.failures) - 20} more failures in {out_dir / 'index.jsonl'}", err=True
-            )
+        if shown and summary.failed + summary.partial > len(shown):
+            more = summary.failed + summary.partial - len(shown)
+            typer.echo(f"  … and {more} more failures in {out_dir / 'index.jsonl'}", err=True)
         if summary.interrupted:
             typer.echo("interrupted: run the same command again to finish the rest", err=True)
             raise typer.Exit(EXIT_TERMINATED if summary.terminated else EXIT_INTERRUPTED)
@@ -589,7 +610,9 @@ def _batch_progress(total: int) -> Iterator[Any]:
                 detail = f"{outcome.path} ({claims}, {outcome.verified} verified)"
                 if outcome.status == "partial":
                     detail += f": {outcome.error}"
-            typer.echo(f"[{tally['done']}/{total}] {outcome.status:7} {detail}", err=True)
+            # One plain write: echo would ask whether stderr is a terminal again for every line.
+            sys.stderr.write(f"[{tally['done']}/{total}] {outcome.status:7} {detail}\n")
+            sys.stderr.flush()
 
         yield plain
         return

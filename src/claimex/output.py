@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import functools
+import errno
 import json
 import os
+import random
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -28,58 +28,87 @@ def to_json(data: Result | dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-@functools.cache
-def _umask() -> int:
-    # Linux says it without changing it; os.umask() can only be read by setting it, which
-    # another thread creating a file at that moment would see.
-    with (
-        contextlib.suppress(OSError, ValueError, StopIteration),
-        open("/proc/self/status", encoding="ascii") as status,
-    ):
-        return int(next(line for line in status if line.startswith("Umask:")).split()[1], 8)
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
+def json_bytes(result: Result) -> bytes:
+    """`to_json(result)` as the bytes of a file: serialised once, not decoded to a str and encoded again."""
+    return result.__pydantic_serializer__.to_json(result, indent=2) + b"\n"
 
 
-def _mode_for(path: Path) -> int:
-    """The mode `open(path, "w")` would leave: the file's own when it exists, else 0666 less the umask."""
+def _own_mode(path: Path) -> int | None:
+    """The mode of the file at `path`, which a new version keeps; None when there is none yet."""
     try:
-        return stat.S_IMODE(path.stat().st_mode)
+        return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        return 0o666 & ~_umask()
+        return None
+
+
+def _create_beside(path: Path) -> tuple[int, str]:
+    """A new, empty temporary file beside `path` (its folder made if needed), with the mode `path` will have.
+
+    The mode `open(path, "w")` would leave: the file's own when it exists, else what the kernel
+    gives a new file (0666 less the umask, or the folder's default ACL).
+    """
+    mode = _own_mode(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    folder, name = os.path.split(path)
+    for _ in range(100):
+        # A str, not a Path: pathlib would intern every one of these names.
+        temporary = os.path.join(folder, f".{name}.{random.getrandbits(48):012x}.tmp")
+        try:
+            descriptor = os.open(temporary, flags, 0o666 if mode is None else 0o600)
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            continue
+        if mode is not None:
+            try:
+                os.fchmod(descriptor, mode)
+            except BaseException:
+                os.close(descriptor)
+                os.unlink(temporary)
+                raise
+        return descriptor, temporary
+    raise FileExistsError(errno.EEXIST, "no free temporary name")
 
 
 @contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A file to write `path` through: a temporary beside it, made durable and renamed over it at the end.
+def _durable_replacement(path: Path) -> Iterator[int]:
+    """A descriptor to write `path`'s new content to: made durable (fsync) and renamed over `path` at the end.
 
     Readers see the old file or the new one whole, never a part; an error or an interruption
-    leaves the old one as it was.
+    leaves the old one as it was. One file created, one fsync, one rename, nothing more.
     """
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        descriptor, temporary = _create_beside(path)
         try:
-            # mkstemp makes the file 0600 whatever the umask; the result gets the usual mode.
-            os.fchmod(handle, _mode_for(path))
-            with os.fdopen(handle, "wb") as file:
-                yield file
-                file.flush()
-                os.fsync(file.fileno())
+            try:
+                yield descriptor
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
             os.replace(temporary, path)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
             raise
     except OSError as error:
         raise ClaimexError(f"{path}: cannot write ({error.strerror or error})") from None
 
 
-def write_atomically(path: Path, content: str) -> None:
+@contextlib.contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file to write `path` through: a temporary beside it, made durable and renamed over it at the end."""
+    with _durable_replacement(path) as descriptor, open(descriptor, "wb", closefd=False) as file:
+        yield file
+
+
+def write_atomically(path: Path, content: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers see all or nothing."""
-    with atomic_file(path) as file:
-        file.write(content.encode("utf-8"))
+    data = memoryview(content.encode("utf-8") if isinstance(content, str) else content)
+    with _durable_replacement(path) as descriptor:
+        while data:
+            data = data[os.write(descriptor, data) :]
 
 
 def claims_table(result: Result | dict[str, Any]) -> Table:

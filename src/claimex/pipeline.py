@@ -15,18 +15,30 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, get_args
 
-from . import ask_quotes, ask_sentences
+from . import ask_quotes, ask_sentences, prompting
 from .checking import Article, ChunkAnswer, claim_parts, judged
 from .chunking import Chunk, context_header, plan_chunks
 from .documents import Document
 from .errors import ClaimexError, InputError
 from .llm import CallRecord, ModelClient, ServerUnreachable
-from .models import MAX_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
+from .models import MAX_CLAIMS, MAX_SENTENCE_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
 from .selection import Sentence, select_sentences
 from .support import ClaimParts, SupportChecker
 
 Strategy = Literal["single", "sentences"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
+
+
+def prepare(strategy: Strategy, max_claims: int) -> None:
+    """Build once, before the first article, what every article of a run is asked with: the
+    prompt templates, the system message and the answer's model. The request each answer schema
+    makes is built by the first call that reaches the model (`structured.py`): a run answered
+    from the cache never loads the OpenAI client and instructor."""
+    if strategy == "sentences":
+        prompting.sentence_messages("", "", max_claims=MAX_SENTENCE_CLAIMS)
+    else:
+        ask_quotes.bounded(max_claims)
+        prompting.extraction_messages("", max_claims=max_claims)
 
 
 def extract(

@@ -16,16 +16,24 @@ Message = dict[str, str]
 @cache
 def _environment() -> jinja2.Environment:
     # Prompts are plain text: no HTML escaping, and a misspelt variable is an error, not "".
+    # Loaded once: not checked for changes before every render (two file stats a question).
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(resource_dir("prompts")),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
+        auto_reload=False,
     )
 
 
 def render(template: str, **variables: object) -> str:
     return _environment().get_template(template).render(**variables).strip()
+
+
+@cache
+def _instructions(template: str, max_claims: int) -> str:
+    """A system message: the same for every text of a run, so rendered once."""
+    return render(template, max_claims=max_claims, max_evidence=MAX_EVIDENCE)
 
 
 def extraction_messages(
@@ -39,7 +47,7 @@ def extraction_messages(
     return [
         {
             "role": "system",
-            "content": render("extract_system.j2", max_claims=max_claims, max_evidence=MAX_EVIDENCE),
+            "content": _instructions("extract_system.j2", max_claims),
         },
         {"role": "user", "content": render("extract_user.j2", text=text, context_header=context_header)},
     ]
@@ -54,7 +62,7 @@ def sentence_messages(
     server keeps in its KV cache: only the sentence is new for each call.
     """
     return [
-        {"role": "system", "content": render("sentence_system.j2", max_claims=max_claims)},
+        {"role": "system", "content": _instructions("sentence_system.j2", max_claims)},
         {
             "role": "user",
             "content": render(
