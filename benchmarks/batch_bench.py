@@ -1,31 +1,43 @@
-"""How close `claimex batch` comes to ideal concurrency, and that a cached re-run asks nothing.
+"""`claimex batch` against a fast endpoint: wall time over ideal, claimex's CPU per article, peak RSS.
 
-A stub OpenAI-compatible server on loopback (its own process, so it takes no CPU time from
-claimex's threads) answers every chat completion with the same valid reply after a fixed
-delay, so the only thing measured is claimex's own scheduling and per-article work (decode,
-prompt, parse, verify, write). Ideal wall time is
-N × delay / concurrency; the ratio to it is what counts (absolute times vary between runs).
+A stub OpenAI-compatible server (its own process, so it takes no CPU time from claimex) answers
+every chat completion with the same valid reply after a fixed delay. A batch's wall time should
+then be the server's alone: N × delay / requests in flight. Each `claimex batch` runs in a
+process of its own, cache off, on seed-sized articles (the seed, 3.4 KB, numbered); what it
+costs is read from that process alone (`wait4`: user + sys CPU of all its threads, peak RSS).
 
-    python benchmarks/batch_bench.py [--articles 200] [--delay 0.2] [--levels 1,4,8,16]
+Every level is run on two folder sizes, so that start-up (Python, imports, the first
+connection) cancels out: wall/ideal and CPU per article are the marginal cost of one more
+article. Then a 10,000-article run and a 100-article one at 64 in flight compare peak RSS: it
+must not grow with the folder. Finally, with the cache on, a second run over the same
+articles must make no request.
+
+Several trees of claimex can be measured in one run, on the same machine, interleaved level by
+level (`--claimex LABEL=SRC_DIR`, e.g. a `git worktree` of an older commit; the default is this
+checkout):
+
+    python benchmarks/batch_bench.py
+    git worktree add /tmp/claimex-before 64a84e8
+    python benchmarks/batch_bench.py --claimex before=/tmp/claimex-before/src --claimex after=src
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from claimex.cli import app
-
-STUB = Path(__file__).resolve().parents[1] / "tests" / "stub_openai.py"
-QUOTE = "au moins 30 soldats nord-coréens"  # the quote the stub's answer cites
+ROOT = Path(__file__).resolve().parents[1]
+STUB = ROOT / "tests" / "stub_openai.py"
+SEED = ROOT / "seeds" / "000_a74d49738eea9ff9.txt"
 
 
 class Stub:
@@ -51,61 +63,177 @@ class Stub:
         self.process.wait()
 
 
-ARTICLE = (
-    "Article {number}. Selon le GUR, {quote} auraient été tués ce week-end près de Koursk. "
-    "Kiev a averti que la Russie avait massé quelque 50.000 hommes dans la zone frontalière.\n\n"
-)
+@dataclass
+class Run:
+    articles: int
+    wall: float
+    cpu: float  # user + sys of the claimex process, every thread
+    rss_mb: float  # its peak resident set
+    requests: int
+    error: str | None = None
 
 
-def make_articles(folder: Path, count: int) -> None:
-    for number in range(count):
-        (folder / f"article-{number:04}.txt").write_text(
-            ARTICLE.format(number=number, quote=QUOTE) * 3, encoding="utf-8"
+_outputs = itertools.count()
+
+
+def new_output(root: Path) -> Path:
+    """A new output folder for each run. None is deleted before the end: on ext4, files deleted a
+    moment ago make the next ones slower to create (the allocator skips their inodes for a while),
+    which would be charged to the run after."""
+    return root / f"out-{next(_outputs)}"
+
+
+class Articles:
+    """Folders of n seed-sized articles (the seed with its number on top), made once each."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.seed = SEED.read_text(encoding="utf-8")
+
+    def folder(self, count: int) -> Path:
+        folder = self.root / f"in-{count}"
+        if not folder.is_dir():
+            folder.mkdir(parents=True)
+            for number in range(count):
+                (folder / f"article-{number:05}.txt").write_text(
+                    f"Article {number}.\n\n{self.seed}", encoding="utf-8"
+                )
+        return folder
+
+
+def run_batch(stub: Stub, src: Path | None, inputs: Path, outputs: Path, *extra: str) -> Run:
+    """One `claimex batch` in a process of its own, with `src` first on its path."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+    args = [sys.executable, "-m", "claimex", "batch", str(inputs), "-o", str(outputs)]
+    args += ["--base-url", stub.base_url, "--mode", "tools", *extra]
+    count = sum(1 for _ in inputs.iterdir())
+    before = stub.requests
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        lines = errors.read().decode("utf-8", "replace").strip().splitlines()
+    error = None
+    if process.returncode != 0:
+        said = [line.strip(" │╭╮╰╯─") for line in lines]
+        said = [line for line in said if line]
+        error = f"exit {process.returncode}: {said[-1] if said else ''}"[:160]
+    return Run(
+        count, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stub.requests - before, error
+    )
+
+
+def marginal(small: Run, large: Run, delay: float, level: int) -> tuple[float, float]:
+    """(wall/ideal, CPU ms) of one more article, from two folder sizes."""
+    more = large.articles - small.articles
+    ideal = more * delay / level
+    return (large.wall - small.wall) / ideal, 1000 * (large.cpu - small.cpu) / more
+
+
+class Bench:
+    """`claimex batch` runs of one tree of claimex after another, against one stub, on shared folders."""
+
+    def __init__(self, stub: Stub, root: Path, delay: float, width: int) -> None:
+        self.stub, self.root, self.delay, self.width = stub, root, delay, width
+        self.articles = Articles(root)
+
+    def runs(self, src: Path | None, level: int, sizes: tuple[int, int]) -> list[Run]:
+        return [
+            run_batch(
+                self.stub,
+                src,
+                self.articles.folder(size),
+                new_output(self.root),
+                "--no-cache",
+                "--concurrency",
+                str(level),
+            )
+            for size in sizes
+        ]
+
+    def row(self, label: str, level: int, runs: list[Run], rss: str) -> None:
+        """One line of the table: the marginal cost of an article between the two runs."""
+        failed = next((run.error for run in runs if run.error), None)
+        sizes = f"{runs[0].articles}→{runs[1].articles}"
+        if failed:
+            print(f"{label:<{self.width}} {level:>9} {sizes:>12} failed: {failed}", flush=True)
+            return
+        ratio, cpu = marginal(*runs, self.delay, level)
+        print(
+            f"{label:<{self.width}} {level:>9} {sizes:>12} {ratio:>10.3f} {cpu:>14.2f} {rss:>15}", flush=True
         )
-
-
-def run_batch(stub: Stub, inputs: Path, outputs: Path, *extra: str) -> float:
-    args = ["batch", str(inputs), "-o", str(outputs), "--base-url", stub.base_url, "--mode", "tools", *extra]
-    started = time.perf_counter()
-    result = CliRunner().invoke(app, args, catch_exceptions=False)
-    elapsed = time.perf_counter() - started
-    if result.exit_code != 0:
-        raise SystemExit(f"batch failed ({result.exit_code}): {result.output}")
-    return elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--articles", type=int, default=200)
-    parser.add_argument("--delay", type=float, default=0.2, help="seconds the stub takes per answer")
-    parser.add_argument("--levels", default="1,4,8,16", help="concurrency levels to run")
+    parser.add_argument("--delay", type=float, default=0.5, help="seconds the stub takes per answer (0.5)")
+    parser.add_argument("--levels", default="1,8,64,256", help="requests in flight to measure (1,8,64,256)")
+    parser.add_argument(
+        "--seconds", type=float, default=4.0, help="ideal seconds of the smaller folder at each level (4)"
+    )
+    parser.add_argument("--big", type=int, default=10_000, help="articles of the memory run (10000; 0: none)")
+    parser.add_argument(
+        "--small", type=int, default=100, help="articles of the run it is compared with (100)"
+    )
+    parser.add_argument(
+        "--big-level", type=int, default=64, help="requests in flight of the memory runs (64)"
+    )
+    parser.add_argument(
+        "--claimex",
+        action="append",
+        metavar="LABEL=SRC_DIR",
+        help="a tree of claimex to measure (repeatable); default: this checkout",
+    )
     options = parser.parse_args()
+    trees = [
+        (label, Path(path).resolve())
+        for label, _, path in (entry.partition("=") for entry in options.claimex or [f"this={ROOT / 'src'}"])
+    ]
+    levels = [int(part) for part in options.levels.split(",")]
+    width = max(7, *(len(label) for label, _ in trees))
 
     with tempfile.TemporaryDirectory() as scratch, Stub(options.delay) as stub:
-        root = Path(scratch)
-        inputs = root / "in"
-        inputs.mkdir()
-        make_articles(inputs, options.articles)
-        print(f"{options.articles} articles, stub delay {options.delay * 1000:.0f} ms, cache off")
-        print(f"{'concurrency':>11} {'wall s':>8} {'ideal s':>8} {'ratio':>6} {'requests':>9}")
-        for level in (int(part) for part in options.levels.split(",")):
-            before = stub.requests
-            wall = run_batch(stub, inputs, root / f"out-{level}", "--no-cache", "--concurrency", str(level))
-            ideal = options.articles * options.delay / level
-            print(f"{level:>11} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>6.3f} {stub.requests - before:>9}")
-
-        cache = root / "cache"
-        before = stub.requests
-        first = run_batch(stub, inputs, root / "cached-1", "--cache-dir", str(cache), "--concurrency", "8")
-        filled = stub.requests - before
-        before = stub.requests
-        second = run_batch(stub, inputs, root / "cached-2", "--cache-dir", str(cache), "--concurrency", "8")
+        bench = Bench(stub, Path(scratch), options.delay, width)
         print(
-            f"cache on, concurrency 8: first run {first:.2f} s with {filled} requests; "
-            f"second run (new output folder) {second:.2f} s with {stub.requests - before} requests"
+            f"seed-sized articles ({len(bench.articles.seed.encode()) / 1000:.1f} KB), stub delay "
+            f"{options.delay * 1000:.0f} ms, cache off, {os.cpu_count()} cores; wall/ideal and CPU are "
+            "the marginal cost of one more article between the two folder sizes"
         )
+        print(
+            f"{'claimex':<{width}} {'in flight':>9} {'articles':>12} {'wall/ideal':>10} "
+            f"{'CPU ms/article':>14} {'peak RSS MB':>15}"
+        )
+        for level in levels:
+            small = max(2, round(options.seconds * level / options.delay))
+            for label, src in trees:
+                runs = bench.runs(src, level, (small, 3 * small))
+                bench.row(label, level, runs, f"{runs[1].rss_mb:.0f}")
+        if options.big:
+            for label, src in trees:
+                runs = bench.runs(src, options.big_level, (options.small, options.big))
+                bench.row(label, options.big_level, runs, f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}")
+
+        print("\ncache on, 8 in flight: a second run (new output folder) asks nothing")
+        inputs = bench.articles.folder(options.small)
+        for label, src in trees:
+            cache = bench.root / f"cache-{label}"
+            first, second = (
+                run_batch(
+                    stub, src, inputs, new_output(bench.root), "--cache-dir", str(cache), "--concurrency", "8"
+                )
+                for _ in range(2)
+            )
+            print(
+                f"{label:<{width}} first run {first.wall:.2f} s, {first.requests} requests; "
+                f"second run {second.wall:.2f} s, {second.requests} requests"
+            )
 
 
 if __name__ == "__main__":
