@@ -178,6 +178,12 @@ def main() -> None:
     parser.add_argument(
         "--seconds", type=float, default=4.0, help="ideal seconds of the smaller folder at each level (4)"
     )
+    parser.add_argument(
+        "--fewest",
+        type=int,
+        default=40,
+        help="articles of the smaller folder at least (40): with fewer, start-up noise swamps the CPU figure",
+    )
     parser.add_argument("--big", type=int, default=10_000, help="articles of the memory run (10000; 0: none)")
     parser.add_argument(
         "--small", type=int, default=100, help="articles of the run it is compared with (100)"
@@ -211,7 +217,7 @@ def main() -> None:
             f"{'CPU ms/article':>14} {'peak RSS MB':>15}"
         )
         for level in levels:
-            small = max(2, round(options.seconds * level / options.delay))
+            small = max(options.fewest, round(options.seconds * level / options.delay))
             for label, src in trees:
                 runs = bench.runs(src, level, (small, 3 * small))
                 bench.row(label, level, runs, f"{runs[1].rss_mb:.0f}")
