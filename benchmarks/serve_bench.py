@@ -27,7 +27,13 @@ from pathlib import Path
 import httpx2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_bench import ARTICLE, QUOTE, Stub  # a script beside this one
+from batch_bench import Stub  # a script beside this one
+
+QUOTE = "au moins 30 soldats nord-coréens"  # the quote the stub's answer cites
+ARTICLE = (
+    "Article {number}. Selon le GUR, {quote} auraient été tués ce week-end près de Koursk. "
+    "Kiev a averti que la Russie avait massé quelque 50.000 hommes dans la zone frontalière.\n\n"
+)
 
 
 class Service:
