@@ -1,13 +1,17 @@
-"""The connection pool: one connection per request in flight, kept open, and never more than asked."""
+"""The connection pool: one connection per request in flight, kept open, and never more than asked;
+the same over TLS, where the connection is httpcore's stream under the answer's deadline."""
 
 from __future__ import annotations
 
+import ssl
 import threading
+import time
 
 import httpx2
 import pytest
+import trustme
 
-from claimex.transport import http_client
+from claimex.transport import answer_deadline, http_client
 from stub_openai import StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -51,3 +55,42 @@ def test_a_connection_the_server_closed_is_replaced() -> None:
         stub.drop_connections()  # the idle connection is closed from the server's side
         assert _post(client, stub).status_code == 200
         assert stub.connections == 2
+
+
+def _over_tls(stub: StubServer, ca: trustme.CA, client: httpx2.Client) -> StubServer:
+    """The stub behind TLS with a certificate of `ca`, which `client` is made to trust."""
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("127.0.0.1").configure_cert(server_side)
+    stub.server.socket = server_side.wrap_socket(stub.server.socket, server_side=True)
+    stub.base_url = stub.base_url.replace("http://", "https://")
+    ca.configure_trust(client._transport._pool._ssl_context)  # type: ignore[attr-defined]
+    return stub
+
+
+def test_over_tls_connections_are_shared_and_kept_open_as_over_plain_tcp() -> None:
+    ca = trustme.CA()
+    with http_client(timeout=10, connections=2) as client, StubServer(delay=0.1) as plain:
+        stub = _over_tls(plain, ca, client)
+        answers: list[int] = []
+        threads = [
+            threading.Thread(target=lambda: answers.append(_post(client, stub).status_code)) for _ in range(5)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        answers.append(_post(client, stub).status_code)
+
+    assert answers == [200] * 6
+    assert stub.most_in_flight == 2 and stub.connections == 2
+
+
+def test_over_tls_the_answer_deadline_still_ends_a_hung_request() -> None:
+    ca = trustme.CA()
+    with http_client(timeout=30, connections=1) as client, StubServer(fault="hang") as plain:
+        stub = _over_tls(plain, ca, client)
+        started = time.monotonic()
+        with answer_deadline(0.5), pytest.raises(httpx2.ReadTimeout):
+            _post(client, stub)
+
+    assert time.monotonic() - started < 2, "the deadline, not the 30 s read timeout, ended it"
