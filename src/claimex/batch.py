@@ -27,7 +27,7 @@ from .errors import ClaimexError, Terminated
 from .llm import AnswerTimeout, ModelClient, ModelError, ServerUnreachable
 from .models import SCHEMA_VERSION
 from .output import atomic_file, json_bytes, write_atomically
-from .pipeline import extract, prepare
+from .pipeline import extract, first_failure, prepare
 
 INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
 INDEX_NAME = "index.jsonl"
@@ -402,8 +402,7 @@ class Batch:
 
 
 def _first_failure(warnings: list[str]) -> str:
-    failures = [warning for warning in warnings if "no claims" in warning or "gave no claims" in warning]
-    return f"partial result: {(failures or warnings or ['some model calls failed'])[0]}"
+    return f"partial result: {first_failure(warnings) or (warnings or ['some model calls failed'])[0]}"
 
 
 def _ends_with_newline(path: Path) -> bool:

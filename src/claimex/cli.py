@@ -287,6 +287,11 @@ def _status(message: str) -> Any:
     console = _stderr()
     if console.is_terminal:
         return console.status(message)
+    return _said(message)
+
+
+def _said(message: str) -> Any:
+    """A status message as a plain line: a spinner would fight the service's log for the terminal."""
     typer.echo(message, err=True)
     return nullcontext()
 
@@ -304,12 +309,6 @@ def _emit(data: Any, output: Path | None, output_format: OutputFormat) -> None:
             typer.echo(f"result written to {output}", err=True)
     elif output is None:
         sys.stdout.write(to_json(data))
-
-
-def _strategy(name: str) -> Any:
-    from .session import check_strategy
-
-    return check_strategy(name)
 
 
 def _all_verified(data: Any) -> bool:
@@ -365,8 +364,10 @@ def extract(
     """
     with _reported_errors(verbose):
         from .documents import load_document
-        from .llm import PRESETS, resolve_settings
+        from .llm import resolve_settings
         from .pipeline import extract as extract_claims
+        from .pipeline import first_failure
+        from .session import extraction_options
 
         document = load_document(article)
         settings = resolve_settings(
@@ -377,20 +378,26 @@ def extract(
             max_tokens=max_tokens,
             timeout=timeout,
         )
-        preset = PRESETS[settings.provider]
-        chosen = _strategy(strategy or preset.strategy)
-        in_flight = concurrency or preset.concurrency
+        chosen = extraction_options(
+            settings,
+            strategy=strategy,
+            max_claims=max_claims,
+            chunk_chars=chunk_chars,
+            concurrency=concurrency,
+        )
         with (
-            _model_session(settings, model_path, cache_dir, no_cache, connections=in_flight) as client,
+            _model_session(
+                settings, model_path, cache_dir, no_cache, connections=chosen.concurrency
+            ) as client,
             _chunk_progress() as on_chunk,
         ):
             result = extract_claims(
                 document,
                 client,
-                strategy=chosen,
-                max_claims=max_claims or preset.max_claims(chosen),
-                chunk_chars=chunk_chars or preset.chunk_chars,
-                concurrency=in_flight,
+                strategy=chosen.strategy,
+                max_claims=chosen.max_claims,
+                chunk_chars=chosen.chunk_chars,
+                concurrency=chosen.concurrency,
                 on_chunk=on_chunk,
             )
         _emit(result, output, output_format)
@@ -401,7 +408,7 @@ def extract(
                 if stats.failed_chunks
                 else f"{stats.failed_sentences} sentence{'s' if stats.failed_sentences > 1 else ''}"
             )
-            first = next((warning for warning in result.warnings if "no claims" in warning), "")
+            first = first_failure(result.warnings) or ""
             typer.echo(
                 f"claimex: warning: partial result: {lost} got no answer from the model ({first}); "
                 "run the same command again to ask for those only",
@@ -497,7 +504,8 @@ def batch(
     """
     with _reported_errors(verbose):
         from .batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
-        from .llm import PRESETS, resolve_settings
+        from .llm import resolve_settings
+        from .session import extraction_options
 
         if not in_dir.is_dir():
             raise InputError(f"{in_dir}: not a folder")
@@ -509,17 +517,23 @@ def batch(
             max_tokens=max_tokens,
             timeout=timeout,
         )
-        preset = PRESETS[settings.provider]
+        chosen = extraction_options(
+            settings,
+            strategy=strategy,
+            max_claims=max_claims,
+            chunk_chars=chunk_chars,
+            concurrency=concurrency,
+        )
         options = BatchOptions(
             in_dir=in_dir,
             out_dir=out_dir,
-            concurrency=concurrency or preset.concurrency,
+            concurrency=chosen.concurrency,
             force=force,
             max_chars=max_chars or DEFAULT_MAX_CHARS,
-            chunk_chars=chunk_chars or preset.chunk_chars,
+            chunk_chars=chosen.chunk_chars,
             pattern=glob,
-            strategy=_strategy(strategy or preset.strategy),
-            max_claims=max_claims or preset.max_claims(strategy or preset.strategy),
+            strategy=chosen.strategy,
+            max_claims=chosen.max_claims,
         )
         total = count_inputs(in_dir, pattern=glob, exclude=out_dir)
         with (
@@ -769,12 +783,6 @@ def model_status() -> None:
 
 
 # --- the HTTP service ------------------------------------------------------------------------
-
-
-def _said(message: str) -> Any:
-    """A status message as a plain line: a spinner would fight the service's log for the terminal."""
-    typer.echo(message, err=True)
-    return nullcontext()
 
 
 @app.command()

@@ -134,6 +134,11 @@ def extract(
     )
 
 
+def first_failure(warnings: list[str]) -> str | None:
+    """Why a result is partial: the first warning of a chunk or sentence the model gave no answer for."""
+    return next((warning for warning in warnings if "no claims" in warning), None)
+
+
 def _sentences_by_chunk(text: str, chunks: list[Chunk]) -> dict[int, list[Sentence]]:
     """Each sentence belongs to the first chunk that holds it whole: the overlaps are asked once."""
     by_chunk: dict[int, list[Sentence]] = {chunk.number: [] for chunk in chunks}
