@@ -23,7 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from . import __version__
-from .admission import Admission, ClientGone
+from .admission import Admission, ClientGone, Stopping
 from .documents import Document, document_from_bytes
 from .errors import ClaimexError, InputError
 from .llm import ModelClient
@@ -32,7 +32,7 @@ from .models import SCHEMA_VERSION, Result
 from .output import to_json
 from .pipeline import extract as extract_claims
 from .pipeline import reverify
-from .service_errors import BodyLimit, install_error_handlers, one_line
+from .service_errors import BodyLimit, error_response, install_error_handlers, one_line
 from .service_models import ERRORS, ExtractRequest, VerifyRequest, VerifyResponse
 from .session import ModelSession, extraction_options
 
@@ -168,8 +168,8 @@ class Service:
     def warm_up(self) -> None:
         """Start the embedded server (if claimex runs it) and wait until the model answers.
 
-        Runs until the service closes: the kernel stops the embedded server when the *thread*
-        that started it ends (PR_SET_PDEATHSIG is per thread), so this one must outlive it.
+        The server is spawned from claimex's lasting spawner thread (`local_server`), so this
+        thread may end as soon as the model answers.
         """
         wait = 1.0
         while not self._closed.is_set():
@@ -178,7 +178,6 @@ class Service:
                 if base_url and server_answers(base_url, timeout=5.0, api_key=self.settings.api_key):
                     self.ready = True
                     log.info("the model at %s answers", base_url)
-                    self._closed.wait()
                     return
                 reason = f"the model server at {base_url} does not answer yet"
             except ClaimexError as error:
@@ -265,11 +264,9 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     async def readyz(request: Request) -> Response:
         service = _service(request)
         if service.admission is not None and service.admission.stopping:
-            return JSONResponse({"error": "stopping"}, status_code=503, headers={"Retry-After": "5"})
+            return error_response(503, "stopping", {"Retry-After": str(Stopping.retry_after)})
         if not service.ready:
-            return JSONResponse(
-                {"error": f"not ready: {service.not_ready}"}, status_code=503, headers={"Retry-After": "2"}
-            )
+            return error_response(503, f"not ready: {service.not_ready}", {"Retry-After": "2"})
         settings = service.settings
         return JSONResponse({"status": "ready", "provider": settings.provider, "model": settings.model})
 

@@ -42,18 +42,17 @@ def check_exposure(host: str, token: str | None, insecure: bool) -> None:
 
 def listen(host: str, port: int) -> socket.socket:
     """The listening socket, bound before uvicorn starts so that a busy port is one line of error."""
+    sock: socket.socket | None = None
     try:
         family, kind, protocol, _, address = socket.getaddrinfo(
             host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
         )[0]
         sock = socket.socket(family, kind, protocol)
-    except OSError as error:
-        raise ClaimexError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-    try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
     except OSError as error:
-        sock.close()
+        if sock is not None:
+            sock.close()
         raise ClaimexError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     sock.set_inheritable(True)
     return sock
