@@ -7,12 +7,12 @@ not even a SIGKILL of claimex leaves it running.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import ctypes
 import importlib.util
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
@@ -224,10 +224,8 @@ def _die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
-_spawner: queue.SimpleQueue[tuple[Callable[[], subprocess.Popen[bytes]], queue.SimpleQueue[Any]]] | None = (
-    None
-)
-_spawner_lock = threading.Lock()
+# Started on first use, its one thread lives as long as claimex.
+_spawner = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="claimex-spawner")
 
 
 def _popen_from_a_lasting_thread(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
@@ -237,29 +235,13 @@ def _popen_from_a_lasting_thread(*args: Any, **kwargs: Any) -> subprocess.Popen[
     server first needed by a short-lived worker (a chunk asked concurrently, a service's
     request) would be killed with that thread.
     """
-    global _spawner
-    if threading.current_thread() is threading.main_thread():
+
+    def popen() -> subprocess.Popen[bytes]:
         return subprocess.Popen(*args, **kwargs)
-    with _spawner_lock:
-        if _spawner is None:
-            requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
-            def serve() -> None:
-                while True:
-                    call, reply = requests.get()
-                    try:
-                        reply.put(call())
-                    except BaseException as error:  # handed back to the thread that asked
-                        reply.put(error)
-
-            threading.Thread(target=serve, daemon=True, name="claimex-spawner").start()
-            _spawner = requests
-    reply: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    _spawner.put((lambda: subprocess.Popen(*args, **kwargs), reply))
-    outcome = reply.get()
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return outcome
+    if threading.current_thread() is threading.main_thread():
+        return popen()
+    return _spawner.submit(popen).result()
 
 
 class LocalServer:
@@ -399,7 +381,7 @@ def serving(
     For the `local` provider with no base URL: reuse the server `claimex model serve` runs
     (same model), else hand out `connect`, which starts one on the first call that needs it
     (a run answered from the cache starts none) and is stopped when the command ends,
-    whatever happens (errors, Ctrl-C, SIGTERM turned into SystemExit by the CLI).
+    whatever happens (errors, Ctrl-C, SIGTERM, raised as `Terminated` by the CLI).
     """
     if settings.provider != "local" or settings.base_url:
         yield settings, None
