@@ -6,6 +6,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx2
 import pytest
@@ -21,16 +22,15 @@ def _post(client: httpx2.Client, stub: StubServer, **options: object) -> httpx2.
     return client.post(f"{stub.base_url}/chat/completions", content=b"{}", **options)  # type: ignore[arg-type]
 
 
+def _post_at_once(client: httpx2.Client, stub: StubServer, count: int) -> list[int]:
+    """The statuses of `count` requests sent together, each from a thread of its own."""
+    with ThreadPoolExecutor(count) as threads:
+        return list(threads.map(lambda _: _post(client, stub).status_code, range(count)))
+
+
 def test_requests_in_flight_share_the_connections_and_open_no_more_than_asked() -> None:
     with StubServer(delay=0.1) as stub, http_client(timeout=10, connections=3) as client:
-        answers: list[int] = []
-        threads = [
-            threading.Thread(target=lambda: answers.append(_post(client, stub).status_code)) for _ in range(7)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        answers = _post_at_once(client, stub, 7)
         for _ in range(3):  # one after the other: the same connection each time
             answers.append(_post(client, stub).status_code)
 
@@ -71,14 +71,7 @@ def test_over_tls_connections_are_shared_and_kept_open_as_over_plain_tcp() -> No
     ca = trustme.CA()
     with http_client(timeout=10, connections=2) as client, StubServer(delay=0.1) as plain:
         stub = _over_tls(plain, ca, client)
-        answers: list[int] = []
-        threads = [
-            threading.Thread(target=lambda: answers.append(_post(client, stub).status_code)) for _ in range(5)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        answers = _post_at_once(client, stub, 5)
         answers.append(_post(client, stub).status_code)
 
     assert answers == [200] * 6
