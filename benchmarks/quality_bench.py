@@ -45,12 +45,12 @@ from pathlib import Path
 from typing import Any
 
 from claimex.cache import open_cache
-from claimex.documents import load_document
 from claimex.errors import ClaimexError
 from claimex.llm import PRESETS, model_client, resolve_settings
 from claimex.local_server import LocalServerError, serving
 from claimex.models import VERIFIED_STATUSES, Claim, Result
 from claimex.pipeline import extract
+from claimex.text.documents import load_document
 
 ROOT = Path(__file__).resolve().parents[1]
 DEVSET = Path(__file__).resolve().parent / "devset"

@@ -13,11 +13,11 @@ from typing import Any
 import httpx2
 import pytest
 
-from claimex.documents import load_document
 from claimex.errors import ClaimexError
 from claimex.llm import ModelClient, resolve_settings
 from claimex.pipeline import extract
-from claimex.selection import select_sentences
+from claimex.text.documents import load_document
+from claimex.text.selection import select_sentences
 from conftest import SEED
 from stub_openai import completion
 

@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from claimex.chunking import context_header, plan_chunks
+from claimex.text.chunking import context_header, plan_chunks
 from conftest import SEED
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from claimex.documents import load_document
 from claimex.errors import InputError
+from claimex.text.documents import load_document
 from conftest import SEED
 
 

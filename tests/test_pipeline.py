@@ -10,14 +10,14 @@ import httpx2
 import pytest
 
 from claimex.checking import Article, claim_parts, verify_claim
-from claimex.chunking import plan_chunks
-from claimex.documents import document_from_bytes, load_document
 from claimex.errors import ClaimexError
 from claimex.llm import ModelClient, model_client, resolve_settings
 from claimex.models import VERIFIED_STATUSES, ClaimsResponse, Result
 from claimex.pipeline import extract, reverify
-from claimex.selection import select_sentences
 from claimex.support import SupportChecker, reask_lines
+from claimex.text.chunking import plan_chunks
+from claimex.text.documents import document_from_bytes, load_document
+from claimex.text.selection import select_sentences
 from claimex.verify import SourceIndex
 from conftest import RECORDING_BASE_URL, SEED, http_requests
 from stub_openai import completion
@@ -277,7 +277,7 @@ def test_when_every_chunk_fails_the_document_fails() -> None:
 SLOW_EXTRACTION = """
 import sys, time, httpx2
 sys.path.insert(0, {tests!r})
-from claimex.documents import load_document
+from claimex.text.documents import load_document
 from claimex.llm import ModelClient, resolve_settings
 from claimex.pipeline import extract
 from conftest import SEED

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claimex.documents import load_document
 from claimex.errors import InputError
 from claimex.models import (
     Claim,
@@ -40,6 +39,7 @@ from claimex.report import (
     write_batch_report,
     write_report,
 )
+from claimex.text.documents import load_document
 from claimex.verify import verify_quote
 from conftest import SEED
 

@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from claimex.documents import load_document
 from claimex.models import Evidence
 from claimex.report import write_report
+from claimex.text.documents import load_document
 from conftest import ROOT, SEED
 from test_report import ReportPage, make_claim, make_result, parse_page, seed_claims
 

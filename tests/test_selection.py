@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claimex.selection import select_sentences
+from claimex.text.selection import select_sentences
 
 
 def test_the_seed_asks_about_its_fact_bearing_sentences_only(seed_text: str) -> None:

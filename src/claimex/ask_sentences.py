@@ -21,13 +21,13 @@ from typing import Any, Self
 from pydantic import ConfigDict, model_validator
 
 from .checking import Article, ChunkAnswer, checking_against, current_article, judged
-from .chunking import Chunk
 from .errors import ClaimexError
 from .llm import CallRecord, ModelClient, ModelError, ServerError
 from .models import MAX_SENTENCE_CLAIMS, Claim, Evidence, SentenceClaims
 from .prompting import reask_message, sentence_messages
-from .selection import Sentence
 from .support import names_in, reask_lines
+from .text.chunking import Chunk
+from .text.selection import Sentence
 
 SENTENCE_MAX_TOKENS = 700
 """Three claims of one sentence fit in 500 tokens; past 700 a small model is repeating itself."""

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, read_bytes
 from .errors import ClaimexError, Terminated
 from .llm import AnswerTimeout, ModelClient, ModelError, ServerUnreachable
 from .models import SCHEMA_VERSION
 from .output import atomic_file, json_bytes, write_atomically
 from .pipeline import extract, first_failure, prepare
+from .text.documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, read_bytes
 
 INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
 INDEX_NAME = "index.jsonl"

@@ -363,11 +363,11 @@ def extract(
     claimex extract article.txt --provider ollama --model llama3.2
     """
     with _reported_errors(verbose):
-        from .documents import load_document
         from .llm import resolve_settings
         from .pipeline import extract as extract_claims
         from .pipeline import first_failure
         from .session import extraction_options
+        from .text.documents import load_document
 
         document = load_document(article)
         settings = resolve_settings(
@@ -438,8 +438,8 @@ def verify(
     Fills in each quote's status, spans, score and differences, each claim's support (verdict and problems) and its verified flag; every other field of the file is kept as it was. Each claim needs a "statement"; its "quantities" and "entities" are checked when present.
     """
     with _reported_errors(verbose):
-        from .documents import load_document, read_json
         from .pipeline import reverify
+        from .text.documents import load_document, read_json
 
         document = load_document(article)
         payload = read_json(claims, what="a claims file")

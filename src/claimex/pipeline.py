@@ -17,13 +17,13 @@ from typing import Any, Literal, get_args
 
 from . import ask_quotes, ask_sentences, prompting
 from .checking import Article, ChunkAnswer, claim_parts, judged
-from .chunking import Chunk, context_header, plan_chunks
-from .documents import Document
 from .errors import ClaimexError, InputError
 from .llm import CallRecord, ModelClient, ServerUnreachable
 from .models import MAX_CLAIMS, MAX_SENTENCE_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
-from .selection import Sentence, select_sentences
 from .support import ClaimParts, SupportChecker
+from .text.chunking import Chunk, context_header, plan_chunks
+from .text.documents import Document
+from .text.selection import Sentence, select_sentences
 
 Strategy = Literal["single", "sentences"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)

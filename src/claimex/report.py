@@ -31,10 +31,10 @@ import pydantic
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .documents import Document, load_document, read_json
 from .errors import InputError
 from .models import SCHEMA_VERSION, Claim, Result
 from .output import write_atomically
+from .text.documents import Document, load_document, read_json
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -24,7 +24,6 @@ from starlette.exceptions import HTTPException
 
 from . import __version__
 from .admission import Admission, ClientGone, Stopping
-from .documents import Document, document_from_bytes
 from .errors import ClaimexError, InputError
 from .llm import ModelClient
 from .local_server import server_answers
@@ -35,6 +34,7 @@ from .pipeline import reverify
 from .service_errors import BodyLimit, error_response, install_error_handlers, one_line
 from .service_models import ERRORS, ExtractRequest, VerifyRequest, VerifyResponse
 from .session import ModelSession, extraction_options
+from .text.documents import Document, document_from_bytes
 
 log = logging.getLogger("claimex.service")
 

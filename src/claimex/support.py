@@ -27,7 +27,7 @@ from functools import cached_property
 
 from .figures import Figure, find_figures, shown
 from .models import Evidence, Hedging, Problem, Quantity, Support
-from .sentences import sentence_spans
+from .text.sentences import sentence_spans
 from .verify import normalize
 
 MIN_QUOTE_WORDS = 4

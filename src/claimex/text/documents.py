@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
 # Far beyond any article; past it the file is more likely a mistake than a text to send a model.
 DEFAULT_MAX_BYTES = 20_000_000

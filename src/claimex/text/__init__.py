@@ -1,0 +1,12 @@
+"""The article as text: read it, cut it into sentences and chunks, pick what is worth asking about.
+
+- `documents`: a file, stdin, bytes or an HTML page into one `Document` (its text, sha256 and
+  encoding); every way a file can be unreadable becomes one `InputError` line.
+- `sentences`: paragraphs and sentences as offsets (pysbd's French and English rules).
+- `chunking`: overlapping chunks at paragraph and sentence boundaries for texts past a context.
+- `selection`: the sentences with something to check, chosen without a model.
+
+Rule: this layer reads text and nothing else. It may import `claimex.errors` and
+`claimex.models` only; never the verifier (`checks`), the model client (`llm`), nor anything
+above them.
+"""
