@@ -27,7 +27,7 @@ import tracemalloc
 from collections import Counter
 from collections.abc import Callable
 
-from claimex.verify import SourceIndex
+from claimex.checks.verify import SourceIndex
 
 _WORD_TOKEN = re.compile(r"\S+")
 _ALPHA_WORD = re.compile(r"(?<![\w'’])[A-Za-z]{3,}(?![\w'’])")

@@ -36,7 +36,7 @@ def test_help_teaches_and_loads_nothing_heavy() -> None:
     assert result.exit_code == 0
     for words in ("--format", "--provider", "--fail-unverified", "Examples", "exact", "normalized"):
         assert words in result.stdout
-    heavy = ("openai", "instructor", "diskcache", "pydantic", "claimex.verify")
+    heavy = ("openai", "instructor", "diskcache", "pydantic", "claimex.checks.verify")
     probe = f"import sys, claimex.cli; print([m for m in {heavy!r} if m in sys.modules])"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"

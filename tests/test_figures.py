@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claimex.figures import find_figures, shown
+from claimex.checks.figures import find_figures, shown
 
 
 def values(text: str) -> list[str]:

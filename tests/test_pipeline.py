@@ -10,15 +10,15 @@ import httpx2
 import pytest
 
 from claimex.checking import Article, claim_parts, verify_claim
+from claimex.checks.support import SupportChecker, reask_lines
+from claimex.checks.verify import SourceIndex
 from claimex.errors import ClaimexError
 from claimex.llm import ModelClient, model_client, resolve_settings
 from claimex.models import VERIFIED_STATUSES, ClaimsResponse, Result
 from claimex.pipeline import extract, reverify
-from claimex.support import SupportChecker, reask_lines
 from claimex.text.chunking import plan_chunks
 from claimex.text.documents import document_from_bytes, load_document
 from claimex.text.selection import select_sentences
-from claimex.verify import SourceIndex
 from conftest import RECORDING_BASE_URL, SEED, http_requests
 from stub_openai import completion
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from claimex.checks.verify import verify_quote
 from claimex.errors import InputError
 from claimex.models import (
     Claim,
@@ -40,7 +41,6 @@ from claimex.report import (
     write_report,
 )
 from claimex.text.documents import load_document
-from claimex.verify import verify_quote
 from conftest import SEED
 
 # --- helpers shared with test_report_browser.py ------------------------------------------------

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from claimex.checks.support import MIN_QUOTE_WORDS, ClaimParts, SupportChecker, names_in, reask_lines
+from claimex.checks.verify import SourceIndex
 from claimex.models import Hedging, Quantity, Support
-from claimex.support import MIN_QUOTE_WORDS, ClaimParts, SupportChecker, names_in, reask_lines
-from claimex.verify import SourceIndex
 from conftest import SEED
 
 TEXT = SEED.read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ from typing import Any
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from claimex.verify import SourceIndex
+from claimex.checks.verify import SourceIndex
 
 LETTERS = [*"abcdefghiklmorstuvxyzABCDEFGHKLMORSTUVXYZ", "é", "è", "à", "ç", "ß", "É", "e\u0301", "ü"]
 DIGITS = list("0123456789")
@@ -264,7 +264,7 @@ FOLDING += [*"’«»“”–—…ǰİΣς"]
 @SETTINGS
 @given(st.lists(st.sampled_from(FOLDING), max_size=40).map("".join))
 def test_the_fast_path_folds_as_the_per_character_path(text: str) -> None:
-    from claimex import verify
+    from claimex.checks import verify
 
     fast = verify.normalize(text)
     plain_run = verify._PLAIN_RUN

@@ -52,13 +52,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from .checks.verify import SourceIndex, verify_quote
     from .errors import ClaimexError, InputError
     from .llm import ModelClient, ModelSettings, resolve_settings
     from .local_server import LocalServer
     from .models import Claim, ClaimsResponse, Evidence, ExtractedClaim, Result
     from .pipeline import extract, reverify
     from .text.documents import Document, load_document
-    from .verify import SourceIndex, verify_quote
 
 
 def __getattr__(name: str) -> Any:

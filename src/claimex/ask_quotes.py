@@ -13,10 +13,10 @@ from typing import Self
 from pydantic import ConfigDict, Field, PrivateAttr, create_model, model_validator
 
 from .checking import Article, ChunkAnswer, checking_against, current_article, verify_claim
+from .checks.support import reask_lines
 from .llm import AnswerCutOff, CallRecord, ModelClient
 from .models import Claim, ClaimsResponse, ExtractedClaim
 from .prompting import extraction_messages, reask_message
-from .support import reask_lines
 from .text.chunking import Chunk
 
 

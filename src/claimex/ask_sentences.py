@@ -21,11 +21,11 @@ from typing import Any, Self
 from pydantic import ConfigDict, model_validator
 
 from .checking import Article, ChunkAnswer, checking_against, current_article, judged
+from .checks.support import names_in, reask_lines
 from .errors import ClaimexError
 from .llm import CallRecord, ModelClient, ModelError, ServerError
 from .models import MAX_SENTENCE_CLAIMS, Claim, Evidence, SentenceClaims
 from .prompting import reask_message, sentence_messages
-from .support import names_in, reask_lines
 from .text.chunking import Chunk
 from .text.selection import Sentence
 

@@ -13,10 +13,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from .checks.support import ClaimParts, SupportChecker
+from .checks.verify import SourceIndex
 from .llm import CallRecord
 from .models import Claim, Evidence, ExtractedClaim, Hedging, Quantity
-from .support import ClaimParts, SupportChecker
-from .verify import SourceIndex
 
 
 @dataclass

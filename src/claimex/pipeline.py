@@ -17,10 +17,10 @@ from typing import Any, Literal, get_args
 
 from . import ask_quotes, ask_sentences, prompting
 from .checking import Article, ChunkAnswer, claim_parts, judged
+from .checks.support import ClaimParts, SupportChecker
 from .errors import ClaimexError, InputError
 from .llm import CallRecord, ModelClient, ServerUnreachable
 from .models import MAX_CLAIMS, MAX_SENTENCE_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
-from .support import ClaimParts, SupportChecker
 from .text.chunking import Chunk, context_header, plan_chunks
 from .text.documents import Document
 from .text.selection import Sentence, select_sentences

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
+from ..models import Evidence, Hedging, Problem, Quantity, Support
+from ..text.sentences import sentence_spans
 from .figures import Figure, find_figures, shown
-from .models import Evidence, Hedging, Problem, Quantity, Support
-from .text.sentences import sentence_spans
 from .verify import normalize
 
 MIN_QUOTE_WORDS = 4
