@@ -44,9 +44,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claimex.cache import open_cache
 from claimex.errors import ClaimexError
-from claimex.llm import PRESETS, model_client, resolve_settings
+from claimex.llm.cache import open_cache
+from claimex.llm.client import PRESETS, model_client, resolve_settings
 from claimex.local_server import LocalServerError, serving
 from claimex.models import VERIFIED_STATUSES, Claim, Result
 from claimex.pipeline import extract

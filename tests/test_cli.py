@@ -221,7 +221,7 @@ def test_unknown_provider() -> None:
 
 
 def test_cache_info_and_clear(tmp_path: Path) -> None:
-    from claimex.cache import open_cache
+    from claimex.llm.cache import open_cache
 
     directory = tmp_path / "c"
     with open_cache(directory) as cache:

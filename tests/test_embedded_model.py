@@ -38,7 +38,7 @@ from claimex.embedded_model import (
     part_paths,
     selected_model,
 )
-from claimex.llm import PRESETS
+from claimex.llm.client import PRESETS
 from claimex.local_server import default_model_path, model_alias
 from conftest import ROOT
 

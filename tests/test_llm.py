@@ -11,9 +11,9 @@ import httpx2
 import pytest
 from pydantic import model_validator
 
-from claimex.cache import open_cache
 from claimex.errors import ClaimexError
-from claimex.llm import (
+from claimex.llm.cache import open_cache
+from claimex.llm.client import (
     Backoff,
     ModelClient,
     ModelError,
@@ -294,7 +294,7 @@ def test_requests_are_byte_for_byte_those_instructor_sends(mode: str) -> None:
     import instructor
     import openai
 
-    from claimex.structured import instructor_mode
+    from claimex.llm.structured import instructor_mode
 
     plain = {"claims": [{**ANSWER["claims"][0], "hedging": "asserted"}]}
     settings = resolve_settings(base_url="http://model.test/v1", model="m", mode=mode, environ={})

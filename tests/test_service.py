@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from claimex.admission import ClientGone
 from claimex.cli import app as cli
 from claimex.errors import ClaimexError, InputError
-from claimex.llm import AnswerCutOff, AnswerTimeout, ModelError, ServerError, resolve_settings
+from claimex.llm.client import AnswerCutOff, AnswerTimeout, ModelError, ServerError, resolve_settings
 from claimex.local_server import LocalServer, LocalServerError
 from claimex.service import ServiceConfig, create_app
 from claimex.service_errors import one_line, status_of

@@ -12,7 +12,7 @@ import httpx2
 import pytest
 import trustme
 
-from claimex.transport import answer_deadline, http_client
+from claimex.llm.transport import answer_deadline, http_client
 from stub_openai import StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])

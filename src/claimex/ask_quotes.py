@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, create_model, model_validat
 
 from .checking import Article, ChunkAnswer, checking_against, current_article, verify_claim
 from .checks.support import reask_lines
-from .llm import AnswerCutOff, CallRecord, ModelClient
+from .llm.client import AnswerCutOff, CallRecord, ModelClient
 from .models import Claim, ClaimsResponse, ExtractedClaim
 from .prompting import extraction_messages, reask_message
 from .text.chunking import Chunk

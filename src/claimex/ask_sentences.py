@@ -23,7 +23,7 @@ from pydantic import ConfigDict, model_validator
 from .checking import Article, ChunkAnswer, checking_against, current_article, judged
 from .checks.support import names_in, reask_lines
 from .errors import ClaimexError
-from .llm import CallRecord, ModelClient, ModelError, ServerError
+from .llm.client import CallRecord, ModelClient, ModelError, ServerError
 from .models import MAX_SENTENCE_CLAIMS, Claim, Evidence, SentenceClaims
 from .prompting import reask_message, sentence_messages
 from .text.chunking import Chunk

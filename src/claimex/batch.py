@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import ClaimexError, Terminated
-from .llm import AnswerTimeout, ModelClient, ModelError, ServerUnreachable
+from .llm.client import AnswerTimeout, ModelClient, ModelError, ServerUnreachable
 from .models import SCHEMA_VERSION
 from .output import atomic_file, json_bytes, write_atomically
 from .pipeline import extract, first_failure, prepare

@@ -15,7 +15,7 @@ from typing import Any
 
 from .checks.support import ClaimParts, SupportChecker
 from .checks.verify import SourceIndex
-from .llm import CallRecord
+from .llm.client import CallRecord
 from .models import Claim, Evidence, ExtractedClaim, Hedging, Quantity
 
 

@@ -363,7 +363,7 @@ def extract(
     claimex extract article.txt --provider ollama --model llama3.2
     """
     with _reported_errors(verbose):
-        from .llm import resolve_settings
+        from .llm.client import resolve_settings
         from .pipeline import extract as extract_claims
         from .pipeline import first_failure
         from .session import extraction_options
@@ -504,7 +504,7 @@ def batch(
     """
     with _reported_errors(verbose):
         from .batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
-        from .llm import resolve_settings
+        from .llm.client import resolve_settings
         from .session import extraction_options
 
         if not in_dir.is_dir():
@@ -691,7 +691,7 @@ def report(
 @contextmanager
 def _existing_cache(cache_dir: Path | None) -> Iterator[tuple[Path, Any]]:
     """The cache folder and the open cache, or None when there is none yet (nothing is created)."""
-    from .cache import default_cache_dir, open_cache
+    from .llm.cache import default_cache_dir, open_cache
 
     directory = cache_dir or default_cache_dir()
     if not directory.exists():
@@ -875,7 +875,7 @@ def serve(
     with _reported_errors(verbose):
         from contextlib import closing
 
-        from .llm import resolve_settings
+        from .llm.client import resolve_settings
         from .service import ServiceConfig, create_app
         from .service_run import check_exposure, listen, run, url_of
         from .session import extraction_options, model_session

@@ -40,7 +40,7 @@ from .embedded_model import (
 from .errors import ClaimexError
 
 if TYPE_CHECKING:
-    from .llm import ModelSettings
+    from .llm.client import ModelSettings
 
 # A chunk of 4,000 characters, the instructions, an answer, and a re-ask that repeats the answer
 # and names its problems: past 4,096 tokens (seen: 5,909 asked). Qwen2.5 takes 32k; the KV cache

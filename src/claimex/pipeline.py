@@ -19,7 +19,7 @@ from . import ask_quotes, ask_sentences, prompting
 from .checking import Article, ChunkAnswer, claim_parts, judged
 from .checks.support import ClaimParts, SupportChecker
 from .errors import ClaimexError, InputError
-from .llm import CallRecord, ModelClient, ServerUnreachable
+from .llm.client import CallRecord, ModelClient, ServerUnreachable
 from .models import MAX_CLAIMS, MAX_SENTENCE_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
 from .text.chunking import Chunk, context_header, plan_chunks
 from .text.documents import Document

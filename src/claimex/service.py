@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 from . import __version__
 from .admission import Admission, ClientGone, Stopping
 from .errors import ClaimexError, InputError
-from .llm import ModelClient
+from .llm.client import ModelClient
 from .local_server import server_answers
 from .models import SCHEMA_VERSION, Result
 from .output import to_json

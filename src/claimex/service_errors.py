@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .admission import Busy, ClientGone, Stopping
 from .errors import ClaimexError, InputError
-from .llm import AnswerTimeout, ModelError
+from .llm.client import AnswerTimeout, ModelError
 from .local_server import LocalServerError
 
 log = logging.getLogger("claimex.service")

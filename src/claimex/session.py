@@ -14,7 +14,7 @@ from typing import cast
 
 from .embedded_model import Status
 from .errors import InputError
-from .llm import PRESETS, ModelClient, ModelSettings, model_client
+from .llm.client import PRESETS, ModelClient, ModelSettings, model_client
 from .local_server import serving
 from .pipeline import STRATEGIES, Strategy
 

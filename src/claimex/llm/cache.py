@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import ClaimexError
+from ..errors import ClaimexError
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import ClaimexError
+from ..errors import ClaimexError
 
 if TYPE_CHECKING:
     from .cache import AnswerCache
