@@ -47,7 +47,7 @@ from typing import Any
 from claimex.errors import ClaimexError
 from claimex.llm.cache import open_cache
 from claimex.llm.client import PRESETS, model_client, resolve_settings
-from claimex.local_server import LocalServerError, serving
+from claimex.local.server import LocalServerError, serving
 from claimex.models import VERIFIED_STATUSES, Claim, Result
 from claimex.pipeline import extract
 from claimex.text.documents import load_document

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from claimex.local_server import LocalServer, resolve_model_path
+from claimex.local.server import LocalServer, resolve_model_path
 from conftest import RECORDING_PORT, ROOT
 
 

@@ -241,9 +241,9 @@ def test_report_needs_a_claimex_result(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("can_start", "code"), [(True, 1), (False, 2)])
 def test_model_status_when_nothing_runs(monkeypatch: pytest.MonkeyPatch, can_start: bool, code: int) -> None:
     """Exit 1: none running, one can start; 2: none can start (whatever this machine has installed)."""
-    import claimex.local_server
+    import claimex.local.server
 
-    monkeypatch.setattr(claimex.local_server, "local_model_status", lambda: (["model: stand-in"], can_start))
+    monkeypatch.setattr(claimex.local.server, "local_model_status", lambda: (["model: stand-in"], can_start))
     result = run("model", "status")
     assert result.exit_code == code
     assert "no local model server is running" in result.stdout and "model: stand-in" in result.stdout

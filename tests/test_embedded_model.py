@@ -22,9 +22,10 @@ import platformdirs
 import pytest
 from typer.testing import CliRunner
 
-from claimex import embedded_model
 from claimex.cli import app
-from claimex.embedded_model import (
+from claimex.llm.client import PRESETS
+from claimex.local import model as embedded_model
+from claimex.local.model import (
     DEFAULT_MODEL,
     MODELS,
     EmbeddedModel,
@@ -38,8 +39,7 @@ from claimex.embedded_model import (
     part_paths,
     selected_model,
 )
-from claimex.llm.client import PRESETS
-from claimex.local_server import default_model_path, model_alias
+from claimex.local.server import default_model_path, model_alias
 from conftest import ROOT
 
 CHUNKS = [b"GGUF-first part-", b"second part, a little longer-", b"third"]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from claimex.embedded_model import DEFAULT_MODEL
 from claimex.errors import ClaimexError
-from claimex.local_server import LocalServer, running_server, server_answers, server_command
+from claimex.local.model import DEFAULT_MODEL
+from claimex.local.server import LocalServer, running_server, server_answers, server_command
 
 STAND_IN = Path(__file__).with_name("stand_in_server.py")
 loopback = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -109,7 +109,7 @@ PARENT = textwrap.dedent(
     """
     import sys, time
     sys.path.insert(0, {tests!r})
-    from claimex.local_server import LocalServer
+    from claimex.local.server import LocalServer
     server = LocalServer(command=lambda port: [sys.executable, {stand_in!r}, str(port)], log_path={log!r})
     with server:
         print(server.process.pid, flush=True)
@@ -144,7 +144,7 @@ def test_model_serve_answers_v1_models_and_stops_on_ctrl_c(tmp_path: Path) -> No
     import json
     import urllib.request
 
-    from claimex.local_server import free_port
+    from claimex.local.server import free_port
 
     port = free_port()
     serve = subprocess.Popen(

@@ -26,7 +26,7 @@ from claimex.admission import ClientGone
 from claimex.cli import app as cli
 from claimex.errors import ClaimexError, InputError
 from claimex.llm.client import AnswerCutOff, AnswerTimeout, ModelError, ServerError, resolve_settings
-from claimex.local_server import LocalServer, LocalServerError
+from claimex.local.server import LocalServer, LocalServerError
 from claimex.service import ServiceConfig, create_app
 from claimex.service_errors import one_line, status_of
 from claimex.service_models import ExtractRequest
@@ -155,7 +155,7 @@ def test_the_embedded_server_starts_with_the_service_and_stops_with_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """llama.cpp played by the stand-in of test_local_server.py: a real child process, no model."""
-    import claimex.local_server
+    import claimex.local.server
 
     started: list[LocalServer] = []
     stand_in = Path(__file__).with_name("stand_in_server.py")
@@ -169,7 +169,7 @@ def test_the_embedded_server_starts_with_the_service_and_stops_with_it(
             )
             started.append(self)
 
-    monkeypatch.setattr(claimex.local_server, "LocalServer", StandIn)
+    monkeypatch.setattr(claimex.local.server, "LocalServer", StandIn)
     model = tmp_path / "model.gguf"
     model.write_bytes(b"GGUF")
     with served(None, provider="local", model_path=model) as client:

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .checks.verify import SourceIndex, verify_quote
     from .errors import ClaimexError, InputError
     from .llm.client import ModelClient, ModelSettings, resolve_settings
-    from .local_server import LocalServer
+    from .local.server import LocalServer
     from .models import Claim, ClaimsResponse, Evidence, ExtractedClaim, Result
     from .pipeline import extract, reverify
     from .text.documents import Document, load_document

@@ -735,7 +735,7 @@ def model_serve(
     The first start assembles the embedded model from its installed parts into one file (a few seconds, once); `claimex model status` says where.
     """
     with _reported_errors(verbose):
-        from .local_server import LocalServer, resolve_model_path, state_file
+        from .local.server import LocalServer, resolve_model_path, state_file
 
         server = LocalServer(resolve_model_path(model_path, status=_status), port=port, n_ctx=n_ctx)
         with _status(f"starting local model {server.model}…"):
@@ -767,7 +767,7 @@ def model_status() -> None:
     Exit code: 0 a server is running; 1 none is running, and the local model can start; 2 none is running, and the local model cannot start (parts or llama-cpp-python missing, no such file).
     """
     with _reported_errors(False):
-        from .local_server import local_model_status, running_server
+        from .local.server import local_model_status, running_server
 
         info = running_server()
         if info is None:

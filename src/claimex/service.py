@@ -26,7 +26,7 @@ from . import __version__
 from .admission import Admission, ClientGone, Stopping
 from .errors import ClaimexError, InputError
 from .llm.client import ModelClient
-from .local_server import server_answers
+from .local.server import server_answers
 from .models import SCHEMA_VERSION, Result
 from .output import to_json
 from .pipeline import extract as extract_claims

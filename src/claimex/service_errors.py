@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .admission import Busy, ClientGone, Stopping
 from .errors import ClaimexError, InputError
 from .llm.client import AnswerTimeout, ModelError
-from .local_server import LocalServerError
+from .local.server import LocalServerError
 
 log = logging.getLogger("claimex.service")
 

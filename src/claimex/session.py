@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from .embedded_model import Status
 from .errors import InputError
 from .llm.client import PRESETS, ModelClient, ModelSettings, model_client
-from .local_server import serving
+from .local.model import Status
+from .local.server import serving
 from .pipeline import STRATEGIES, Strategy
 
 

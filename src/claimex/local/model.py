@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ClaimexError
+from ..errors import ClaimexError
 
 # What the CLI passes to show a message while something slow runs: a rich Status (whose
 # `update` receives the percentage) on a terminal, a plain line elsewhere.

@@ -26,7 +26,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .embedded_model import (
+from ..errors import ClaimexError
+from .model import (
     EmbeddedModelError,
     Status,
     alias_for,
@@ -37,10 +38,9 @@ from .embedded_model import (
     part_paths,
     selected_model,
 )
-from .errors import ClaimexError
 
 if TYPE_CHECKING:
-    from .llm.client import ModelSettings
+    from ..llm.client import ModelSettings
 
 # A chunk of 4,000 characters, the instructions, an answer, and a re-ask that repeats the answer
 # and names its problems: past 4,096 tokens (seen: 5,909 asked). Qwen2.5 takes 32k; the KV cache
