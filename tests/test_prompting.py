@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from claimex.prompting import extraction_messages, reask_message
+from claimex.strategies.prompting import extraction_messages, reask_message
 
 
 def test_article_reaches_the_model_untouched_even_with_template_syntax() -> None:

@@ -15,12 +15,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, get_args
 
-from . import ask_quotes, ask_sentences, prompting
 from .checking import Article, ChunkAnswer, claim_parts, judged
 from .checks.support import ClaimParts, SupportChecker
 from .errors import ClaimexError, InputError
 from .llm.client import CallRecord, ModelClient, ServerUnreachable
 from .models import MAX_CLAIMS, MAX_SENTENCE_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
+from .strategies import prompting
+from .strategies import sentences as ask_sentences
+from .strategies import single as ask_quotes
 from .text.chunking import Chunk, context_header, plan_chunks
 from .text.documents import Document
 from .text.selection import Sentence, select_sentences

@@ -20,14 +20,14 @@ from typing import Any, Self
 
 from pydantic import ConfigDict, model_validator
 
-from .checking import Article, ChunkAnswer, checking_against, current_article, judged
-from .checks.support import names_in, reask_lines
-from .errors import ClaimexError
-from .llm.client import CallRecord, ModelClient, ModelError, ServerError
-from .models import MAX_SENTENCE_CLAIMS, Claim, Evidence, SentenceClaims
+from ..checking import Article, ChunkAnswer, checking_against, current_article, judged
+from ..checks.support import names_in, reask_lines
+from ..errors import ClaimexError
+from ..llm.client import CallRecord, ModelClient, ModelError, ServerError
+from ..models import MAX_SENTENCE_CLAIMS, Claim, Evidence, SentenceClaims
+from ..text.chunking import Chunk
+from ..text.selection import Sentence
 from .prompting import reask_message, sentence_messages
-from .text.chunking import Chunk
-from .text.selection import Sentence
 
 SENTENCE_MAX_TOKENS = 700
 """Three claims of one sentence fit in 500 tokens; past 700 a small model is repeating itself."""

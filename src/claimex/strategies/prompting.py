@@ -7,8 +7,8 @@ from functools import cache
 
 import jinja2
 
-from ._resources import resource_dir
-from .models import MAX_CLAIMS, MAX_EVIDENCE
+from .._resources import resource_dir
+from ..models import MAX_CLAIMS, MAX_EVIDENCE
 
 Message = dict[str, str]
 

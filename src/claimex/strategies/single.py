@@ -12,12 +12,12 @@ from typing import Self
 
 from pydantic import ConfigDict, Field, PrivateAttr, create_model, model_validator
 
-from .checking import Article, ChunkAnswer, checking_against, current_article, verify_claim
-from .checks.support import reask_lines
-from .llm.client import AnswerCutOff, CallRecord, ModelClient
-from .models import Claim, ClaimsResponse, ExtractedClaim
+from ..checking import Article, ChunkAnswer, checking_against, current_article, verify_claim
+from ..checks.support import reask_lines
+from ..llm.client import AnswerCutOff, CallRecord, ModelClient
+from ..models import Claim, ClaimsResponse, ExtractedClaim
+from ..text.chunking import Chunk
 from .prompting import extraction_messages, reask_message
-from .text.chunking import Chunk
 
 
 class QuoteCheckedClaims(ClaimsResponse):
