@@ -22,15 +22,15 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from claimex.admission import ClientGone
 from claimex.cli import app as cli
 from claimex.errors import ClaimexError, InputError
 from claimex.llm.client import AnswerCutOff, AnswerTimeout, ModelError, ServerError, resolve_settings
 from claimex.local.server import LocalServer, LocalServerError
-from claimex.service import ServiceConfig, create_app
-from claimex.service_errors import one_line, status_of
-from claimex.service_models import ExtractRequest
-from claimex.service_run import check_exposure, is_loopback
+from claimex.service.admission import ClientGone
+from claimex.service.app import ServiceConfig, create_app
+from claimex.service.errors import one_line, status_of
+from claimex.service.models import ExtractRequest
+from claimex.service.run import check_exposure, is_loopback
 from claimex.session import model_session
 from conftest import RECORDING_BASE_URL, SEED, http_requests
 from stub_openai import QUOTE, StubServer

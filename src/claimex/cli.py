@@ -876,8 +876,8 @@ def serve(
         from contextlib import closing
 
         from .llm.client import resolve_settings
-        from .service import ServiceConfig, create_app
-        from .service_run import check_exposure, listen, run, url_of
+        from .service.app import ServiceConfig, create_app
+        from .service.run import check_exposure, listen, run, url_of
         from .session import extraction_options, model_session
 
         check_exposure(host, token, insecure)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import uvicorn
 from fastapi import FastAPI
 
-from .errors import ClaimexError, InputError
+from ..errors import ClaimexError, InputError
 
 
 def is_loopback(host: str) -> bool:

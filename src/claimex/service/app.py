@@ -22,19 +22,19 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
-from . import __version__
+from .. import __version__
+from ..errors import ClaimexError, InputError
+from ..llm.client import ModelClient
+from ..local.server import server_answers
+from ..models import SCHEMA_VERSION, Result
+from ..output import to_json
+from ..pipeline import extract as extract_claims
+from ..pipeline import reverify
+from ..session import ModelSession, extraction_options
+from ..text.documents import Document, document_from_bytes
 from .admission import Admission, ClientGone, Stopping
-from .errors import ClaimexError, InputError
-from .llm.client import ModelClient
-from .local.server import server_answers
-from .models import SCHEMA_VERSION, Result
-from .output import to_json
-from .pipeline import extract as extract_claims
-from .pipeline import reverify
-from .service_errors import BodyLimit, error_response, install_error_handlers, one_line
-from .service_models import ERRORS, ExtractRequest, VerifyRequest, VerifyResponse
-from .session import ModelSession, extraction_options
-from .text.documents import Document, document_from_bytes
+from .errors import BodyLimit, error_response, install_error_handlers, one_line
+from .models import ERRORS, ExtractRequest, VerifyRequest, VerifyResponse
 
 log = logging.getLogger("claimex.service")
 

@@ -17,10 +17,10 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import ClaimexError, InputError
+from ..llm.client import AnswerTimeout, ModelError
+from ..local.server import LocalServerError
 from .admission import Busy, ClientGone, Stopping
-from .errors import ClaimexError, InputError
-from .llm.client import AnswerTimeout, ModelError
-from .local.server import LocalServerError
 
 log = logging.getLogger("claimex.service")
 
