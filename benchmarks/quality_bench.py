@@ -44,10 +44,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claimex.errors import ClaimexError
+from claimex.errors import ClaimexError, LocalServerError
 from claimex.llm.cache import open_cache
 from claimex.llm.client import PRESETS, model_client, resolve_settings
-from claimex.local.server import LocalServerError, serving
+from claimex.local.server import serving
 from claimex.models import VERIFIED_STATUSES, Claim, Result
 from claimex.pipeline import extract
 from claimex.text.documents import load_document

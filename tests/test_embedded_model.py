@@ -23,13 +23,13 @@ import pytest
 from typer.testing import CliRunner
 
 from claimex.cli import app
+from claimex.errors import EmbeddedModelError
 from claimex.llm.client import PRESETS
 from claimex.local import model as embedded_model
 from claimex.local.model import (
     DEFAULT_MODEL,
     MODELS,
     EmbeddedModel,
-    EmbeddedModelError,
     alias_for,
     data_dir,
     distribution,

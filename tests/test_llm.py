@@ -11,16 +11,9 @@ import httpx2
 import pytest
 from pydantic import model_validator
 
-from claimex.errors import ClaimexError
+from claimex.errors import ClaimexError, ModelError
 from claimex.llm.cache import open_cache
-from claimex.llm.client import (
-    Backoff,
-    ModelClient,
-    ModelError,
-    cache_key,
-    resolve_settings,
-    retry_after_seconds,
-)
+from claimex.llm.client import Backoff, ModelClient, cache_key, resolve_settings, retry_after_seconds
 from claimex.models import ClaimsResponse
 from stub_openai import ANSWER, completion
 

@@ -23,9 +23,17 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from claimex.cli import app as cli
-from claimex.errors import ClaimexError, InputError
-from claimex.llm.client import AnswerCutOff, AnswerTimeout, ModelError, ServerError, resolve_settings
-from claimex.local.server import LocalServer, LocalServerError
+from claimex.errors import (
+    AnswerCutOff,
+    AnswerTimeout,
+    ClaimexError,
+    InputError,
+    LocalServerError,
+    ModelError,
+    ServerError,
+)
+from claimex.llm.client import resolve_settings
+from claimex.local.server import LocalServer
 from claimex.service.admission import ClientGone
 from claimex.service.app import ServiceConfig, create_app
 from claimex.service.errors import one_line, status_of

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import ClaimexError, Terminated
-from .llm.client import AnswerTimeout, ModelClient, ModelError, ServerUnreachable
+from .errors import AnswerTimeout, ClaimexError, ModelError, ServerUnreachable, Terminated
+from .llm.client import ModelClient
 from .models import SCHEMA_VERSION
 from .output import atomic_file, json_bytes, write_atomically
 from .pipeline import extract, first_failure, prepare

@@ -17,8 +17,8 @@ from typing import Any, Literal, get_args
 
 from .checking import Article, ChunkAnswer, claim_parts, judged
 from .checks.support import ClaimParts, SupportChecker
-from .errors import ClaimexError, InputError
-from .llm.client import CallRecord, ModelClient, ServerUnreachable
+from .errors import ClaimexError, InputError, ServerUnreachable
+from .llm.client import CallRecord, ModelClient
 from .models import MAX_CLAIMS, MAX_SENTENCE_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
 from .strategies import prompting
 from .strategies import sentences as ask_sentences

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import ClaimexError
+from ..errors import AnswerCutOff, AnswerTimeout, ClaimexError, ModelError, ServerError, ServerUnreachable
 
 if TYPE_CHECKING:
     from .cache import AnswerCache
@@ -37,26 +37,6 @@ ResponseT = TypeVar("ResponseT", bound=BaseModel)
 
 # Bump when what is stored changes shape, so old entries are not misread.
 CACHE_FORMAT = 1
-
-
-class ModelError(ClaimexError):
-    """The model could not give an answer: unreachable, refused, timed out, or unusable output."""
-
-
-class ServerError(ModelError):
-    """The server could not be asked: unreachable, refused, timed out, or an HTTP error, after retries."""
-
-
-class ServerUnreachable(ServerError):
-    """No connection to the server could be made, after retries: it is down, or the URL is wrong."""
-
-
-class AnswerTimeout(ServerError):
-    """No complete answer within --timeout, the deadline for one answer (tries and waits included)."""
-
-
-class AnswerCutOff(ModelError):
-    """The answer stopped at max_tokens (finish_reason "length") before the JSON was complete."""
 
 
 @dataclass(frozen=True)

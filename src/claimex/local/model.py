@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ClaimexError
+from ..errors import EmbeddedModelError
 
 # What the CLI passes to show a message while something slow runs: a rich Status (whose
 # `update` receives the percentage) on a terminal, a plain line elsewhere.
@@ -40,10 +40,6 @@ Status = Callable[[str], contextlib.AbstractContextManager[object]]
 CHUNK_BYTES = 8 * 1024 * 1024
 ENV_MODEL = "CLAIMEX_EMBEDDED_MODEL"
 ENV_DATA_DIR = "CLAIMEX_DATA_DIR"
-
-
-class EmbeddedModelError(ClaimexError):
-    """An embedded model that is unknown, not installed whole, or whose parts do not add up."""
 
 
 @dataclass(frozen=True)

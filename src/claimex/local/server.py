@@ -26,9 +26,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ClaimexError
+from ..errors import EmbeddedModelError, LocalServerError
 from .model import (
-    EmbeddedModelError,
     Status,
     alias_for,
     ensure_assembled,
@@ -52,10 +51,6 @@ INSTALL_HINT = (
     "checkout), or use another model: `--provider ollama` for a local Ollama, or "
     "`--base-url URL --model NAME` for any OpenAI-compatible server"
 )
-
-
-class LocalServerError(ClaimexError):
-    pass
 
 
 def state_dir() -> Path:

@@ -17,9 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import ClaimexError, InputError
-from ..llm.client import AnswerTimeout, ModelError
-from ..local.server import LocalServerError
+from ..errors import AnswerTimeout, ClaimexError, InputError, LocalServerError, ModelError
 from .admission import Busy, ClientGone, Stopping
 
 log = logging.getLogger("claimex.service")

@@ -22,8 +22,8 @@ from pydantic import ConfigDict, model_validator
 
 from ..checking import Article, ChunkAnswer, checking_against, current_article, judged
 from ..checks.support import names_in, reask_lines
-from ..errors import ClaimexError
-from ..llm.client import CallRecord, ModelClient, ModelError, ServerError
+from ..errors import ClaimexError, ModelError, ServerError
+from ..llm.client import CallRecord, ModelClient
 from ..models import MAX_SENTENCE_CLAIMS, Claim, Evidence, SentenceClaims
 from ..text.chunking import Chunk
 from ..text.selection import Sentence

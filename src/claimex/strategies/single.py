@@ -14,7 +14,8 @@ from pydantic import ConfigDict, Field, PrivateAttr, create_model, model_validat
 
 from ..checking import Article, ChunkAnswer, checking_against, current_article, verify_claim
 from ..checks.support import reask_lines
-from ..llm.client import AnswerCutOff, CallRecord, ModelClient
+from ..errors import AnswerCutOff
+from ..llm.client import CallRecord, ModelClient
 from ..models import Claim, ClaimsResponse, ExtractedClaim
 from ..text.chunking import Chunk
 from .prompting import extraction_messages, reask_message
