@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from claimex.checking import Article, claim_parts, verify_claim
 from claimex.checks.support import SupportChecker, reask_lines
+from claimex.checks.verdict import Article, claim_parts, verify_claim
 from claimex.checks.verify import SourceIndex
 from claimex.errors import ClaimexError
 from claimex.llm.client import ModelClient, model_client, resolve_settings

@@ -364,7 +364,7 @@ def test_the_claim_list_shows_statuses_differences_and_unverified_claims(seed_te
 
 def test_an_unverified_claim_shows_why_beside_it(seed_text: str) -> None:
     """The support check's own verdict on the issue's example: the lede as the only quote of "30"."""
-    from claimex.checking import Article, judged
+    from claimex.checks.verdict import Article, judged
 
     article = Article.of(seed_text)
     lede = "Les services de renseignement ukrainiens révèlent des pertes importantes"

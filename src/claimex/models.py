@@ -32,6 +32,9 @@ MAX_QUANTITIES = 4
 MAX_STATEMENT_CHARS = 400
 MAX_QUOTE_CHARS = 400
 
+Strategy = Literal["single", "sentences"]
+"""How claims are asked for: the values of --strategy, one module each in `claimex.strategies`."""
+
 
 class ClaimType(StrEnum):
     event = "event"

@@ -13,21 +13,31 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any, Literal, get_args
+from typing import Any, get_args
 
-from .checking import Article, ChunkAnswer, claim_parts, judged
 from .checks.support import ClaimParts, SupportChecker
+from .checks.verdict import Article, claim_parts, judged
 from .errors import ClaimexError, InputError, ServerUnreachable
 from .llm.client import CallRecord, ModelClient
-from .models import MAX_CLAIMS, MAX_SENTENCE_CLAIMS, Claim, Evidence, Quantity, Result, Source, Stats
+from .models import (
+    MAX_CLAIMS,
+    MAX_SENTENCE_CLAIMS,
+    Claim,
+    Evidence,
+    Quantity,
+    Result,
+    Source,
+    Stats,
+    Strategy,
+)
 from .strategies import prompting
 from .strategies import sentences as ask_sentences
 from .strategies import single as ask_quotes
+from .strategies.context import ChunkAnswer
 from .text.chunking import Chunk, context_header, plan_chunks
 from .text.documents import Document
 from .text.selection import Sentence, select_sentences
 
-Strategy = Literal["single", "sentences"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
 

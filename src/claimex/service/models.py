@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
-from ..pipeline import Strategy
+from ..models import Strategy
 
 ArticleText = Annotated[
     str,

@@ -20,13 +20,14 @@ from typing import Any, Self
 
 from pydantic import ConfigDict, model_validator
 
-from ..checking import Article, ChunkAnswer, checking_against, current_article, judged
 from ..checks.support import names_in, reask_lines
+from ..checks.verdict import Article, judged
 from ..errors import ClaimexError, ModelError, ServerError
 from ..llm.client import CallRecord, ModelClient
 from ..models import MAX_SENTENCE_CLAIMS, Claim, Evidence, SentenceClaims
 from ..text.chunking import Chunk
 from ..text.selection import Sentence
+from .context import ChunkAnswer, checking_against, current_article
 from .prompting import reask_message, sentence_messages
 
 SENTENCE_MAX_TOKENS = 700

@@ -12,12 +12,13 @@ from typing import Self
 
 from pydantic import ConfigDict, Field, PrivateAttr, create_model, model_validator
 
-from ..checking import Article, ChunkAnswer, checking_against, current_article, verify_claim
 from ..checks.support import reask_lines
+from ..checks.verdict import Article, verify_claim
 from ..errors import AnswerCutOff
 from ..llm.client import CallRecord, ModelClient
 from ..models import Claim, ClaimsResponse, ExtractedClaim
 from ..text.chunking import Chunk
+from .context import ChunkAnswer, checking_against, current_article
 from .prompting import extraction_messages, reask_message
 
 

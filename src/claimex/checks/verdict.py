@@ -1,22 +1,18 @@
-"""Check: a model's claim against the article — its quotes located, then its support judged.
+"""The claim's verdict: its quotes located, then its support judged, against one article.
 
-Both extraction strategies end here, and so does the validator that makes instructor re-ask:
-a claim comes out of this module with its evidence located and its support verdict, and
-`verified` follows from that verdict alone.
+Both extraction strategies end here, and so do the validators that make the model re-ask and
+`claimex verify`: a claim comes out of this module with its evidence located and its support
+verdict, and `verified` follows from that verdict alone.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from .checks.support import ClaimParts, SupportChecker
-from .checks.verify import SourceIndex
-from .llm.client import CallRecord
-from .models import Claim, Evidence, ExtractedClaim, Hedging, Quantity
+from ..models import Claim, Evidence, ExtractedClaim, Hedging, Quantity
+from .support import ClaimParts, SupportChecker
+from .verify import SourceIndex
 
 
 @dataclass
@@ -33,37 +29,6 @@ class Article:
     def of(cls, text: str) -> Article:
         index = SourceIndex(text)
         return cls(text, index, SupportChecker(text, folded=index.folded))  # the text is folded once
-
-
-# The article being checked, for the validators that make instructor re-ask. A context variable
-# rather than instructor's `context`: instructor renders the messages as Jinja templates whenever
-# a context is given, and an article may contain `{{` or `{%`. Each thread sees its own value.
-_current: ContextVar[Article | None] = ContextVar("claimex_article", default=None)
-
-
-@contextlib.contextmanager
-def checking_against(article: Article) -> Iterator[None]:
-    """Validators run inside see `article`. Set it in the thread that validates: threads do not inherit it."""
-    token = _current.set(article)
-    try:
-        yield
-    finally:
-        _current.reset(token)
-
-
-def current_article() -> Article | None:
-    return _current.get()
-
-
-@dataclass
-class ChunkAnswer:
-    """The claims of one chunk of the text, what asking for them cost, and what went wrong."""
-
-    claims: list[Claim]
-    record: CallRecord
-    warnings: list[str]
-    # Questions that failed within the chunk (sentences): their claims are missing.
-    failed: int = 0
 
 
 def verify_claim(claim: ExtractedClaim, article: Article, prefer: tuple[int, int] | None = None) -> Claim:

@@ -1,0 +1,46 @@
+"""What every strategy shares: the article its answer's validators check against, and one chunk's answer.
+
+The validators of an answer schema (the re-ask: "this quote is not in the article") run inside
+instructor's parsing, where claimex can pass nothing; they find the article here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from ..checks.verdict import Article
+from ..llm.client import CallRecord
+from ..models import Claim
+
+# The article being checked, for the validators that make instructor re-ask. A context variable
+# rather than instructor's `context`: instructor renders the messages as Jinja templates whenever
+# a context is given, and an article may contain `{{` or `{%`. Each thread sees its own value.
+_current: ContextVar[Article | None] = ContextVar("claimex_article", default=None)
+
+
+@contextlib.contextmanager
+def checking_against(article: Article) -> Iterator[None]:
+    """Validators run inside see `article`. Set it in the thread that validates: threads do not inherit it."""
+    token = _current.set(article)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current_article() -> Article | None:
+    return _current.get()
+
+
+@dataclass
+class ChunkAnswer:
+    """The claims of one chunk of the text, what asking for them cost, and what went wrong."""
+
+    claims: list[Claim]
+    record: CallRecord
+    warnings: list[str]
+    # Questions that failed within the chunk (sentences): their claims are missing.
+    failed: int = 0
