@@ -26,7 +26,8 @@ from batch_bench import SEED, Stub
 
 import claimex
 from claimex.batch import Batch, BatchOptions
-from claimex.llm.client import model_client, resolve_settings
+from claimex.llm.client import model_client
+from claimex.llm.settings import resolve_settings
 
 
 def run(base_url: str, folder: Path, out: Path, profiles: list[cProfile.Profile] | None) -> None:

@@ -46,7 +46,8 @@ from typing import Any
 
 from claimex.errors import ClaimexError, LocalServerError
 from claimex.llm.cache import open_cache
-from claimex.llm.client import PRESETS, model_client, resolve_settings
+from claimex.llm.client import model_client
+from claimex.llm.settings import PRESETS, resolve_settings
 from claimex.local.server import serving
 from claimex.models import VERIFIED_STATUSES, Claim, Result
 from claimex.pipeline import extract

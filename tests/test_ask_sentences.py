@@ -14,7 +14,8 @@ import httpx2
 import pytest
 
 from claimex.errors import ClaimexError
-from claimex.llm.client import ModelClient, resolve_settings
+from claimex.llm.client import ModelClient
+from claimex.llm.settings import resolve_settings
 from claimex.pipeline import extract
 from claimex.text.documents import load_document
 from claimex.text.selection import select_sentences

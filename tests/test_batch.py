@@ -337,7 +337,8 @@ def test_concurrency_goes_to_256(tmp_path: Path) -> None:
 
 def test_a_summary_keeps_only_the_failures_it_shows(tmp_path: Path) -> None:
     from claimex.batch import SHOWN_FAILURES, Batch, BatchOptions
-    from claimex.llm.client import ModelClient, resolve_settings
+    from claimex.llm.client import ModelClient
+    from claimex.llm.settings import resolve_settings
 
     folder = tmp_path / "in"
     folder.mkdir()

@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from claimex.cli import app
 from claimex.errors import EmbeddedModelError
-from claimex.llm.client import PRESETS
+from claimex.llm.settings import PRESETS
 from claimex.local import model as embedded_model
 from claimex.local.model import (
     DEFAULT_MODEL,

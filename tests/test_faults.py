@@ -25,7 +25,9 @@ from typer.testing import CliRunner
 
 from claimex.batch import Batch, BatchOptions
 from claimex.cli import EXIT_PARTIAL, app
-from claimex.llm.client import Backoff, ModelClient, resolve_settings
+from claimex.llm.client import ModelClient
+from claimex.llm.retries import Backoff
+from claimex.llm.settings import resolve_settings
 from stub_openai import QUOTE, StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])

@@ -13,7 +13,9 @@ from pydantic import model_validator
 
 from claimex.errors import ClaimexError, ModelError
 from claimex.llm.cache import open_cache
-from claimex.llm.client import Backoff, ModelClient, cache_key, resolve_settings, retry_after_seconds
+from claimex.llm.client import ModelClient, cache_key
+from claimex.llm.retries import Backoff, retry_after_seconds
+from claimex.llm.settings import resolve_settings
 from claimex.models import ClaimsResponse
 from stub_openai import ANSWER, completion
 

@@ -13,7 +13,8 @@ from claimex.checks.support import SupportChecker, reask_lines
 from claimex.checks.verdict import Article, claim_parts, verify_claim
 from claimex.checks.verify import SourceIndex
 from claimex.errors import ClaimexError
-from claimex.llm.client import ModelClient, model_client, resolve_settings
+from claimex.llm.client import ModelClient, model_client
+from claimex.llm.settings import resolve_settings
 from claimex.models import VERIFIED_STATUSES, ClaimsResponse, Result
 from claimex.pipeline import extract, reverify
 from claimex.text.chunking import plan_chunks
@@ -278,7 +279,8 @@ SLOW_EXTRACTION = """
 import sys, time, httpx2
 sys.path.insert(0, {tests!r})
 from claimex.text.documents import load_document
-from claimex.llm.client import ModelClient, resolve_settings
+from claimex.llm.client import ModelClient
+from claimex.llm.settings import resolve_settings
 from claimex.pipeline import extract
 from conftest import SEED
 

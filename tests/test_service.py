@@ -32,7 +32,7 @@ from claimex.errors import (
     ModelError,
     ServerError,
 )
-from claimex.llm.client import resolve_settings
+from claimex.llm.settings import resolve_settings
 from claimex.local.server import LocalServer
 from claimex.service.admission import ClientGone
 from claimex.service.app import ServiceConfig, create_app

@@ -54,7 +54,8 @@ __all__ = [
 if TYPE_CHECKING:
     from .checks.verify import SourceIndex, verify_quote
     from .errors import ClaimexError, InputError
-    from .llm.client import ModelClient, ModelSettings, resolve_settings
+    from .llm.client import ModelClient
+    from .llm.settings import ModelSettings, resolve_settings
     from .local.server import LocalServer
     from .models import Claim, ClaimsResponse, Evidence, ExtractedClaim, Result
     from .pipeline import extract, reverify

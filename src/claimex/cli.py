@@ -363,7 +363,7 @@ def extract(
     claimex extract article.txt --provider ollama --model llama3.2
     """
     with _reported_errors(verbose):
-        from .llm.client import resolve_settings
+        from .llm.settings import resolve_settings
         from .pipeline import extract as extract_claims
         from .pipeline import first_failure
         from .session import extraction_options
@@ -504,7 +504,7 @@ def batch(
     """
     with _reported_errors(verbose):
         from .batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
-        from .llm.client import resolve_settings
+        from .llm.settings import resolve_settings
         from .session import extraction_options
 
         if not in_dir.is_dir():
@@ -875,7 +875,7 @@ def serve(
     with _reported_errors(verbose):
         from contextlib import closing
 
-        from .llm.client import resolve_settings
+        from .llm.settings import resolve_settings
         from .service.app import ServiceConfig, create_app
         from .service.run import check_exposure, listen, run, url_of
         from .session import extraction_options, model_session

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import cast
 
 from .errors import InputError
-from .llm.client import PRESETS, ModelClient, ModelSettings, model_client
+from .llm.client import ModelClient, model_client
+from .llm.settings import PRESETS, ModelSettings
 from .local.model import Status
 from .local.server import serving
 from .pipeline import STRATEGIES, Strategy

@@ -39,7 +39,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from ..llm.client import ModelSettings
+    from ..llm.settings import ModelSettings
 
 # A chunk of 4,000 characters, the instructions, an answer, and a re-ask that repeats the answer
 # and names its problems: past 4,096 tokens (seen: 5,909 asked). Qwen2.5 takes 32k; the KV cache
