@@ -11,8 +11,6 @@ so every request is the one `instructor.patch` sends, byte for byte (a test comp
 
 from __future__ import annotations
 
-import functools
-import inspect
 import json
 import threading
 from collections.abc import Mapping
@@ -20,6 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+
+from ._private_instructor import mode_handlers, retryable_parse_errors, wrapped_response_model
+from ._private_openai import request_field_order, transformed_request_fields
 
 # The modes whose request fields depend on the answer's schema alone (a tool definition, a
 # response format); the others write the schema into the messages, so it is added per call.
@@ -83,38 +84,16 @@ def structured_call(response_model: type[BaseModel], mode: str) -> StructuredCal
 
 
 def _prepare(response_model: type[BaseModel], mode: str) -> StructuredCall:
-    import instructor
-    from instructor.v2.core.registry import mode_registry
-    from instructor.v2.core.response_model import prepare_response_model
-    from openai._utils import maybe_transform
-    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
-
-    handlers = mode_registry.get_handlers(instructor.Provider.OPENAI, instructor_mode(mode))
-    model: Any = prepare_response_model(response_model)
+    handlers = mode_handlers(instructor_mode(mode))
+    model: Any = wrapped_response_model(response_model)
     fields = None
     if mode in _SCHEMA_ONLY_MODES:
         model, kwargs = handlers.request_handler(response_model=model, kwargs={"messages": []})
         # Transformed as the OpenAI client would transform them, once.
-        fields = maybe_transform(
-            {name: value for name, value in kwargs.items() if name != "messages"},
-            CompletionCreateParamsNonStreaming,
+        fields = transformed_request_fields(
+            {name: value for name, value in kwargs.items() if name != "messages"}
         )
     return StructuredCall(handlers, model, fields)
-
-
-# Arguments of `create` that are no fields of the request body, or come first in it.
-_NOT_FIELDS = frozenset(
-    {"self", "messages", "model", "extra_headers", "extra_query", "extra_body", "timeout"}
-)
-
-
-@functools.cache
-def _field_order() -> dict[str, int]:
-    """The order in which the OpenAI client writes the fields of a chat completion request."""
-    from openai.resources.chat.completions import Completions
-
-    names = [name for name in inspect.signature(Completions.create).parameters if name not in _NOT_FIELDS]
-    return {name: position for position, name in enumerate(names)}
 
 
 def request_body(request: dict[str, Any]) -> dict[str, Any]:
@@ -126,7 +105,7 @@ def request_body(request: dict[str, Any]) -> dict[str, Any]:
     the body the client would send, byte for byte, without the client's walk of every field
     against its type annotations on every call (a deep tour of the tool's JSON Schema).
     """
-    order = _field_order()
+    order = request_field_order()
     fields = sorted((name for name in request if name in order), key=order.__getitem__)
     body = {"messages": request["messages"], "model": request["model"]}
     body.update((name, request[name]) for name in fields if name != "messages")
@@ -152,6 +131,4 @@ def instructor_mode(mode: str) -> Any:
 
 def retryable_errors() -> tuple[type[Exception], ...]:
     """What instructor re-asks on: an answer that is not JSON, does not parse, or fails a validator."""
-    from instructor.v2.core.retry import _RETRYABLE_PARSE_ERRORS
-
-    return tuple(_RETRYABLE_PARSE_ERRORS)
+    return retryable_parse_errors()

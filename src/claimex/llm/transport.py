@@ -27,6 +27,13 @@ from typing import Any
 import httpcore2
 import httpx2
 
+from ._private_httpx import (
+    connection_pool,
+    pool_network_backend,
+    pool_ssl_context,
+    replace_connection_pool,
+)
+
 # The monotonic time by which the current thread's answer must be in. Threads start with no
 # value, so each batch worker has its own.
 _deadline: ContextVar[float | None] = ContextVar("claimex_answer_deadline", default=None)
@@ -327,18 +334,15 @@ def http_client(*, timeout: float, connections: int) -> httpx2.Client:
     """One client for a run: `connections` kept open (one per request in flight), answers on a deadline."""
     limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
     transport = httpx2.HTTPTransport(limits=limits)
-    standard = transport._pool
-    transport._pool = _Pool(  # type: ignore[assignment]
-        ssl_context=standard._ssl_context,
-        max_connections=connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=_DeadlineBackend(standard._network_backend),
+    standard = connection_pool(transport)
+    replace_connection_pool(
+        transport,
+        _Pool(
+            ssl_context=pool_ssl_context(standard),
+            max_connections=connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_DeadlineBackend(pool_network_backend(standard)),
+        ),
     )
-    # Proxies from the environment get transports of their own (httpcore's pools, rarely busy);
-    # they are given the deadline too.
-    client = httpx2.Client(transport=transport, timeout=timeout, limits=limits)
-    for mounted in client._mounts.values():
-        inner = getattr(mounted, "_pool", None)
-        if inner is not None and not isinstance(inner._network_backend, _DeadlineBackend):
-            inner._network_backend = _DeadlineBackend(inner._network_backend)
-    return client
+    # Given a transport, httpx reads no proxy from the environment (HTTPS_PROXY is not used).
+    return httpx2.Client(transport=transport, timeout=timeout, limits=limits)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from ..errors import ServerError
+from ._private_httpx import transport_for_url
+from ._private_openai import lenient_completion, status_error
 from .diagnosis import describe_unexpected_body
 
 if TYPE_CHECKING:
@@ -31,8 +33,8 @@ class Endpoint:
     On every call the OpenAI client rebuilds its options, headers and URL and walks the request
     against its types, and the HTTP client merges its defaults and steps through its auth,
     redirect and cookie machinery (none of which claimex uses). Here the request is made with
-    the same URL and headers and handed to the transport the HTTP client would pick (the
-    connection pool, or a proxy's from the environment); failures become the OpenAI client's
+    the same URL and headers and handed to the transport the HTTP client would pick (claimex's
+    connection pool); failures become the OpenAI client's
     own errors.
     """
 
@@ -57,7 +59,7 @@ class Endpoint:
                 if not isinstance(value, openai.Omit)
             }
         )
-        return cls(sdk, http._transport_for_url(url), url, headers, httpx2.Timeout(timeout).as_dict())
+        return cls(sdk, transport_for_url(http, url), url, headers, httpx2.Timeout(timeout).as_dict())
 
     def post(self, body: bytes) -> Any:
         """The response to `body`, read; raises what the OpenAI client would (connection, timeout, status)."""
@@ -92,7 +94,7 @@ class Endpoint:
                 response.reason_phrase,
             )
         if not response.is_success:
-            raise self.sdk._make_status_error_from_response(response) from None
+            raise status_error(self.sdk, response) from None
         return response
 
 
@@ -113,10 +115,7 @@ def completion_of(response: Any, settings: ModelSettings) -> Any:
         try:
             completion = ChatCompletion.model_validate(data)
         except (ValidationError, RecursionError):
-            # Read leniently, as the OpenAI client reads what servers send.
-            from openai._models import construct_type
-
-            completion = construct_type(type_=ChatCompletion, value=data)
+            completion = lenient_completion(data)  # as the OpenAI client reads what servers send
     if getattr(completion, "choices", None):
         return completion
     raise ServerError(describe_unexpected_body(response, settings))
