@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from claimex.checks.verify import MAX_ELISION_GAP, SourceIndex, normalize, split_elisions, verify_quote
+from claimex.checks.folding import normalize
+from claimex.checks.verify import MAX_ELISION_GAP, SourceIndex, split_elisions, verify_quote
 from claimex.models import Difference, Evidence
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a74d49738eea9ff9.txt"

@@ -264,13 +264,13 @@ FOLDING += [*"’«»“”–—…ǰİΣς"]
 @SETTINGS
 @given(st.lists(st.sampled_from(FOLDING), max_size=40).map("".join))
 def test_the_fast_path_folds_as_the_per_character_path(text: str) -> None:
-    from claimex.checks import verify
+    from claimex.checks import folding
 
-    fast = verify.normalize(text)
-    plain_run = verify._PLAIN_RUN
+    fast = folding.normalize(text)
+    plain_run = folding._PLAIN_RUN
     try:
-        verify._PLAIN_RUN = re.compile(r"(?!)")  # every character by the per-character path
-        slow = verify.normalize(text)
+        folding._PLAIN_RUN = re.compile(r"(?!)")  # every character by the per-character path
+        slow = folding.normalize(text)
     finally:
-        verify._PLAIN_RUN = plain_run
+        folding._PLAIN_RUN = plain_run
     assert fast == slow

@@ -28,7 +28,7 @@ from functools import cached_property
 from ..models import Evidence, Hedging, Problem, Quantity, Support
 from ..text.sentences import sentence_spans
 from .figures import Figure, find_figures, shown
-from .verify import normalize
+from .folding import normalize
 
 MIN_QUOTE_WORDS = 4
 """Fewer words cannot state a claim: "30 soldats tués" names no one and says who said it."""

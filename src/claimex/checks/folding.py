@@ -1,0 +1,179 @@
+"""Folding: typography away, letters and digits kept, with every folded character's origin in the text.
+
+The verifier compares quotes and text once both are folded (`normalize`). The folding must
+therefore never let a letter or a digit change: it touches case, Unicode composition,
+apostrophes, quotation marks, dashes, spaces and invisible characters, and nothing else
+(accents are kept: "tué" is not "tue").
+
+Quotation marks and the spaces around them fold to one space between two words and to nothing
+elsewhere, so `« x »,` `"x",` `“x”,` and a bare `x,` compare equal whatever the spaces inside
+the marks; spaces next to a dash are dropped ("2014 – 2015" is "2014-2015") and touching dashes
+merge ("--" is "—"). None of this can change a letter or a digit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+from dataclasses import dataclass
+from functools import lru_cache
+
+APOSTROPHES = frozenset("'’‘ʼ`´′‛‚＇")
+QUOTE_MARKS = frozenset('"«»“”„‟‹›〝〞＂″')
+DASHES = frozenset("-‐‑‒–—―−⁃﹘﹣－")
+# Invisible characters that editors and CMSs sprinkle into words; they carry no letter.
+IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+
+# The fast path of `normalize`: text that folds one-to-one by `str.lower`, i.e. printable ASCII
+# except the characters with a rule of their own (`"`, `-` and "`"), and the Latin-1 letters
+# except ß (casefolded to "ss") — French and most Western text. Words in a run may be separated
+# by single plain spaces, which are already normal. The look-ahead leaves a character followed
+# by one beyond Latin-1 (maybe a combining mark) to the per-character path.
+_PLAIN = r"[\x21\x23-\x2c\x2e-\x5f\x61-\x7e\xc0-\xd6\xd8-\xde\xe0-\xf6\xf8-\xff]"
+_PLAIN_RUN = re.compile(rf"{_PLAIN}+(?:(?<![(\[{{]) (?![%:;!?,.)\]}}]){_PLAIN}+)*(?![^\x00-\xff])")
+# French sets a (no-break) space before ; : ! ? % and », English does not; nobody agrees on
+# "( x )". A space there is typography.
+_TIGHT_BEFORE = frozenset("%‰:;!?,.)]}")
+_TIGHT_AFTER = frozenset("([{")
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] == "M"
+
+
+def is_wordish(ch: str) -> bool:
+    # A combining mark belongs to the letter before it: cutting between them cuts a letter.
+    # "ʼ" is a letter to Unicode but an apostrophe to writers.
+    return (ch.isalnum() or _is_mark(ch)) and ch not in APOSTROPHES
+
+
+def has_alnum(s: str) -> bool:
+    return any(ch.isalnum() and ch not in APOSTROPHES for ch in s)
+
+
+@lru_cache(maxsize=4096)
+def _fold(unit: str) -> str:
+    """Case-fold one character with its combining marks, in NFC.
+
+    casefold can emit decomposed text (U+01F0 "ǰ" → "j" + U+030C), hence NFC on both sides of
+    it. The text and the quote are both folded unit by unit with this function, so they fold
+    alike. The price: conjoining Hangul jamo, which compose across units, do not match
+    precomposed syllables (such a quote comes out fuzzy, never falsely verified).
+    """
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", unit).casefold())
+
+
+_IOTA = array("i", range(1 << 16))
+
+
+def normalize(text: str) -> tuple[str, array[int], array[int]]:
+    """Fold typography away and keep, for every output character, its origin in `text`.
+
+    Returns ``(folded, starts, ends)``: ``folded[k]`` comes from ``text[starts[k]:ends[k]]``.
+    A character that expands ("ß" → "ss", "…" → "...") maps all its output to the same
+    origin; dropped characters (quotation marks, invisible ones, collapsed spaces) map nowhere.
+
+    Separators are where typographies disagree, so they fold by context:
+
+    * a run of whitespace is one space, none at either end, none next to a dash, none
+      before ; : ! ? % , . ) and none after (;
+    * touching dashes are one "-" ("--" is "—"); dashes with a space between stay apart, so
+      "10 - -5" (a sign) does not become "10 - 5";
+    * a run of whitespace holding a quotation mark is one space between two word characters
+      and nothing otherwise, so `« vrai ».` (French spaces inside the marks), `"vrai".` and
+      `“vrai”.` all fold to `vrai.`, and `dit « vrai » hier` to `dit vrai hier`.
+    """
+    out: list[str] = []
+    starts: array[int] = array("i")
+    ends: array[int] = array("i")
+    n = len(text)
+    # Offsets of a plain run are consecutive: copied from a counting array, not made one by one.
+    iota = _IOTA if n < len(_IOTA) else array("i", range(n + 1))
+    pos = 0
+    last = ""  # last character written
+    gap_start = -1  # start of a run of whitespace/quotation marks not yet written
+    gap_end = -1
+    gap_quoted = False  # the run holds a quotation mark
+    plain_run = _PLAIN_RUN.match
+
+    def flush_gap(first: str) -> None:
+        nonlocal gap_start
+        if gap_start >= 0 and last:
+            if gap_quoted:
+                wanted = is_wordish(last) and is_wordish(first)
+            else:
+                wanted = not (last == "-" or first == "-" or first in _TIGHT_BEFORE or last in _TIGHT_AFTER)
+            if wanted:
+                out.append(" ")
+                starts.append(gap_start)
+                ends.append(gap_end)
+        gap_start = -1
+
+    while pos < n:
+        m = plain_run(text, pos)
+        if m is not None:
+            end = m.end()
+            run = text[pos:end].lower()
+            flush_gap(run[0])
+            out.append(run)
+            starts.extend(iota[pos:end])
+            ends.extend(iota[pos + 1 : end + 1])
+            last = run[-1]
+            pos = end
+            continue
+        ch = text[pos]
+        if ch in IGNORABLE:
+            pos += 1
+            continue
+        quote_mark = ch in QUOTE_MARKS
+        if quote_mark or ch.isspace():
+            if gap_start < 0:
+                gap_start, gap_quoted = pos, False
+            gap_end = pos + 1
+            gap_quoted = gap_quoted or quote_mark
+            pos += 1
+            continue
+        unit_end = pos + 1
+        while unit_end < n and _is_mark(text[unit_end]):
+            unit_end += 1
+        if unit_end == pos + 1 and ch in DASHES:
+            if last == "-" and gap_start < 0:
+                # "--" for "—": widen the first dash's origin. Only touching dashes merge, so
+                # "10 - -5" (a sign) stays apart from "10 - 5".
+                gap_start = -1
+                ends[-1] = unit_end
+                pos = unit_end
+                continue
+            folded = "-"
+        elif unit_end == pos + 1 and ch in APOSTROPHES:
+            folded = "'"
+        elif ch == "…" and unit_end == pos + 1:
+            folded = "..."
+        else:
+            folded = _fold(text[pos:unit_end])
+        if folded:
+            flush_gap(folded[0])
+            out.append(folded)
+            for _ in folded:
+                starts.append(pos)
+                ends.append(unit_end)
+            last = folded[-1]
+        pos = unit_end
+    return "".join(out), starts, ends
+
+
+@dataclass
+class Part:
+    """One elided part of a quote: where it sits in the quote and its folded form."""
+
+    quote_start: int
+    quote_end: int
+    folded: str
+    starts: array[int]  # into the quote
+    ends: array[int]
+
+    @classmethod
+    def of(cls, quote: str, start: int, end: int) -> Part:
+        folded, starts, ends = normalize(quote[start:end])
+        return cls(start, end, folded, starts, ends)

@@ -1,0 +1,215 @@
+"""The fuzzy finder: the closest passage to a quote the text does not hold, and how they differ.
+
+Used only for quotes that are neither exact nor normalized, so that a reviewer sees "30 → 31"
+instead of a bare "missing". It reads only the folded text and a word index of its own, built
+on first need: candidate regions come from the index (votes of shared words at their relative
+offsets), then `rapidfuzz` scores small windows of whole words. A region scoring below
+`FUZZY_MIN_SCORE` makes the quote ``missing``. A score is capped at `MAX_UNVERIFIED_SCORE`, so
+that "score 100" always means verified: nothing found here ever verifies.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import itertools
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from ..models import Difference, Evidence
+from .folding import Part, is_wordish
+
+FUZZY_MIN_SCORE = 60.0
+"""Below this rapidfuzz ratio (0-100) the closest region is not shown and the quote is missing."""
+
+MAX_UNVERIFIED_SCORE = 99.0
+"""A fuzzy score never reaches 100, even when every part matched but the parts were too far apart."""
+
+MAX_DIFFERENCES = 12
+"""A paraphrase differs everywhere; past a dozen differences the list stops helping a reviewer."""
+
+# How many word-postings a fuzzy search may vote with before it stops adding more common words.
+# It keeps a quote made of frequent words ("the", "de la") from scanning the whole index.
+_VOTE_BUDGET = 6000
+_MAX_CANDIDATES = 4
+
+# A word for indexing and diffing: numbers keep their decimal/thousands punctuation together.
+_WORD = re.compile(r"\w+(?:[.,]\d+)*")
+_DIFF_TOKEN = re.compile(r"\w+(?:[.,]\d+)*|[^\w\s]")
+
+
+def inside(span: tuple[int, int], region: tuple[int, int] | None) -> bool:
+    return region is not None and region[0] <= span[0] and span[1] <= region[1]
+
+
+@dataclass
+class _FuzzyMatch:
+    span: tuple[int, int]
+    score: float
+    differences: list[Difference] = field(default_factory=list)
+
+
+class FuzzyFinder:
+    """Finds the closest region of `text` to quotes it does not hold; built once per text, on first need."""
+
+    def __init__(self, text: str, folded: str, starts: array[int], ends: array[int]) -> None:
+        self.text = text
+        self._folded, self._starts, self._ends = folded, starts, ends
+        word_starts: array[int] = array("i")
+        word_ends: array[int] = array("i")
+        postings: dict[str, list[int]] = {}
+        for idx, m in enumerate(_WORD.finditer(folded)):
+            word_starts.append(m.start())
+            word_ends.append(m.end())
+            postings.setdefault(m.group(), []).append(idx)
+        self._word_starts, self._word_ends, self._postings = word_starts, word_ends, postings
+
+    def locate(self, quote: str, parts: list[Part], prefer: tuple[int, int] | None) -> Evidence:
+        """The closest region to each part of `quote`, with their differences: fuzzy, or missing."""
+        matches = [self._fuzzy_part(quote, part, prefer) for part in parts]
+        total = sum(len(p.folded) for p in parts)
+        score = (
+            sum(len(p.folded) * (m.score if m else 0.0) for p, m in zip(parts, matches, strict=True)) / total
+        )
+        if score < FUZZY_MIN_SCORE:
+            return Evidence(quote=quote, status="missing", score=round(score, 1))
+        found = [m for m in matches if m is not None]
+        spans = [m.span for m in found]
+        if len(parts) > 1 and any(b[0] < a[1] for a, b in itertools.pairwise(spans)):
+            # Parts out of order: the verdict already says so; spans go in text order for display.
+            spans.sort()
+        differences = [d for m in found for d in m.differences][:MAX_DIFFERENCES]
+        return Evidence(
+            quote=quote,
+            status="fuzzy",
+            spans=spans,
+            score=round(min(score, MAX_UNVERIFIED_SCORE), 1),
+            occurrences=0,
+            differences=differences,
+        )
+
+    def _fuzzy_part(self, quote: str, part: Part, prefer: tuple[int, int] | None) -> _FuzzyMatch | None:
+        word_starts = self._word_starts
+        word_ends, postings = self._word_ends, self._postings
+        qwords = _WORD.findall(part.folded)
+        if not qwords or not word_starts:
+            return None
+        positions: dict[str, list[int]] = {}
+        for i, w in enumerate(qwords):
+            positions.setdefault(w, []).append(i)
+        votes: Counter[int] = Counter()
+        spent = 0
+        used = 0
+        for w in sorted(positions, key=lambda w: len(postings.get(w, ()))):
+            posting = postings.get(w)
+            if not posting:
+                continue
+            if used >= 2 and spent + len(posting) > _VOTE_BUDGET:
+                break
+            for i in positions[w]:
+                votes.update([j - i for j in posting])
+            spent += len(posting)
+            used += 1
+        if not votes:
+            return None
+
+        m = len(qwords)
+        candidates: list[int] = []
+        for start, _ in votes.most_common():
+            if all(abs(start - c) > m // 2 + 1 for c in candidates):
+                candidates.append(start)
+                if len(candidates) == _MAX_CANDIDATES:
+                    break
+
+        best: tuple[float, bool, int, int, int] | None = None  # score, in prefer, -start, word range
+        for c in candidates:
+            region = self._best_region(part.folded, c, m)
+            score, first_word, last_word = region
+            span = (self._starts[word_starts[first_word]], self._ends[word_ends[last_word] - 1])
+            key = (score, inside(span, prefer), -span[0], first_word, last_word)
+            if best is None or key[:3] > best[:3]:
+                best = key
+        assert best is not None
+        score, _, _, first_word, last_word = best
+        # ratio() prefers dropping a replaced word at the edge of the region ("ont été tués"
+        # scores best against "été tués"); take it back so the difference reads "auraient → ont".
+        folded = self._folded
+        short = last_word - first_word + 1 < m
+        if short and first_word > 0 and folded[word_starts[first_word] : word_ends[first_word]] != qwords[0]:
+            first_word -= 1
+        short = last_word - first_word + 1 < m
+        if (
+            short
+            and last_word + 1 < len(word_starts)
+            and folded[word_starts[last_word] : word_ends[last_word]] != qwords[-1]
+        ):
+            last_word += 1
+        a, b = word_starts[first_word], word_ends[last_word]
+        a, b = self._widen_over_punctuation(part.folded, a, b)
+        span = (self._starts[a], self._ends[b - 1])
+        return _FuzzyMatch(span, score, self._differences(quote, part, a, b))
+
+    def _widen_over_punctuation(self, needle: str, a: int, b: int) -> tuple[int, int]:
+        """Regions are whole words; take in as much edge punctuation as the quote has (`(GUR)`)."""
+        folded = self._folded
+        lead = 0
+        while lead < len(needle) and not is_wordish(needle[lead]) and needle[lead] != " ":
+            lead += 1
+        trail = 0
+        while trail < len(needle) and not is_wordish(needle[-1 - trail]) and needle[-1 - trail] != " ":
+            trail += 1
+        while lead and a > 0 and not is_wordish(folded[a - 1]) and folded[a - 1] != " ":
+            a -= 1
+            lead -= 1
+        while trail and b < len(folded) and not is_wordish(folded[b]) and folded[b] != " ":
+            b += 1
+            trail -= 1
+        return a, b
+
+    def _best_region(self, needle: str, candidate: int, m: int) -> tuple[float, int, int]:
+        """Best-scoring run of whole words near word `candidate`: (score, first word, last word)."""
+        word_starts, word_ends, folded = self._word_starts, self._word_ends, self._folded
+        count = len(word_starts)
+        slack = 2 + m // 4
+        lo = min(max(candidate - slack, 0), count - 1)
+        hi = min(max(candidate + m + slack, lo + 1), count)
+        win_a, win_b = word_starts[lo], word_ends[hi - 1]
+        if win_b - win_a > len(needle):
+            al = fuzz.partial_ratio_alignment(needle, folded[win_a:win_b])
+            a0, b0 = (win_a + al.dest_start, win_a + al.dest_end) if al is not None else (win_a, win_b)
+        else:
+            a0, b0 = win_a, win_b
+        first = min(max(bisect.bisect_right(word_starts, a0) - 1, lo), hi - 1)
+        last = min(max(bisect.bisect_left(word_ends, b0), first), hi - 1)
+        best = (-1.0, first, last)
+        for s in range(max(lo, first - 2), min(hi, first + 3)):
+            for e in range(max(s, last - 2), min(hi, last + 3)):
+                score = fuzz.ratio(needle, folded[word_starts[s] : word_ends[e]])
+                if score > best[0]:
+                    best = (score, s, e)
+        return best
+
+    def _differences(self, quote: str, part: Part, a: int, b: int) -> list[Difference]:
+        """Word-level changes from the source region ``folded[a:b]`` to the quote part."""
+        src = [(m.group(), m.start(), m.end()) for m in _DIFF_TOKEN.finditer(self._folded, a, b)]
+        dst = [(m.group(), m.start(), m.end()) for m in _DIFF_TOKEN.finditer(part.folded)]
+        matcher = difflib.SequenceMatcher(
+            None, [t for t, _, _ in src], [t for t, _, _ in dst], autojunk=False
+        )
+        out = []
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                continue
+            source = self.text[self._starts[src[i1][1]] : self._ends[src[i2 - 1][2] - 1]] if i2 > i1 else ""
+            if j2 > j1:
+                qa = part.quote_start + part.starts[dst[j1][1]]
+                qb = part.quote_start + part.ends[dst[j2 - 1][2] - 1]
+                quoted = quote[qa:qb]
+            else:
+                quoted = ""
+            out.append(Difference(source=source, quote=quoted))
+        return out
