@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from claimex.cli import EXIT_UNVERIFIED, app
+from claimex.cli import app
+from claimex.cli.console import EXIT_UNVERIFIED
 from conftest import RECORDING_BASE_URL, SEED
 
 runner = CliRunner()

@@ -24,7 +24,8 @@ import pytest
 from typer.testing import CliRunner
 
 from claimex.batch import Batch, BatchOptions
-from claimex.cli import EXIT_PARTIAL, app
+from claimex.cli import app
+from claimex.cli.console import EXIT_PARTIAL
 from claimex.llm.client import ModelClient
 from claimex.llm.retries import Backoff
 from claimex.llm.settings import resolve_settings

@@ -1,0 +1,19 @@
+"""The `claimex` command: options in, one call into the package, output out.
+
+- `root`: the root command and its groups; `options`: the option vocabulary shared by commands;
+  `console`: errors and signals into exit codes, status lines, results out; `progress`: bars
+  and plain progress lines.
+- One module per command group: `article` (extract, verify), `batch`, `report`, `serve`,
+  `cache`, `model`. Importing them registers their commands, in the order `--help` lists them.
+
+Rule: a command parses options, calls the same functions as every other entry point
+(`claimex.pipeline`, `claimex.session`, `claimex.batch`, `claimex.service`) and writes what they
+return; nothing here decides anything about claims. Heavy modules (pydantic, openai, instructor,
+the verifier, FastAPI) are imported inside the commands, so that `claimex --help` answers at
+once; this is the top layer, and nothing imports it.
+"""
+
+from . import article, batch, cache, model, report, serve  # noqa: F401  (the order of `claimex --help`)  # noqa: F401
+from .root import app
+
+__all__ = ["app"]

@@ -1,0 +1,169 @@
+"""`claimex extract` and `claimex verify`: one article, with the model or without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .console import (
+    EXIT_PARTIAL,
+    EXIT_UNVERIFIED,
+    all_verified,
+    command_session,
+    emit,
+    reported_errors,
+)
+from .options import (
+    BaseUrlOption,
+    CacheDirOption,
+    ChunkCharsOption,
+    ConcurrencyOption,
+    FailUnverifiedOption,
+    FormatOption,
+    MaxClaimsOption,
+    MaxTokensOption,
+    ModelOption,
+    ModelPathOption,
+    ModeOption,
+    NoCacheOption,
+    OutputFormat,
+    OutputOption,
+    ProviderOption,
+    StrategyOption,
+    TimeoutOption,
+    VerboseOption,
+)
+from .progress import chunk_progress
+from .root import app
+
+
+@app.command()
+def extract(
+    article: Annotated[
+        str, typer.Argument(help="The article: a UTF-8 (or BOM-marked UTF-16) text file, or - for stdin.")
+    ],
+    output: OutputOption = None,
+    output_format: FormatOption = OutputFormat.json,
+    provider: ProviderOption = None,
+    base_url: BaseUrlOption = None,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    model_path: ModelPathOption = None,
+    max_claims: MaxClaimsOption = None,
+    strategy: StrategyOption = None,
+    max_tokens: MaxTokensOption = 1500,
+    timeout: TimeoutOption = 300.0,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    chunk_chars: ChunkCharsOption = None,
+    concurrency: ConcurrencyOption = None,
+    fail_unverified: FailUnverifiedOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Extract claims from one article and verify every quote.
+
+    Prints the result JSON (or a table with --format table). Every evidence quote gets a status: [green]exact[/green], [cyan]normalized[/cyan] (typography only), [yellow]fuzzy[/yellow] (a letter or digit differs: never verified) or [red]missing[/red], with \\[start, end] offsets into the article. A repeated run of the same article is answered from the cache.
+
+    A claim is [bold]verified[/bold] only when its evidence is in the article and states it: every number of the claim is in the evidence, the evidence is more than a few words (or a whole sentence), and every name it gives is in the article. When it is not, the table says why.
+
+    The embedded model is asked about one sentence at a time (--strategy sentences): questions, headings, bylines and calls to action are skipped without a model call, and each claim's evidence is its sentence. Other providers get the whole text in one call and quote their evidence (--strategy single).
+
+    A long text is split into overlapping chunks at paragraph and sentence boundaries; spans still index the whole text, and a claim seen in two chunks is reported once. When some chunks (or sentences) get no answer, the result is still written, marked "complete": false, and the command says so and exits 4; run it again and only those are asked again (the rest is cached).
+
+    Exit codes: 0 done; 1 the model failed (one line says why); 2 bad input; 3 --fail-unverified and a claim is not verified; 4 partial result; 130 Ctrl-C; 143 SIGTERM. --timeout bounds each model answer as a whole, retries and waits included.
+
+    Examples:
+
+    claimex extract article.txt --format table
+
+    claimex extract article.txt -o claims.json --fail-unverified
+
+    claimex extract article.txt --provider ollama --model llama3.2
+    """
+    with reported_errors(verbose):
+        from ..llm.settings import resolve_settings
+        from ..pipeline import extract as extract_claims
+        from ..pipeline import first_failure
+        from ..session import extraction_options
+        from ..text.documents import load_document
+
+        document = load_document(article)
+        settings = resolve_settings(
+            provider=provider,
+            base_url=base_url,
+            model=model,
+            mode=mode,
+            max_tokens=max_tokens,
+            timeout=timeout,
+        )
+        chosen = extraction_options(
+            settings,
+            strategy=strategy,
+            max_claims=max_claims,
+            chunk_chars=chunk_chars,
+            concurrency=concurrency,
+        )
+        with (
+            command_session(
+                settings, model_path, cache_dir, no_cache, connections=chosen.concurrency
+            ) as client,
+            chunk_progress() as on_chunk,
+        ):
+            result = extract_claims(
+                document,
+                client,
+                strategy=chosen.strategy,
+                max_claims=chosen.max_claims,
+                chunk_chars=chosen.chunk_chars,
+                concurrency=chosen.concurrency,
+                on_chunk=on_chunk,
+            )
+        emit(result, output, output_format)
+        if not result.complete:
+            stats = result.stats
+            lost = (
+                f"{stats.failed_chunks} of {stats.chunks} chunks"
+                if stats.failed_chunks
+                else f"{stats.failed_sentences} sentence{'s' if stats.failed_sentences > 1 else ''}"
+            )
+            first = first_failure(result.warnings) or ""
+            typer.echo(
+                f"claimex: warning: partial result: {lost} got no answer from the model ({first}); "
+                "run the same command again to ask for those only",
+                err=True,
+            )
+            raise typer.Exit(EXIT_PARTIAL)
+        if fail_unverified and not all_verified(result):
+            raise typer.Exit(EXIT_UNVERIFIED)
+
+
+@app.command()
+def verify(
+    article: Annotated[str, typer.Argument(help="The article the quotes should come from (or - for stdin).")],
+    claims: Annotated[
+        Path,
+        typer.Argument(
+            help='A JSON file with {"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}.'
+        ),
+    ],
+    output: OutputOption = None,
+    output_format: FormatOption = OutputFormat.json,
+    fail_unverified: FailUnverifiedOption = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Re-verify a claims file against an article. No model is called.
+
+    Fills in each quote's status, spans, score and differences, each claim's support (verdict and problems) and its verified flag; every other field of the file is kept as it was. Each claim needs a "statement"; its "quantities" and "entities" are checked when present.
+    """
+    with reported_errors(verbose):
+        from ..pipeline import reverify
+        from ..text.documents import load_document, read_json
+
+        document = load_document(article)
+        payload = read_json(claims, what="a claims file")
+        result = reverify(document, payload, name=str(claims))
+        emit(result, output, output_format)
+        if fail_unverified and not all_verified(result):
+            raise typer.Exit(EXIT_UNVERIFIED)

@@ -1,0 +1,154 @@
+"""`claimex batch`: every article of a folder, resumable, with an index and an optional report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError
+from .console import EXIT_INTERRUPTED, EXIT_TERMINATED, command_session, fail, reported_errors, stderr
+from .options import (
+    BaseUrlOption,
+    BatchConcurrencyOption,
+    CacheDirOption,
+    ChunkCharsOption,
+    MaxClaimsOption,
+    MaxTokensOption,
+    ModelOption,
+    ModelPathOption,
+    ModeOption,
+    NoCacheOption,
+    ProviderOption,
+    StrategyOption,
+    TimeoutOption,
+    VerboseOption,
+)
+from .progress import batch_progress
+from .root import app
+
+
+@app.command()
+def batch(
+    in_dir: Annotated[
+        Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .htm), searched recursively.")
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder for the results (created if needed).")
+    ],
+    glob: Annotated[
+        str | None,
+        typer.Option(
+            "--glob", help="Only inputs whose relative path matches, e.g. '*.html' or '2024/**/*.txt'."
+        ),
+    ] = None,
+    concurrency: BatchConcurrencyOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Redo every article, even those already done.")
+    ] = False,
+    max_chars: Annotated[
+        int | None,
+        typer.Option(
+            min=100,
+            help="Fail articles longer than this many characters (longer ones are chunked up to it).",
+            show_default=False,
+        ),
+    ] = None,
+    chunk_chars: ChunkCharsOption = None,
+    provider: ProviderOption = None,
+    base_url: BaseUrlOption = None,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    model_path: ModelPathOption = None,
+    max_claims: MaxClaimsOption = None,
+    strategy: StrategyOption = None,
+    max_tokens: MaxTokensOption = 1500,
+    timeout: TimeoutOption = 300.0,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOption = False,
+    with_report: Annotated[
+        bool, typer.Option("--report", help="Also write an HTML page per article and OUT_DIR/index.html.")
+    ] = False,
+    verbose: VerboseOption = False,
+) -> None:
+    """Extract and verify claims for every article in a folder.
+
+    Writes OUT_DIR/<relative path>.json per article (atomically), the extracted text beside it when the file is not plain UTF-8 text (HTML, legacy encodings), and OUT_DIR/index.jsonl with one line per article: ok, partial (some model calls failed: the result is written and the next run asks for the rest), failed (with the reason) or skipped (already done, input unchanged).
+
+    Safe to interrupt (Ctrl-C, SIGTERM): run the same command again and it finishes the rest, with no duplicate. When the model server cannot be reached for 3 articles in a row, the batch stops rather than fail every other article slowly; the rest is done by the next run. Anything but a regular file (a FIFO, a device) is failed at once, never read.
+
+    Exit code 0 when every article succeeded, 1 when any failed or is partial (or the batch stopped), 130 on Ctrl-C, 143 on SIGTERM.
+
+    Example: claimex batch articles/ -o results/ --glob '*.html'
+    """
+    with reported_errors(verbose):
+        from ..batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
+        from ..llm.settings import resolve_settings
+        from ..session import extraction_options
+
+        if not in_dir.is_dir():
+            raise InputError(f"{in_dir}: not a folder")
+        settings = resolve_settings(
+            provider=provider,
+            base_url=base_url,
+            model=model,
+            mode=mode,
+            max_tokens=max_tokens,
+            timeout=timeout,
+        )
+        chosen = extraction_options(
+            settings,
+            strategy=strategy,
+            max_claims=max_claims,
+            chunk_chars=chunk_chars,
+            concurrency=concurrency,
+        )
+        options = BatchOptions(
+            in_dir=in_dir,
+            out_dir=out_dir,
+            concurrency=chosen.concurrency,
+            force=force,
+            max_chars=max_chars or DEFAULT_MAX_CHARS,
+            chunk_chars=chosen.chunk_chars,
+            pattern=glob,
+            strategy=chosen.strategy,
+            max_claims=chosen.max_claims,
+        )
+        total = count_inputs(in_dir, pattern=glob, exclude=out_dir)
+        with (
+            command_session(
+                settings, model_path, cache_dir, no_cache, connections=options.concurrency
+            ) as client,
+            batch_progress(total) as on_outcome,
+        ):
+            summary = Batch(options, client).run(on_outcome)
+        for line in summary.lines():
+            typer.echo(line)
+        if with_report and not summary.interrupted:
+            typer.echo(f"report: {_batch_report(out_dir)}")
+        # Off a terminal every failure already had its line; on one, the bar showed only a count.
+        shown = summary.failures if stderr().is_terminal else []
+        for failure in shown:
+            typer.echo(f"  {failure.status}: {failure.error}", err=True)
+        if shown and summary.failed + summary.partial > len(shown):
+            more = summary.failed + summary.partial - len(shown)
+            typer.echo(f"  … and {more} more failures in {out_dir / 'index.jsonl'}", err=True)
+        if summary.interrupted:
+            typer.echo("interrupted: run the same command again to finish the rest", err=True)
+            raise typer.Exit(EXIT_TERMINATED if summary.terminated else EXIT_INTERRUPTED)
+        if summary.stopped:
+            fail(f"batch stopped: {summary.stopped}", 1)
+        if summary.failed or summary.partial:
+            raise typer.Exit(1)
+
+
+def _batch_report(out_dir: Path) -> Path:
+    from ..batch import INDEX_NAME
+    from ..report import write_batch_report
+
+    lines = [json.loads(line) for line in (out_dir / INDEX_NAME).read_text(encoding="utf-8").splitlines()]
+    names = {out_dir / line["result"]: line["path"] for line in lines if line.get("result")}
+    failures = {line["path"]: line["error"] for line in lines if line["status"] == "failed"}
+    return write_batch_report(list(names), out_dir / "index.html", failures=failures, names=names)

@@ -1,0 +1,90 @@
+"""Progress of anything long: a bar on a terminal, plain lines elsewhere (CI, pipes, logs)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+
+from .console import stderr
+
+
+@contextmanager
+def chunk_progress() -> Iterator[Any]:
+    """Chunks done/total for a long article: a bar on a terminal, plain lines otherwise."""
+    console = stderr()
+    progress: Any = None
+    task: Any = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal progress, task
+        if total < 2:
+            return
+        if not console.is_terminal:
+            typer.echo(f"chunk {done}/{total} done", err=True)
+            return
+        if progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            progress = Progress(
+                TextColumn("[bold]chunks"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            )
+            progress.start()
+            task = progress.add_task("chunks", total=total)
+        progress.update(task, completed=done)
+
+    try:
+        yield advance
+    finally:
+        if progress is not None:
+            progress.stop()
+
+
+@contextmanager
+def batch_progress(total: int) -> Iterator[Any]:
+    """A rich progress bar on a terminal; one plain line per article otherwise (CI, pipes)."""
+    console = stderr()
+    tally = {"done": 0, "claims": 0, "failed": 0}
+    if not console.is_terminal:
+
+        def plain(outcome: Any) -> None:
+            tally["done"] += 1
+            if outcome.status == "failed":
+                detail = outcome.error  # it names the file
+            else:
+                claims = f"{outcome.claims} claim{'' if outcome.claims == 1 else 's'}"
+                detail = f"{outcome.path} ({claims}, {outcome.verified} verified)"
+                if outcome.status == "partial":
+                    detail += f": {outcome.error}"
+            # One plain write: echo would ask whether stderr is a terminal again for every line.
+            sys.stderr.write(f"[{tally['done']}/{total}] {outcome.status:7} {detail}\n")
+            sys.stderr.flush()
+
+        yield plain
+        return
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]articles"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("claims {task.fields[claims]} · failed {task.fields[failed]}"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("batch", total=total, claims=0, failed=0)
+
+        def advance(outcome: Any) -> None:
+            tally["claims"] += outcome.claims
+            tally["failed"] += outcome.status == "failed"
+            progress.update(task, advance=1, claims=tally["claims"], failed=tally["failed"])
+
+        yield advance
