@@ -4,6 +4,8 @@
   quote not in the article, or one that does not state its claim, is asked again once.
 - `sentences`: one call per checkable sentence; the sentence is the evidence.
 - `prompting`: the Jinja templates of `prompts/`, rendered (the article is data, never a template).
+- `context`: what both share: the article the answer's validators check against (the re-ask
+  context) and `ChunkAnswer`, what asking about one chunk gives back.
 
 Both strategies take one chunk and give back its claims with their evidence located and their
 support judged (`claimex.checks`), and what asking cost.
