@@ -1,7 +1,14 @@
 """claimex: checkable claims out of news articles, every quote proved against the text.
 
-The public names are re-exported lazily, so that `claimex --help` does not pay for pydantic,
-openai or the verifier.
+    import claimex
+
+    with claimex.Extractor() as extractor:
+        result = extractor.extract("article.txt")
+    for claim in result.claims:
+        print(claim.verified, claim.statement)
+
+The public names are re-exported lazily, so that `import claimex` (and `claimex --help`) pays
+for neither pydantic, openai nor the verifier until one of them is used.
 """
 
 from __future__ import annotations
@@ -12,38 +19,63 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Document": "documents",
-    "load_document": "documents",
-    "ClaimexError": "errors",
-    "InputError": "errors",
-    "Claim": "models",
-    "ClaimsResponse": "models",
-    "Evidence": "models",
-    "ExtractedClaim": "models",
-    "Result": "models",
-    "ModelClient": "llm",
-    "ModelSettings": "llm",
-    "resolve_settings": "llm",
+    # The front door.
+    "Extractor": "extractor",
+    # The pipeline's own steps, for callers who hold their own client or document.
     "extract": "pipeline",
     "reverify": "pipeline",
-    "SourceIndex": "verify",
-    "verify_quote": "verify",
-    "LocalServer": "local_server",
+    "Document": "text.documents",
+    "load_document": "text.documents",
+    "SourceIndex": "checks.verify",
+    "verify_quote": "checks.verify",
+    "ModelClient": "llm.client",
+    "ModelSettings": "llm.settings",
+    "resolve_settings": "llm.settings",
+    "LocalServer": "local.server",
+    # What a result is made of.
+    "Result": "models",
+    "Claim": "models",
+    "Evidence": "models",
+    "Support": "models",
+    "Problem": "models",
+    "ClaimsResponse": "models",
+    "ExtractedClaim": "models",
+    # The error family (claimex/errors.py draws it as a tree).
+    "ClaimexError": "errors",
+    "InputError": "errors",
+    "ModelError": "errors",
+    "ServerError": "errors",
+    "ServerUnreachable": "errors",
+    "AnswerTimeout": "errors",
+    "AnswerCutOff": "errors",
+    "LocalServerError": "errors",
+    "EmbeddedModelError": "errors",
 }
 
 __all__ = [
+    "AnswerCutOff",
+    "AnswerTimeout",
     "Claim",
     "ClaimexError",
     "ClaimsResponse",
     "Document",
+    "EmbeddedModelError",
     "Evidence",
     "ExtractedClaim",
+    "Extractor",
     "InputError",
     "LocalServer",
+    "LocalServerError",
     "ModelClient",
+    "ModelError",
     "ModelSettings",
+    "Problem",
     "Result",
+    "ServerError",
+    "ServerUnreachable",
     "SourceIndex",
+    "Support",
+    "__version__",
     "extract",
     "load_document",
     "resolve_settings",
@@ -53,11 +85,22 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .checks.verify import SourceIndex, verify_quote
-    from .errors import ClaimexError, InputError
+    from .errors import (
+        AnswerCutOff,
+        AnswerTimeout,
+        ClaimexError,
+        EmbeddedModelError,
+        InputError,
+        LocalServerError,
+        ModelError,
+        ServerError,
+        ServerUnreachable,
+    )
+    from .extractor import Extractor
     from .llm.client import ModelClient
     from .llm.settings import ModelSettings, resolve_settings
     from .local.server import LocalServer
-    from .models import Claim, ClaimsResponse, Evidence, ExtractedClaim, Result
+    from .models import Claim, ClaimsResponse, Evidence, ExtractedClaim, Problem, Result, Support
     from .pipeline import extract, reverify
     from .text.documents import Document, load_document
 
@@ -66,3 +109,7 @@ def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module 'claimex' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -235,9 +235,11 @@ class Batch:
             result = extract(
                 document,
                 self.client,
-                strategy=options.strategy,  # type: ignore[arg-type]
+                strategy=options.strategy,
                 max_claims=options.max_claims,
                 chunk_chars=options.chunk_chars,
+                # The batch's --concurrency counts articles in flight: one call at a time each.
+                concurrency=1,
             )
             if self._abandon.is_set():
                 # Interrupted while the model answered: leave no result, the next run redoes it.

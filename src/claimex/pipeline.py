@@ -1,8 +1,8 @@
 """One document end to end: load → chunks → ask (a strategy) → verify quotes → check support → `Result`.
 
-Two strategies ask the model (`STRATEGIES`): `single` (ask_quotes.py: one call per chunk, the
-model quotes its evidence) and `sentences` (ask_sentences.py: one call per checkable sentence,
-the sentence is the evidence). Both end in checking.py. Also the model-free path: re-verifying
+Two strategies ask the model (`STRATEGIES`): `single` (strategies/single.py: one call per chunk,
+the model quotes its evidence) and `sentences` (strategies/sentences.py: one call per checkable
+sentence, the sentence is the evidence). Both end in checks/verdict.py. Also the model-free path: re-verifying
 a claims file someone already has.
 """
 
@@ -13,14 +13,15 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any, get_args
+from dataclasses import dataclass
+from typing import Any, cast, get_args
 
 from .checks.support import ClaimParts, SupportChecker
 from .checks.verdict import Article, claim_parts, judged
 from .errors import ClaimexError, InputError, ServerUnreachable
 from .llm.client import CallRecord, ModelClient
+from .llm.settings import PRESETS, ModelSettings
 from .models import (
-    MAX_CLAIMS,
     MAX_SENTENCE_CLAIMS,
     Claim,
     Evidence,
@@ -30,9 +31,7 @@ from .models import (
     Stats,
     Strategy,
 )
-from .strategies import prompting
-from .strategies import sentences as ask_sentences
-from .strategies import single as ask_quotes
+from .strategies import prompting, sentences, single
 from .strategies.context import ChunkAnswer
 from .text.chunking import Chunk, context_header, plan_chunks
 from .text.documents import Document
@@ -41,15 +40,48 @@ from .text.selection import Sentence, select_sentences
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
 
+def check_strategy(name: str) -> Strategy:
+    if name not in STRATEGIES:
+        raise InputError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
+    return cast(Strategy, name)
+
+
+@dataclass(frozen=True)
+class ExtractionOptions:
+    strategy: Strategy
+    max_claims: int
+    chunk_chars: int
+    concurrency: int
+
+
+def extraction_options(
+    settings: ModelSettings,
+    *,
+    strategy: str | None = None,
+    max_claims: int | None = None,
+    chunk_chars: int | None = None,
+    concurrency: int | None = None,
+) -> ExtractionOptions:
+    """What was asked for, else the provider's defaults (the claim cap depends on the strategy)."""
+    preset = PRESETS[settings.provider]
+    chosen = check_strategy(strategy or preset.strategy)
+    return ExtractionOptions(
+        strategy=chosen,
+        max_claims=max_claims or preset.max_claims(chosen),
+        chunk_chars=chunk_chars or preset.chunk_chars,
+        concurrency=concurrency or preset.concurrency,
+    )
+
+
 def prepare(strategy: Strategy, max_claims: int) -> None:
     """Build once, before the first article, what every article of a run is asked with: the
     prompt templates, the system message and the answer's model. The request each answer schema
-    makes is built by the first call that reaches the model (`structured.py`): a run answered
+    makes is built by the first call that reaches the model (`llm/structured.py`): a run answered
     from the cache never loads the OpenAI client and instructor."""
     if strategy == "sentences":
         prompting.sentence_messages("", "", max_claims=MAX_SENTENCE_CLAIMS)
     else:
-        ask_quotes.bounded(max_claims)
+        single.bounded(max_claims)
         prompting.extraction_messages("", max_claims=max_claims)
 
 
@@ -57,10 +89,10 @@ def extract(
     document: Document,
     client: ModelClient,
     *,
-    strategy: Strategy = "single",
-    max_claims: int = MAX_CLAIMS,
+    strategy: Strategy | str | None = None,
+    max_claims: int | None = None,
     chunk_chars: int | None = None,
-    concurrency: int = 1,
+    concurrency: int | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Ask the model for the document's claims, locate their evidence and check its support.
@@ -68,17 +100,30 @@ def extract(
     A text longer than `chunk_chars` is asked about chunk by chunk (`concurrency` at a time,
     each call cached on its own, so editing one paragraph re-asks only the chunks around it);
     claims found twice in the overlaps are merged. `max_claims` bounds the claims of one chunk.
-    `on_chunk(done, total)` reports progress.
+    What is left out is the client's preset's, as `claimex extract` takes it (for the embedded
+    model: sentences, 30 claims, 4,000-character chunks, one call at a time). `on_chunk(done,
+    total)` reports progress.
     """
-    if strategy not in STRATEGIES:
-        raise ClaimexError(f"unknown strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+    chosen = extraction_options(
+        client.settings,
+        strategy=strategy,
+        max_claims=max_claims,
+        chunk_chars=chunk_chars,
+        concurrency=concurrency,
+    )
+    strategy, max_claims, chunk_chars, concurrency = (
+        chosen.strategy,
+        chosen.max_claims,
+        chosen.chunk_chars,
+        chosen.concurrency,
+    )
     started = time.monotonic()
     article = Article.of(document.text)
-    chunks = plan_chunks(document.text, chunk_chars or max(len(document.text), 1))
+    chunks = plan_chunks(document.text, chunk_chars)
     # The first chunk starts with the title; the others get it as context for "the ministry".
     header = context_header(document.text) if len(chunks) > 1 else None
     answers: list[ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
-    sentences = _sentences_by_chunk(document.text, chunks) if strategy == "sentences" else {}
+    asked = _sentences_by_chunk(document.text, chunks) if strategy == "sentences" else {}
 
     unreachable: list[ServerUnreachable] = []
 
@@ -95,10 +140,8 @@ def extract(
     def ask_chunk(chunk: Chunk) -> ChunkAnswer:
         chunk_header = header if chunk.start > 0 else None
         if strategy == "sentences":
-            return ask_sentences.ask_chunk(
-                article, chunk, chunk_header, client, max_claims, sentences[chunk.number]
-            )
-        return ask_quotes.ask_chunk(article, chunk, chunk_header, client, max_claims)
+            return sentences.ask_chunk(article, chunk, chunk_header, client, max_claims, asked[chunk.number])
+        return single.ask_chunk(article, chunk, chunk_header, client, max_claims)
 
     # One bad answer must not throw away the other chunks of a long text: failures are kept.
     for done, (number, outcome) in enumerate(_each_concurrently(ask, chunks, concurrency), start=1):

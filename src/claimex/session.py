@@ -1,7 +1,7 @@
 """What every entry point (the CLI's commands, the HTTP service) sets up the same way.
 
-A model session (the client, its cache, and the embedded server when the `local` provider
-needs one) and the extraction options a provider's preset gives when none are asked for.
+A model session: the client, its cache, and the embedded server when the `local` provider
+needs one, started on the first call that misses the cache and always stopped.
 """
 
 from __future__ import annotations
@@ -10,14 +10,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
-from .errors import InputError
 from .llm.client import ModelClient, model_client
-from .llm.settings import PRESETS, ModelSettings
+from .llm.settings import ModelSettings
 from .local.model import Status
 from .local.server import serving
-from .pipeline import STRATEGIES, Strategy
 
 
 @dataclass(frozen=True)
@@ -49,36 +46,3 @@ def model_session(
         ) as client,
     ):
         yield ModelSession(client, connect)
-
-
-def check_strategy(name: str) -> Strategy:
-    if name not in STRATEGIES:
-        raise InputError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
-    return cast(Strategy, name)
-
-
-@dataclass(frozen=True)
-class ExtractionOptions:
-    strategy: Strategy
-    max_claims: int
-    chunk_chars: int
-    concurrency: int
-
-
-def extraction_options(
-    settings: ModelSettings,
-    *,
-    strategy: str | None = None,
-    max_claims: int | None = None,
-    chunk_chars: int | None = None,
-    concurrency: int | None = None,
-) -> ExtractionOptions:
-    """What was asked for, else the provider's defaults (the claim cap depends on the strategy)."""
-    preset = PRESETS[settings.provider]
-    chosen = check_strategy(strategy or preset.strategy)
-    return ExtractionOptions(
-        strategy=chosen,
-        max_claims=max_claims or preset.max_claims(chosen),
-        chunk_chars=chunk_chars or preset.chunk_chars,
-        concurrency=concurrency or preset.concurrency,
-    )

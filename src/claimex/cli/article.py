@@ -85,8 +85,7 @@ def extract(
     with reported_errors(verbose):
         from ..llm.settings import resolve_settings
         from ..pipeline import extract as extract_claims
-        from ..pipeline import first_failure
-        from ..session import extraction_options
+        from ..pipeline import extraction_options, first_failure
         from ..text.documents import load_document
 
         document = load_document(article)

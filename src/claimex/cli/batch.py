@@ -86,7 +86,7 @@ def batch(
     with reported_errors(verbose):
         from ..batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
         from ..llm.settings import resolve_settings
-        from ..session import extraction_options
+        from ..pipeline import extraction_options
 
         if not in_dir.is_dir():
             raise InputError(f"{in_dir}: not a folder")

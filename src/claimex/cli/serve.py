@@ -117,9 +117,10 @@ def serve(
         from contextlib import closing
 
         from ..llm.settings import resolve_settings
+        from ..pipeline import extraction_options
         from ..service.app import ServiceConfig, create_app
         from ..service.run import check_exposure, listen, run, url_of
-        from ..session import extraction_options, model_session
+        from ..session import model_session
 
         check_exposure(host, token, insecure)
         settings = resolve_settings(

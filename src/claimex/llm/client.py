@@ -197,7 +197,7 @@ class ModelClient:
         fallback_model: type[ResponseT] | None,
         max_tokens: int,
     ) -> tuple[ResponseT, CallRecord]:
-        """instructor's loop, with what depends on the schema alone prepared once (`structured.py`)."""
+        """instructor's loop, with what depends on the schema alone prepared once (`structured`)."""
         from instructor.core import IncompleteOutputException
 
         from .structured import retryable_errors, structured_call

@@ -2,8 +2,8 @@
 
 Same pipeline, cache and model session as the CLI: `POST /v1/extract` answers with the result
 document `claimex extract` writes, `POST /v1/verify` with what `claimex verify` writes. Work is
-bounded by `admission.py`; failures are answered by `service_errors.py`; requests and answers
-are described in `service_models.py`; `service_run.py` runs the application under uvicorn.
+bounded by `admission.py`; failures are answered by `errors.py`; requests and answers are
+described in `models.py`; `run.py` runs the application under uvicorn.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -23,15 +23,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import ClaimexError, InputError
+from ..errors import ClaimexError
 from ..llm.client import ModelClient
 from ..local.server import server_answers
 from ..models import SCHEMA_VERSION, Result
 from ..output import to_json
 from ..pipeline import extract as extract_claims
-from ..pipeline import reverify
-from ..session import ModelSession, extraction_options
-from ..text.documents import Document, document_from_bytes
+from ..pipeline import extraction_options, reverify
+from ..session import ModelSession
+from ..text.documents import Document, document_from_text
 from .admission import Admission, ClientGone, Stopping
 from .errors import BodyLimit, error_response, install_error_handlers, one_line
 from .models import ERRORS, ExtractRequest, VerifyRequest, VerifyResponse
@@ -85,17 +85,6 @@ def _refuse() -> str:
     raise NotCached("no model server for a cache-only client")
 
 
-def document_of(text: str, *, html: bool = False) -> Document:
-    """The request's text as the CLI would read it from a file; its sha256 is that of the UTF-8 text.
-
-    The request model has refused unpaired surrogates already, so the text always encodes.
-    """
-    if "\x00" in text:
-        # Bytes would be sniffed for UTF-16 without a BOM; a JSON string is text already.
-        raise InputError("text: contains NUL characters: binary data, not an article")
-    return replace(document_from_bytes(text.encode("utf-8"), "text", html=html), path=HTTP_SOURCE)
-
-
 class Service:
     """The state one application serves from: model session, admission control, readiness."""
 
@@ -141,7 +130,7 @@ class Service:
             )
 
         def from_cache() -> tuple[Document, Result | None]:
-            document = document_of(body.text, html=body.html)
+            document = document_from_text(body.text, html=body.html, source=HTTP_SOURCE)
             if self.cached is None:
                 return document, None
             try:
@@ -298,7 +287,8 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     )
     async def verify(body: VerifyRequest) -> Response:
         def check() -> dict[str, Any]:
-            return reverify(document_of(body.text), {"claims": body.claims}, name="body")
+            document = document_from_text(body.text, source=HTTP_SOURCE)
+            return reverify(document, {"claims": body.claims}, name="body")
 
         return Response(to_json(await run_in_threadpool(check)), media_type="application/json")
 

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,22 @@ def document_from_bytes(
     return Document(
         text=text, path=name, sha256=sha256 or hashlib.sha256(data).hexdigest(), encoding=encoding, kind=kind
     )
+
+
+def document_from_text(text: str, *, html: bool = False, source: str = "<text>") -> Document:
+    """A text given as a string, read as the same text in a UTF-8 file would be.
+
+    For texts that never were a file (an HTTP request's, a Python caller's): problems are named
+    "text", the result says it came from `source`, and its sha256 is that of the UTF-8 text.
+    """
+    if "\x00" in text:
+        # Bytes would be sniffed for UTF-16 without a BOM; a string is text already.
+        raise InputError("text: contains NUL characters: binary data, not an article")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InputError(f"text: not valid Unicode ({error.reason} at character {error.start})") from None
+    return replace(document_from_bytes(data, "text", html=html), path=source)
 
 
 def decode_text(data: bytes, name: str) -> tuple[str, str]:
