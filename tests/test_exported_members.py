@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -77,3 +78,40 @@ def test_import_claimex_loads_neither_pydantic_nor_openai() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Extracter'"):
         claimex.Extracter  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("claimex.verify", "claimex.checks.verify"),
+        ("claimex.documents", "claimex.text.documents"),
+        ("claimex.local_server", "claimex.local.server"),
+        ("claimex.ask_sentences", "claimex.strategies.sentences"),
+        ("claimex.service_models", "claimex.service.models"),
+    ],
+)
+def test_a_moved_module_keeps_its_old_name_with_a_warning(old: str, new: str) -> None:
+    """Until _compat.REMOVAL: the same module object, so a monkeypatch of either is seen by both."""
+    import importlib
+
+    sys.modules.pop(old, None)
+    with pytest.warns(DeprecationWarning, match=f"{old} is now {new}; the old name goes on 2027-06-01"):
+        module = importlib.import_module(old)
+    assert module is importlib.import_module(new)
+
+
+def test_names_of_modules_that_became_packages_still_import() -> None:
+    from claimex.checks.verdict import Article
+    from claimex.llm.client import ModelClient
+    from claimex.strategies.context import ChunkAnswer
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        from claimex.checking import Article as OldArticle
+        from claimex.checking import ChunkAnswer as OldChunkAnswer
+
+        from claimex.llm import ModelClient as OldModelClient
+    assert (OldArticle, OldChunkAnswer, OldModelClient) == (Article, ChunkAnswer, ModelClient)
+    assert all(issubclass(warning.category, DeprecationWarning) for warning in caught)
+    with pytest.raises(ImportError):
+        from claimex.llm import NoSuchThing  # noqa: F401

@@ -16,6 +16,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from . import _compat
+
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -103,6 +105,9 @@ if TYPE_CHECKING:
     from .models import Claim, ClaimsResponse, Evidence, ExtractedClaim, Problem, Result, Support
     from .pipeline import extract, reverify
     from .text.documents import Document, load_document
+
+# Modules moved when the package took its layers keep their old names until 2027-06-01.
+_compat.install()
 
 
 def __getattr__(name: str) -> Any:

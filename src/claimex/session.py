@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._compat import old_names
 from .llm.client import ModelClient, model_client
 from .llm.settings import ModelSettings
 from .local.model import Status
@@ -46,3 +47,7 @@ def model_session(
         ) as client,
     ):
         yield ModelSession(client, connect)
+
+
+# Names this module had before the preset's defaults moved to the pipeline (until 2027-06-01).
+__getattr__ = old_names(__name__)

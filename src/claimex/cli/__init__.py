@@ -13,7 +13,11 @@ the verifier, FastAPI) are imported inside the commands, so that `claimex --help
 once; this is the top layer, and nothing imports it.
 """
 
+from .._compat import old_names
 from . import article, batch, cache, model, report, serve  # noqa: F401  (the order of `claimex --help`)  # noqa: F401
 from .root import app
 
 __all__ = ["app"]
+
+# The names the module claimex.cli had before it became this package (until 2027-06-01).
+__getattr__ = old_names(__name__)

@@ -15,3 +15,8 @@ Rule: this layer knows chat completions and nothing of claims: it may import `cl
 and `claimex.models` only (the answer schemas come in as arguments), never the text, the
 verifier or the strategies.
 """
+
+from .._compat import old_names
+
+# The names the module claimex.llm had before it became this package (until 2027-06-01).
+__getattr__ = old_names(__name__)

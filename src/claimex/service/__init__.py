@@ -10,3 +10,8 @@ Rule: the service is an entry point like the CLI: it calls the same pipeline and
 every other one and adds only HTTP. It may import anything below it, never `claimex.cli`;
 nothing below imports it, and only this package imports FastAPI, Starlette or uvicorn.
 """
+
+from .._compat import old_names
+
+# The names the module claimex.service had before it became this package (until 2027-06-01).
+__getattr__ = old_names(__name__)
