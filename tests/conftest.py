@@ -75,3 +75,33 @@ def http_requests(cassette: object) -> int:
     """Requests the code under test sent: replayed ones, plus new ones when recording."""
     recorded_now = len(cassette.data) - cassette._loaded_count  # type: ignore[attr-defined]
     return int(cassette.play_count) + recorded_now  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def stand_in_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list]:
+    """The embedded server played by tests/stand_in_server.py: a real child process, no model.
+
+    Yields a model file to name (any file will do) and the list of servers claimex made.
+    """
+    import sys
+    from typing import Any
+
+    import claimex.local.server
+    from claimex.local.server import LocalServer
+
+    started: list[LocalServer] = []
+    stand_in = Path(__file__).with_name("stand_in_server.py")
+
+    class StandIn(LocalServer):
+        def __init__(self, model_path: Path | None = None, **options: Any) -> None:
+            super().__init__(
+                model_path,
+                command=lambda port: [sys.executable, str(stand_in), str(port)],
+                log_path=tmp_path / "server.log",
+            )
+            started.append(self)
+
+    monkeypatch.setattr(claimex.local.server, "LocalServer", StandIn)
+    model = tmp_path / "model.gguf"
+    model.write_bytes(b"GGUF")
+    return model, started

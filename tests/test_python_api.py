@@ -151,26 +151,10 @@ def test_bad_input_is_one_claimex_error_line(tmp_path: Path) -> None:
 
 
 def test_the_embedded_server_starts_on_the_first_question_and_stops_at_close(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stand_in_llama: tuple[Path, list[LocalServer]],
 ) -> None:
     """llama.cpp played by the stand-in of test_local_server.py, which answers no chat completion."""
-    import claimex.local.server
-
-    started: list[LocalServer] = []
-    stand_in = Path(__file__).with_name("stand_in_server.py")
-
-    class StandIn(LocalServer):
-        def __init__(self, model_path: Path | None = None, **options: Any) -> None:
-            super().__init__(
-                model_path,
-                command=lambda port: [sys.executable, str(stand_in), str(port)],
-                log_path=tmp_path / "server.log",
-            )
-            started.append(self)
-
-    monkeypatch.setattr(claimex.local.server, "LocalServer", StandIn)
-    model = tmp_path / "model.gguf"
-    model.write_bytes(b"GGUF")
+    model, started = stand_in_llama
     extractor = claimex.Extractor(model_path=model, cache=False, environ={})
     assert started == [] or started[0].process is None, "started before any question"
     with pytest.raises(claimex.ServerError, match="HTTP 501"):

@@ -160,26 +160,10 @@ def test_health_readiness_and_the_openapi_description(stub: StubServer) -> None:
 
 
 def test_the_embedded_server_starts_with_the_service_and_stops_with_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    stand_in_llama: tuple[Path, list[LocalServer]],
 ) -> None:
     """llama.cpp played by the stand-in of test_local_server.py: a real child process, no model."""
-    import claimex.local.server
-
-    started: list[LocalServer] = []
-    stand_in = Path(__file__).with_name("stand_in_server.py")
-
-    class StandIn(LocalServer):
-        def __init__(self, model_path: Path | None = None, **options: Any) -> None:
-            super().__init__(
-                model_path,
-                command=lambda port: [sys.executable, str(stand_in), str(port)],
-                log_path=tmp_path / "server.log",
-            )
-            started.append(self)
-
-    monkeypatch.setattr(claimex.local.server, "LocalServer", StandIn)
-    model = tmp_path / "model.gguf"
-    model.write_bytes(b"GGUF")
+    model, started = stand_in_llama
     with served(None, provider="local", model_path=model) as client:
         assert wait_ready(client)["model"] == "model"
         (server,) = started
