@@ -50,6 +50,9 @@ def listen(host: str, port: int) -> socket.socket:
         sock = socket.socket(family, kind, protocol)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        # Listening now, not when uvicorn starts: a client told the URL may connect at once (its
+        # connection waits in the backlog instead of being refused).
+        sock.listen(2048)
     except OSError as error:
         if sock is not None:
             sock.close()
