@@ -33,7 +33,7 @@ class Settings:
     without_figures: float = 0.25
     conflict: float = 0.15
     name_weight: float = 2.0
-    block_limit: int = 1000
+    block_limit: int = 100
     rare_keys: int = 3
     extra_weight: float = 0.5
 
