@@ -69,7 +69,8 @@ def desk_scores(out_dir: Path, embeddings: bool) -> dict[str, object]:
         "pair precision": round(right / len(predicted), 3) if predicted else 1.0,
         "pair recall": round(right / len(gold), 3),
         "pairs": f"{right} right of {len(predicted)} found, {len(gold)} expected",
-        "conflicts": f"{len(wanted & conflicts)} of {len(wanted)} expected found, {len(conflicts - wanted)} others",
+        "conflicts": f"{len(wanted & conflicts)} of {len(wanted)} expected found, "
+        f"{len(conflicts - wanted)} others",
     }
 
 
@@ -95,7 +96,10 @@ def synthetic(out_dir: Path, count: int, seed: int = 7) -> None:
         base = rng.choice([30, 120, 1500, 10000, 250000])
         stories.append(
             [
-                (f"{person} said {base:,} soldiers of {group} had been deployed in {place}.", f"{person} said {base * 6 // 5:,} soldiers of {group} had been deployed in {place}."),
+                (
+                    f"{person} said {base:,} soldiers of {group} had been deployed in {place}.",
+                    f"{person} said {base * 6 // 5:,} soldiers of {group} had been deployed in {place}.",
+                ),
                 (f"Selon {person}, {base // 10} civils ont été évacués de {place}.", None),
                 (f"The {group} ministry denied any operation near {place}.", None),
                 (f"Les autorités de {place} ont annoncé {rng.randint(2, 90)} arrestations.", None),
@@ -108,11 +112,30 @@ def synthetic(out_dir: Path, count: int, seed: int = 7) -> None:
         sentences = [variant if variant and rng.random() < 0.2 else first for first, variant in story]
         sentences.append(f"The {name()} festival drew {rng.randint(2, 40) * 500} visitors.")
         text = "\n\n".join([f"Outlet {number % 25}", *sentences]) + "\n"
-        document = Document(text=text, path=f"synthetic/{number:05d}.txt", sha256=f"{number:064x}", encoding="utf-8")
-        claims_in = {"claims": [{"statement": s, "type": "quantity", "speaker": "outlet", "hedging": "reported", "evidence": [s]} for s in sentences]}
+        document = Document(
+            text=text, path=f"synthetic/{number:05d}.txt", sha256=f"{number:064x}", encoding="utf-8"
+        )
+        claims_in = {
+            "claims": [
+                {
+                    "statement": s,
+                    "type": "quantity",
+                    "speaker": "outlet",
+                    "hedging": "reported",
+                    "evidence": [s],
+                }
+                for s in sentences
+            ]
+        }
         checked = reverify(document, claims_in, name=document.path)
         claims = [Claim.model_validate(claim) for claim in checked["claims"]]
-        result = Result(source=source_of(document), provider="synthetic", model="none", claims=claims, stats=stats_of(claims))
+        result = Result(
+            source=source_of(document),
+            provider="synthetic",
+            model="none",
+            claims=claims,
+            stats=stats_of(claims),
+        )
         target = out_dir / f"{number:05d}.txt.json"
         write_atomically(target, json_bytes(result))
         lines.append(json.dumps({"path": f"{number:05d}.txt", "status": "ok", "result": target.name}))
@@ -128,7 +151,8 @@ started = time.perf_counter()
 summary, _ = cluster_folder(Path({folder!r}))
 print(json.dumps({{"seconds": round(time.perf_counter() - started, 2), "claims": summary.claims,
   "clusters": summary.clusters, "repeated": summary.repeated, "conflicts": summary.conflicts,
-  "compared": summary.compared, "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}}))
+  "compared": summary.compared,
+  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}}))
 """
 
 
@@ -140,7 +164,9 @@ def large(sizes: list[int]) -> None:
             made = time.perf_counter() - started
             run = subprocess.run(
                 [sys.executable, "-c", CHILD.format(src=str(HERE.parent / "src"), folder=folder)],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             figures = json.loads(run.stdout)
             print(f"{size:>6} results (made in {made:.0f} s): {json.dumps(figures)}")
@@ -149,7 +175,9 @@ def large(sizes: list[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--embeddings", action="store_true")
-    parser.add_argument("--sizes", type=lambda value: [int(part) for part in value.split(",")], default=[1000, 10000])
+    parser.add_argument(
+        "--sizes", type=lambda value: [int(part) for part in value.split(",") if part], default=[1000, 10000]
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         desk_set.build(Path(folder))
@@ -157,7 +185,10 @@ def main() -> None:
         if options.embeddings:
             started = time.perf_counter()
             scores = desk_scores(Path(folder), True)
-            print(f"desk set, with embeddings ({time.perf_counter() - started:.1f} s):", json.dumps(scores, ensure_ascii=False))
+            print(
+                f"desk set, with embeddings ({time.perf_counter() - started:.1f} s):",
+                json.dumps(scores, ensure_ascii=False),
+            )
     large(options.sizes)
 
 

@@ -14,8 +14,7 @@ once; this is the top layer, and nothing imports it.
 """
 
 from .._compat import old_names
-from . import article, batch, cache, model, report, serve  # noqa: F401  (the order of `claimex --help`)  # noqa: F401
-from . import cluster, export  # noqa: F401  (after the others in `claimex --help`)
+from . import article, batch, cache, cluster, export, model, report, serve  # noqa: F401  (the order of `claimex --help`)  # noqa: F401  # noqa: F401  (after the others in `claimex --help`)
 from .root import app
 
 __all__ = ["app"]

@@ -74,7 +74,8 @@ def batch(
     with_clusters: Annotated[
         bool,
         typer.Option(
-            "--cluster", help="Also group the claims into clusters of the same claim (OUT_DIR/clusters.jsonl and clusters.html)."
+            "--cluster",
+            help="Also group the claims into clusters of the same claim (OUT_DIR/clusters.jsonl and clusters.html).",
         ),
     ] = False,
     verbose: VerboseOption = False,

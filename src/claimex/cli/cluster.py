@@ -18,11 +18,17 @@ def cluster(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="Where to write the clusters (default: OUT_DIR/clusters.jsonl).", show_default=False
+            "--output",
+            "-o",
+            help="Where to write the clusters (default: OUT_DIR/clusters.jsonl).",
+            show_default=False,
         ),
     ] = None,
     page: Annotated[
-        bool, typer.Option("--page/--no-page", help="Also write OUT_DIR/clusters.html, linked to the articles' report pages.")
+        bool,
+        typer.Option(
+            "--page/--no-page", help="Also write OUT_DIR/clusters.html, linked to the articles' report pages."
+        ),
     ] = True,
     embeddings: Annotated[
         bool,

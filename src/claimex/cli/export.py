@@ -64,8 +64,8 @@ def export(
         written, spans = write_export(
             results(source),
             target,
-            to.value,  # type: ignore[arg-type]
-            unit=offsets.value if offsets else None,  # type: ignore[arg-type]
+            to.value,
+            unit=offsets.value if offsets else None,
             clusters=cluster_ids(source) if to is ExportFormat.csv else None,
             base=base,
         )

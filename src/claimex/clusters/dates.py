@@ -25,8 +25,12 @@ _MONTHS = {
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _TIME = r"(?:[^\d\n]{0,8}?(?P<hour>\d{1,2})\s*(?:h|:)\s*(?P<minute>\d{2}))?"
 _PATTERNS = (
-    re.compile(rf"\b(?P<year>\d{{4}})-(?P<month>\d{{2}})-(?P<day>\d{{2}})(?:[T ](?P<hour>\d{{2}}):(?P<minute>\d{{2}}))?"),
-    re.compile(rf"\b(?P<day>\d{{1,2}})(?:er)?\s+(?P<name>{_MONTH})\.?\s+(?P<year>\d{{4}}){_TIME}", re.IGNORECASE),
+    re.compile(
+        r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2}))?"
+    ),
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:er)?\s+(?P<name>{_MONTH})\.?\s+(?P<year>\d{{4}}){_TIME}", re.IGNORECASE
+    ),
     re.compile(rf"\b(?P<name>{_MONTH})\.?\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}}){_TIME}", re.IGNORECASE),
     re.compile(rf"\b(?P<day>\d{{1,2}})/(?P<month>\d{{1,2}})/(?P<year>\d{{4}}){_TIME}"),
 )

@@ -33,12 +33,12 @@ STOPWORDS = frozenset(
     les des une aux par pour dans sur avec sans sous entre vers chez que qui quoi dont est sont
     ont été etre être avait avaient sera seront fait faire plus moins tout tous toute toutes
     selon cette ces ses son sa leur leurs lui elle elles ils nous vous mais donc car aussi
-    encore déjà deja très tres lors après apres avant depuis pendant alors comme ainsi
-    the and for with from into onto over under about after before during since that this these
-    those there their them they have has had been being was were will would could should are
-    its his her our your who whom which what when where while said says say according also
-    than then some any all more most other such only very just not nor but yet
-    """.split()
+    encore déjà deja très tres lors après apres avant depuis pendant alors comme ainsi the and
+    for with from into onto over under about after before during since that this these those
+    there their them they have has had been being was were will would could should are its his
+    her our your who whom which what when where while said says say according also than then
+    some any all more most other such only very just not nor but yet
+    """.split()  # noqa: SIM905 (a list this long reads better as text)
 )
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -141,9 +141,7 @@ def claim_features(claim: Mapping[str, Any]) -> ClaimFeatures:
             units_by_value.setdefault(value, unit)
         text = quantity.get("text")
         if value is not None and isinstance(text, str):
-            quantity_figures.append(
-                ClaimFigure(value, "%" in text or "cent" in text.casefold(), unit, text)
-            )
+            quantity_figures.append(ClaimFigure(value, "%" in text or "cent" in text.casefold(), unit, text))
     figures: dict[tuple[Decimal, bool], ClaimFigure] = {}
     keys: set[str] = set()
     stated = find_figures(statement)
@@ -152,11 +150,18 @@ def claim_features(claim: Mapping[str, Any]) -> ClaimFeatures:
             keys.add(f"year:{shown(figure.value)}")
             continue
         unit = units_by_value.get(figure.value) or unit_key(_word_after(statement, figure.end))
-        figures.setdefault((figure.value, figure.percent), ClaimFigure(figure.value, figure.percent, unit, figure.text))
-    for figure in quantity_figures:
-        if not _is_year(figure.text, figure.value):
-            figures.setdefault(figure.slot, figure)
-    names = {key_of(word) for name in claim.get("entities") or [] if isinstance(name, str) for word in _WORD.findall(name)}
+        figures.setdefault(
+            (figure.value, figure.percent), ClaimFigure(figure.value, figure.percent, unit, figure.text)
+        )
+    for given in quantity_figures:
+        if not _is_year(given.text, given.value):
+            figures.setdefault(given.slot, given)
+    names = {
+        key_of(word)
+        for name in claim.get("entities") or []
+        if isinstance(name, str)
+        for word in _WORD.findall(name)
+    }
     inside_figures = [(figure.start, figure.end) for figure in stated]
     for match in _WORD.finditer(statement):
         word = match.group()

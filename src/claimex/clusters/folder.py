@@ -73,7 +73,11 @@ def entries(out_dir: Path) -> Iterator[Entry]:
                 except ValueError:
                     continue  # a line cut short by a kill says nothing
                 if isinstance(item, dict) and isinstance(item.get("result"), str):
-                    yield Entry(str(item.get("path") or item["result"]), out_dir / item["result"], dates.from_index(item))
+                    yield Entry(
+                        str(item.get("path") or item["result"]),
+                        out_dir / item["result"],
+                        dates.from_index(item),
+                    )
         return
     for path in sorted(out_dir.rglob("*.json")):
         yield Entry(path.relative_to(out_dir).as_posix().removesuffix(".json"), path)
@@ -85,7 +89,7 @@ def count_entries(out_dir: Path) -> int:
 
 def cluster_folder(
     out_dir: Path,
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     *,
     output: Path | None = None,
     extra: Callable[[list[str]], Callable[[int, int], float]] | None = None,
@@ -120,7 +124,9 @@ def cluster_folder(
             if data is not None and not isinstance(claims, list):
                 summary.unreadable.append(f"{entry.result}: not a claimex result (no claims list)")
             article_names.append(entry.article)
-            article_dates.append(entry.date or (_dateline(data, entry.result) if isinstance(claims, list) else None))
+            article_dates.append(
+                entry.date or (_dateline(data, entry.result) if isinstance(claims, list) else None)
+            )
             for position, claim in enumerate(claims if isinstance(claims, list) else []):
                 if not isinstance(claim, dict) or claim.get("verified") is not True:
                     continue
@@ -128,7 +134,9 @@ def cluster_folder(
                 articles.append(number)
                 speakers.append(sys.intern(str(claim.get("speaker") or "")))
                 offsets.append(spill.tell())
-                spill.write(json.dumps(_member(entry, out_dir, position, claim), ensure_ascii=False).encode() + b"\n")
+                spill.write(
+                    json.dumps(_member(entry, out_dir, position, claim), ensure_ascii=False).encode() + b"\n"
+                )
                 if statements is not None:
                     statements.append(str(claim.get("statement") or ""))
             if on_progress is not None:
@@ -136,7 +144,7 @@ def cluster_folder(
         summary.claims = len(features)
         grouping = group(
             features,
-            settings,
+            settings or Settings(),
             extra=extra(statements) if extra is not None and statements is not None else None,
             on_progress=(lambda done, all_: on_progress("claims", done, all_)) if on_progress else None,
         )
@@ -197,9 +205,11 @@ def _write(
 
     conflicts: dict[int, list[dict[str, Any]]] = {}
     for conflict in grouping.conflicts:
-        for mine, theirs, (here, there) in (
-            (*conflict.figures, conflict.clusters),
-            (*reversed(conflict.figures), tuple(reversed(conflict.clusters))),
+        first, second = conflict.clusters
+        figure_first, figure_second = conflict.figures
+        for here, there, mine, theirs in (
+            (first, second, figure_first, figure_second),
+            (second, first, figure_second, figure_first),
         ):
             top = credited(there)[0]
             conflicts.setdefault(here, []).append(
@@ -251,7 +261,8 @@ def _representative(features: list[ClaimFeatures], claims: list[int]) -> int:
     for index in claims:
         counts.update(features[index].keys)
     scores = [
-        sum(counts[key] for key in features[index].keys) / (len(features[index].keys) or 1) for index in claims
+        sum(counts[key] for key in features[index].keys) / (len(features[index].keys) or 1)
+        for index in claims
     ]
     return max(range(len(claims)), key=lambda position: (scores[position], -position))
 
@@ -262,13 +273,18 @@ def _figures(features: list[ClaimFeatures], claims: list[int]) -> list[dict[str,
         for figure in features[index].figures:
             texts.setdefault(figure.slot, Counter())[figure.text] += 1
     return [
-        {"value": format(value, "f"), "percent": percent, "texts": [text for text, _ in counter.most_common()]}
+        {
+            "value": format(value, "f"),
+            "percent": percent,
+            "texts": [text for text, _ in counter.most_common()],
+        }
         for (value, percent), counter in texts.items()
     ]
 
 
 def _dateline(data: dict[str, Any], result: Path) -> datetime | None:
-    source = data.get("source") if isinstance(data.get("source"), dict) else {}
+    raw = data.get("source")
+    source: dict[str, Any] = raw if isinstance(raw, dict) else {}
     candidates: list[Path] = []
     if isinstance(source.get("text_path"), str):
         candidates.append(result.parent / source["text_path"])

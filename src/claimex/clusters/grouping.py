@@ -1,8 +1,9 @@
 """Claims into clusters of the same claim, with conflicts between clusters: deterministic, no model.
 
 1. Blocking: a claim is compared only with claims that share one of its figures, the unit of
-   one of its figures, or one of its rarest keys (a key held by more than `block_limit` claims blocks nothing: it is too common
-   to say which claim this is). A batch of 10,000 articles never compares all pairs.
+   one of its figures, one of its rarest keys, or a pair of them (a key held by more than
+   `block_limit` claims blocks nothing: it is too common to say which claim this is). A batch
+   of 10,000 articles never compares all pairs.
 2. Scoring: the IDF-weighted overlap of the two claims' keys (names count `name_weight` times),
    figures aside. A pair is a merge candidate when it shares a figure and scores at least
    `with_figures`, or when neither has a figure and it scores at least `without_figures`; a
@@ -23,6 +24,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import combinations
 
 from .features import ClaimFeatures, ClaimFigure, conflicting
 
@@ -54,11 +57,12 @@ class Grouping:
 
 def group(
     features: Sequence[ClaimFeatures],
-    settings: Settings = Settings(),
+    settings: Settings | None = None,
     *,
     extra: Callable[[int, int], float] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Grouping:
+    settings = settings or Settings()
     count = len(features)
     frequency: Counter[str] = Counter()
     for item in features:
@@ -76,15 +80,19 @@ def group(
         mine += sorted({("unit", figure.unit) for figure in item.figures if figure.unit})
         rare = sorted((key for key in item.keys if frequency[key] > 1), key=lambda key: (frequency[key], key))
         mine += rare[: settings.rare_keys]
+        # Pairs of keys, and a figure with a key, are rarer than either: in a large batch where
+        # every single key is common, they still find the claims worth comparing.
+        mine += [pair for pair in combinations(sorted(rare[: settings.rare_keys + 1]), 2)]
+        mine += [(figure.slot, key) for figure in item.figures for key in rare[:2]]
         block_keys.append(mine)
         for key in mine:
             blocks[key].append(index)
 
-    figure_idf: Counter[tuple[object, bool]] = Counter()
+    figure_idf: Counter[tuple[Decimal, bool]] = Counter()
     for item in features:
         figure_idf.update({figure.slot for figure in item.figures})
 
-    def similarity(a: int, b: int, shared_figures: set[tuple[object, bool]]) -> float:
+    def similarity(a: int, b: int, shared_figures: set[tuple[Decimal, bool]]) -> float:
         first, second = features[a], features[b]
         shared = first.keys & second.keys
         # A figure both state is evidence like a shared rare word; figures they do not share
@@ -108,20 +116,20 @@ def group(
             members = blocks[key]
             if len(members) <= settings.block_limit:
                 candidates.update(other for other in members if other > index)
-        mine = features[index]
-        slots = {figure.slot for figure in mine.figures}
+        claim = features[index]
+        slots = {figure.slot for figure in claim.figures}
         for other in sorted(candidates):
             theirs = features[other]
-            if bool(mine.figures) != bool(theirs.figures):
+            if bool(claim.figures) != bool(theirs.figures):
                 continue
             compared += 1
             shared_figures = slots & {figure.slot for figure in theirs.figures}
             score = similarity(index, other, shared_figures)
-            if not mine.figures:
+            if not claim.figures:
                 if score >= settings.without_figures:
                     merges.append((score, index, other))
                 continue
-            clash = conflicting(mine.figures, theirs.figures)
+            clash = conflicting(claim.figures, theirs.figures)
             if clash:
                 if score >= settings.conflict:
                     clashes.append((score, index, other, clash[0]))

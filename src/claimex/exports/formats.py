@@ -14,6 +14,7 @@ import io
 import json
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from xml.sax.saxutils import quoteattr
@@ -43,8 +44,15 @@ VERDICTS = ["supported", "unsupported"]
 COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1"]
 
 
-def export(items: Iterable[Exported], out_dir: Path, to: Format, *, unit: Unit | None = None,
-           clusters: dict[tuple[str, int], str] | None = None, base: Path | None = None) -> tuple[list[Path], int]:
+def export(
+    items: Iterable[Exported],
+    out_dir: Path,
+    to: Format,
+    *,
+    unit: Unit | None = None,
+    clusters: dict[tuple[str, int], str] | None = None,
+    base: Path | None = None,
+) -> tuple[list[Path], int]:
     """Write `items` for tool `to` into `out_dir`; return the files written and the spans exported."""
     unit = unit or DEFAULT_UNITS[to]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -103,8 +111,13 @@ def label_studio_task(item: Exported, unit: Unit = "code-points") -> tuple[dict[
                 region = f"c{number}e{evidence}p{part}"
                 where = {"start": offsets.start(start), "end": offsets.end(end), "text": item.text[start:end]}
                 regions.append(
-                    {"id": region, "from_name": "claim", "to_name": "text", "type": "labels",
-                     "value": {**where, "labels": [claim.type.value]}}
+                    {
+                        "id": region,
+                        "from_name": "claim",
+                        "to_name": "text",
+                        "type": "labels",
+                        "value": {**where, "labels": [claim.type.value]},
+                    }
                 )
                 # Per-region answers: Label Studio shows them with the region, editable.
                 for name, kind, value in (
@@ -114,17 +127,24 @@ def label_studio_task(item: Exported, unit: Unit = "code-points") -> tuple[dict[
                     ("hedging", "choices", {"choices": [claim.hedging.value]}),
                 ):
                     regions.append(
-                        {"id": region, "from_name": name, "to_name": "text", "type": kind,
-                         "value": {"start": where["start"], "end": where["end"], **value}}
+                        {
+                            "id": region,
+                            "from_name": name,
+                            "to_name": "text",
+                            "type": kind,
+                            "value": {"start": where["start"], "end": where["end"], **value},
+                        }
                     )
                 parts.append(region)
                 count += 1
             # The parts of an elided quote are one quote: related, in order.
-            for first, second in zip(parts, parts[1:], strict=False):
+            for first, second in pairwise(parts):
                 regions.append({"type": "relation", "from_id": first, "to_id": second, "direction": "right"})
-    task = {
+    task: dict[str, object] = {
         "data": {"text": item.text, "article": item.name, "source": item.result.source.path},
-        "predictions": [{"model_version": f"claimex {item.result.provider}/{item.result.model}", "result": regions}],
+        "predictions": [
+            {"model_version": f"claimex {item.result.provider}/{item.result.model}", "result": regions}
+        ],
     }
     return task, count
 
@@ -151,12 +171,25 @@ def doccano_line(item: Exported, unit: Unit = "utf-16") -> tuple[dict[str, objec
         for _, spans in located:
             labels += [[offsets.start(start), offsets.end(end), claim.type.value] for start, end in spans]
         claims.append(
-            {"claim": number, "statement": claim.statement, "speaker": claim.speaker, "type": claim.type.value,
-             "hedging": claim.hedging.value, "verdict": claim.support.verdict,
-             "spans": [[offsets.start(s), offsets.end(e)] for _, spans in located for s, e in spans]}
+            {
+                "claim": number,
+                "statement": claim.statement,
+                "speaker": claim.speaker,
+                "type": claim.type.value,
+                "hedging": claim.hedging.value,
+                "verdict": claim.support.verdict,
+                "spans": [[offsets.start(s), offsets.end(e)] for _, spans in located for s, e in spans],
+            }
         )
     # Columns other than text and label are kept by doccano as the example's metadata.
-    return {"text": item.text, "label": labels, "article": item.name, "offsets": unit, "claims": claims}, len(labels)
+    line: dict[str, object] = {
+        "text": item.text,
+        "label": labels,
+        "article": item.name,
+        "offsets": unit,
+        "claims": claims,
+    }
+    return line, len(labels)
 
 
 def _doccano(items: Iterable[Exported], out_dir: Path, unit: Unit) -> tuple[list[Path], int]:
@@ -167,7 +200,12 @@ def _doccano(items: Iterable[Exported], out_dir: Path, unit: Unit) -> tuple[list
         lines.append(json.dumps(line, ensure_ascii=False))
         count += spans
     labels = [
-        {"text": kind, "suffix_key": kind[0], "background_color": COLOURS[n % len(COLOURS)], "text_color": "#ffffff"}
+        {
+            "text": kind,
+            "suffix_key": kind[0],
+            "background_color": COLOURS[n % len(COLOURS)],
+            "text_color": "#ffffff",
+        }
         for n, kind in enumerate(CLAIM_TYPES)
     ]
     write_atomically(out_dir / "claims.jsonl", "".join(line + "\n" for line in lines))
@@ -191,7 +229,9 @@ Hedging\tArg:<ENTITY>, Value:{hedgings}
 
 
 def brat_conf() -> str:
-    return BRAT_CONF.format(entities="\n".join(CLAIM_TYPES), verdicts="|".join(VERDICTS), hedgings="|".join(HEDGINGS))
+    return BRAT_CONF.format(
+        entities="\n".join(CLAIM_TYPES), verdicts="|".join(VERDICTS), hedgings="|".join(HEDGINGS)
+    )
 
 
 def brat_ann(item: Exported, unit: Unit = "code-points") -> tuple[str, int]:
@@ -242,8 +282,13 @@ CSV_FIELDS = [
 ]  # fmt: skip
 
 
-def _csv(items: Iterable[Exported], out_dir: Path, unit: Unit, clusters: dict[tuple[str, int], str],
-         base: Path | None) -> tuple[list[Path], int]:
+def _csv(
+    items: Iterable[Exported],
+    out_dir: Path,
+    unit: Unit,
+    clusters: dict[tuple[str, int], str],
+    base: Path | None,
+) -> tuple[list[Path], int]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, CSV_FIELDS, lineterminator="\r\n")
     writer.writeheader()
