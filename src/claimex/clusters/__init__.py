@@ -7,7 +7,7 @@
   IDF-weighted overlap, and clusters are merged best pair first, never letting two different
   figures of the same kind into one cluster; similar claims whose figures differ are conflicts.
 - `dates`: an article's date, from the batch index or its dateline, to tell which came first.
-- `batch`: a batch's output folder read result by result (bounded memory: members wait in a
+- `folder`: a batch's output folder read result by result (bounded memory: members wait in a
   spill file, not in memory), and `clusters.jsonl` written.
 - `embeddings`: an optional meaning-based score from a small sentence model on CPU
   (`claimex[cluster-embeddings]`), measured against the deterministic one.
