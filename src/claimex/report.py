@@ -352,3 +352,49 @@ def _environment() -> Environment:
     environment.filters["article_text"] = _article_text
     environment.filters["csp_hash"] = _csp_hash
     return environment
+
+
+# The clusters page of a batch (`claimex cluster`): `clusters.jsonl` as read, one dict per cluster.
+CLUSTERS_SHOWN = 2000  # a page past this many clusters is no page a person reads; the file has all
+
+
+def render_clusters(
+    clusters: Sequence[Mapping[str, object]],
+    *,
+    pages: Mapping[str, str] | None = None,
+    hidden: int = 0,
+    title: str = "claimex claim clusters",
+) -> str:
+    """The clusters page: clusters by size, conflicting figures side by side, members linked.
+
+    `pages` maps a member's result path to its report page, relative to this page (members of
+    results without a page are listed without a link); `hidden` counts the clusters left out.
+    """
+    return (
+        _environment()
+        .get_template("clusters.html.j2")
+        .render(clusters=clusters, pages=pages or {}, hidden=hidden, title=title, href=_safe_href)
+    )
+
+
+def write_clusters_page(clusters_path: Path, page: Path) -> Path:
+    """Write the page of a `clusters.jsonl` beside the batch's report pages; return its path."""
+    import json
+
+    shown: list[Mapping[str, object]] = []
+    hidden = 0
+    pages: dict[str, str] = {}
+    with open(clusters_path, encoding="utf-8") as lines:
+        for line in lines:
+            if len(shown) >= CLUSTERS_SHOWN:
+                hidden += 1
+                continue
+            cluster = json.loads(line)
+            shown.append(cluster)
+            for member in cluster["members"]:
+                result = member["result"]
+                if result not in pages:
+                    target = default_output(clusters_path.parent / result)
+                    pages[result] = os.path.relpath(target, page.parent) if target.is_file() else ""
+    write_atomically(page, render_clusters(shown, pages={k: v for k, v in pages.items() if v}, hidden=hidden))
+    return page

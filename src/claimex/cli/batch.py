@@ -71,6 +71,13 @@ def batch(
     with_report: Annotated[
         bool, typer.Option("--report", help="Also write an HTML page per article and OUT_DIR/index.html.")
     ] = False,
+    with_clusters: Annotated[
+        bool,
+        typer.Option(
+            "--cluster",
+            help="Also group the claims into clusters of the same claim (OUT_DIR/clusters.jsonl and clusters.html).",
+        ),
+    ] = False,
     verbose: VerboseOption = False,
 ) -> None:
     """Extract and verify claims for every article in a folder.
@@ -128,6 +135,11 @@ def batch(
             typer.echo(line)
         if with_report and not summary.interrupted:
             typer.echo(f"report: {_batch_report(out_dir)}")
+        if with_clusters and not summary.interrupted:
+            from .cluster import run_clusters
+
+            for line in run_clusters(out_dir, output=None, page=True):
+                typer.echo(line)
         # Off a terminal every failure already had its line; on one, the bar showed only a count.
         shown = summary.failures if stderr().is_terminal else []
         for failure in shown:

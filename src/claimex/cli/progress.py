@@ -88,3 +88,43 @@ def batch_progress(total: int) -> Iterator[Any]:
             progress.update(task, advance=1, claims=tally["claims"], failed=tally["failed"])
 
         yield advance
+
+
+@contextmanager
+def step_progress() -> Iterator[Any]:
+    """Steps of a long job that reads files (`claimex cluster`): a bar per stage on a terminal,
+    a line every tenth of the way otherwise. The callback takes (stage, done, total)."""
+    console = stderr()
+    progress: Any = None
+    tasks: dict[str, Any] = {}
+    said: dict[str, int] = {}
+
+    def advance(stage: str, done: int, total: int) -> None:
+        nonlocal progress
+        if not console.is_terminal:
+            tenth = 10 * done // max(total, 1)
+            if done == total or tenth > said.get(stage, 0):
+                said[stage] = tenth
+                sys.stderr.write(f"{stage}: {done}/{total}\n")
+                sys.stderr.flush()
+            return
+        if progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            )
+            progress.start()
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done)
+
+    try:
+        yield advance
+    finally:
+        if progress is not None:
+            progress.stop()
