@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import assume, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from claimex.checks.verify import SourceIndex
@@ -211,7 +211,9 @@ def test_elided_whole_words_are_verified_part_by_part(
     assert_sound(text, quote)
 
 
-@SETTINGS
+# Most drawn passages hold no digit and are filtered out; some seeds filter enough for
+# Hypothesis's health check to fail the test (seen with --hypothesis-seed=4070388470272302037…).
+@settings(SETTINGS, suppress_health_check=[HealthCheck.filter_too_much])
 @given(doc=document(), data=st.data())
 def test_a_changed_digit_is_never_verified(doc: tuple[list[str], list[str]], data: st.DataObject) -> None:
     text, start, end = draw_word_range(doc, data)
