@@ -15,10 +15,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import AnswerTimeout, ClaimexError, InputError, LocalServerError, ModelError
 from .admission import Busy, ClientGone, Stopping
+from .models import why_not_an_article
 
 log = logging.getLogger("claimex.service")
 
@@ -62,11 +62,17 @@ def validation_message(errors: list[Any]) -> tuple[int, str]:
             return 400, f"the body is empty: send a JSON object, {_EXAMPLE}"
         return 400, (f"the body must be a JSON object sent with Content-Type: application/json, {_EXAMPLE}")
     field = ".".join(location)
+    if kind == "string_pattern_mismatch" and location[0] in ("text", "texts"):
+        return 422, f'"{field}" {why_not_an_article(str(first.get("input", "")))}'
     messages = {
         "missing": f'"{field}" is required',
         "extra_forbidden": f'unknown field "{field}"',
         "string_too_short": f'"{field}" is empty',
         "string_type": f'"{field}" must be a string',
+        "list_type": f'"{field}" must be a list',
+        "bool_type": f'"{field}" must be true or false',
+        "int_type": f'"{field}" must be an integer',
+        "too_long": f'"{field}": {first.get("msg", "too long")}',
     }
     message = messages.get(kind) or f'"{field}": {first.get("msg", "invalid")}'
     if len(errors) > 1:
@@ -103,9 +109,13 @@ def install_error_handlers(app: FastAPI) -> None:
             404: f"no such endpoint: {request.url.path} (see /docs)",
             405: f"{request.method} is not allowed on {request.url.path}",
         }
-        message = messages.get(error.status_code) or str(error.detail)
+        # Starlette's own 404 and 405 say only their phrase; a route's say more, and are kept.
+        generic = error.detail in ("Not Found", "Method Not Allowed")
+        message = (
+            messages[error.status_code] if generic and error.status_code in messages else str(error.detail)
+        )
         if message == FASTAPI_UNREADABLE_BODY:
-            message = "the body cannot be read as JSON: it must be UTF-8 text, not nested past reason"
+            message = "the body cannot be read as JSON"
         return error_response(error.status_code, message, dict(error.headers or {}))
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
@@ -119,37 +129,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
-
-
-class BodyLimit:
-    """413 for a body over `limit` bytes, whether it says its length or streams it (chunked).
-
-    Starlette's own limiter answers in plain text; this one answers like every other error.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        message = f"the body is larger than {self.limit:,} bytes, the most this service takes (--max-body)"
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
-            await error_response(413, message)(scope, receive, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            event = await receive()
-            if event["type"] == "http.request":
-                received += len(event.get("body", b""))
-                if received > self.limit:
-                    # Raised while the application reads the body: FastAPI hands it to the handler.
-                    raise HTTPException(413, message)
-            return event
-
-        await self.app(scope, counted, send)
