@@ -48,12 +48,12 @@ from .models import (
     ExtractRequest,
     Job,
     JobList,
-    JobTexts,
+    JobRequest,
     VerifyRequest,
     VerifyResponse,
 )
 from .strict import OffLoopRoute, dumps
-from .verifying import Verifiers, WorkerLost
+from .verifying import Verifiers, WorkerLost, estimated_seconds
 
 log = logging.getLogger("claimex.service")
 
@@ -61,8 +61,9 @@ DEFAULT_QUEUE = 16
 DEFAULT_MAX_BODY = 5_000_000
 # Where results say the article came from (as "<stdin>" does for a pipe).
 HTTP_SOURCE = "<http>"
-# About a second of CPU per request: a 50 KB article with 1,000 quotes, or 5 MB with 10.
-DEFAULT_VERIFY_WORK = 50_000_000
+# The most CPU one verification may be expected to take (verifying.estimated_seconds): a 20 KB
+# article with 60 quotes of 200 characters takes 0.2 s; 5 MB with 50 short quotes, 6 s.
+DEFAULT_VERIFY_BUDGET = 5.0
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,12 @@ class ServiceConfig:
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
     # Each part of a body must come within this many seconds.
     body_timeout: float = 30.0
-    # Verifications at once (each a process), waiting ones, each one's deadline, and its work
-    # bound in text characters × quotes.
+    # Verifications at once (each a process), waiting ones, each one's deadline, and the CPU
+    # seconds one may be expected to take (past that, 413 before any work).
     verify_concurrency: int = 1
     verify_queue: int = 8
     verify_timeout: float = 30.0
-    verify_work: int = DEFAULT_VERIFY_WORK
+    verify_budget: float = DEFAULT_VERIFY_BUDGET
     # Jobs: where they are kept (default: the state folder's jobs/), how many may be queued or
     # running, how long a finished one is kept, and how long one may run.
     jobs_dir: Path | None = None
@@ -251,14 +252,19 @@ class Service:
 
     async def verify(self, body: VerifyRequest, left: Callable[[], Awaitable[None]]) -> str:
         """The checked claims as JSON, from a verifying process; bounded in work, time and number."""
-        quotes = sum(len(claim.evidence) for claim in body.claims)
-        work = len(body.text) * max(1, quotes)
-        if work > self.config.verify_work:
+        lengths = [
+            len(item if isinstance(item, str) else item.quote)
+            for claim in body.claims
+            for item in claim.evidence
+        ]
+        expected = estimated_seconds(len(body.text), lengths)
+        if expected > self.config.verify_budget:
             raise HTTPException(
                 413,
-                f"too much to verify at once: {len(body.text):,} characters × {quotes:,} quotes is over "
-                f"{self.config.verify_work:,}, the most this service checks in one request; send fewer "
-                "claims per request",
+                f"too much to verify at once: {len(body.text):,} characters and {len(lengths):,} quotes "
+                f"(the longest {max(lengths, default=0):,} characters) take about {expected:.0f} s to check, "
+                f"more than the {self.config.verify_budget:g} s this service gives one request; send fewer "
+                "or shorter quotes per request",
             )
         claims = [claim.model_dump(exclude_unset=True) for claim in body.claims]
         admission = self._verify_admission()
@@ -592,7 +598,7 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
             "starts again, the model answers it had got coming from the cache."
         ),
     )
-    async def create_job(body: ExtractRequest | JobTexts, request: Request) -> Response:
+    async def create_job(body: JobRequest, request: Request) -> Response:
         service = _service(request)
         if service.admission is not None and service.admission.stopping:
             raise Stopping("the service is stopping; send the request again in a few seconds")

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from ..errors import AnswerTimeout, ClaimexError, InputError, LocalServerError, ModelError
 from .admission import Busy, ClientGone, Stopping
-from .models import why_not_an_article
+from .models import UNION_BRANCHES, why_not_an_article
 
 log = logging.getLogger("claimex.service")
 
@@ -52,7 +52,7 @@ def validation_message(errors: list[Any]) -> tuple[int, str]:
     """One line for pydantic's list of problems with a request body, and 400 or 422."""
     first = errors[0]
     kind = first.get("type", "")
-    location = [str(part) for part in first.get("loc", ()) if part != "body"]
+    location = [str(part) for part in first.get("loc", ()) if part != "body" and part not in UNION_BRANCHES]
     if kind == "json_invalid":
         reason = (first.get("ctx") or {}).get("error", "not JSON")
         where = f" at character {location[0]}" if location else ""

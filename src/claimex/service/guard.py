@@ -27,6 +27,8 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 # JSON answers load nothing and may be framed by nothing.
 DEFAULT_CSP = b"default-src 'none'; frame-ancestors 'none'"
 GUARDED_PREFIXES = ("/v1/", "/metrics")
+# The rest of a body that was refused half-way is not read: the connection cannot be reused.
+_CLOSE = {"Connection": "close"}
 TOKEN_NEEDED = "this service needs a token: send the header Authorization: Bearer <token>"
 
 
@@ -102,13 +104,15 @@ class Guard:
             except TimeoutError:
                 # Raised while the application reads the body: FastAPI hands it to the handler.
                 raise HTTPException(
-                    408, f"the body did not come within {self.body_timeout:g} s (a part of it at a time)"
+                    408,
+                    f"the body did not come within {self.body_timeout:g} s (a part of it at a time)",
+                    headers=_CLOSE,
                 ) from None
             if event["type"] == "http.request":
                 received += len(event.get("body", b""))
                 whole = not event.get("more_body", False)
                 if received > self.max_body:
-                    raise HTTPException(413, too_large)
+                    raise HTTPException(413, too_large, headers=_CLOSE)
             else:
                 whole = True
             return event

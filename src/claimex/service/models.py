@@ -13,11 +13,13 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
+    Tag,
 )
 
 from ..models import Result, Strategy
@@ -98,6 +100,20 @@ class JobTexts(BaseModel):
     html: StrictBool = False
     max_claims: StrictInt | None = Field(default=None, ge=1, le=200)
     strategy: Strategy | None = None
+
+
+def _job_kind(value: Any) -> str:
+    return "JobTexts" if isinstance(value, dict) and "texts" in value else "ExtractRequest"
+
+
+# One text (the body of /v1/extract) or several; told apart by "texts", so that a problem is
+# reported for the kind of body that was sent, not for both.
+JobRequest = Annotated[
+    Annotated[ExtractRequest, Tag("ExtractRequest")] | Annotated[JobTexts, Tag("JobTexts")],
+    Discriminator(_job_kind),
+]
+# Names that stand in an error's location for the branch of a union, not for a field.
+UNION_BRANCHES = ("ExtractRequest", "JobTexts")
 
 
 Quote = Annotated[StrictStr, Field(max_length=MAX_QUOTE_CHARS)]

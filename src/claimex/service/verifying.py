@@ -26,6 +26,18 @@ from typing import IO, Any
 _FRAME = struct.Struct("!Q")
 
 
+def estimated_seconds(text_chars: int, quote_chars: list[int]) -> float:
+    """What checking these quotes against this text costs, in seconds of one core, roughly.
+
+    Measured (2 cores, quotes made of the article's own words in an order it never has, the
+    fuzzy finder's worst case): indexing the text costs about 0.2 µs a character; each quote
+    about 0.02 µs per character of the text, plus about 0.065 µs per square of its own length
+    (a quote of 1,000 characters: 65 ms; of 2,000: 260 ms, whatever the text).
+    """
+    per_quote = sum(0.02 * text_chars + 0.065 * length * length for length in quote_chars)
+    return (0.2 * text_chars + per_quote) / 1e6
+
+
 class WorkerLost(Exception):
     """The worker died before it answered (it was killed, or crashed)."""
 
