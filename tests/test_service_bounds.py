@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from claimex.llm.settings import resolve_settings
 from claimex.service import strict
@@ -527,6 +526,7 @@ def test_a_body_that_stops_coming_is_408_not_a_wait_forever() -> None:
         started = time.monotonic()
         status, headers, body = json_of(read_all(sock))
         took = time.monotonic() - started
+    assert headers["connection"] == "close"
     assert status == 408 and "the body did not come within 0.5 s" in body["error"]
     assert took < 2.0
 
