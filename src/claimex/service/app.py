@@ -240,10 +240,17 @@ class Service:
             if cancelled.is_set():
                 raise JobCancelled
 
+        def reported(done: int, total: int) -> None:
+            # A stopping service ends the job's thread at its next step: what it was answered is
+            # cached, and the job goes on from there at the next start, not twice at once.
+            if self._closed.is_set():
+                raise JobCancelled
+            progress(done, total)
+
         result = await self._extract(
             lambda: document_from_text(text, html=bool(options.get("html")), source=HTTP_SOURCE),
             chosen,
-            on_chunk=progress,
+            on_chunk=reported,
             before_model=not_cancelled,
         )
         return json_bytes(result).decode("utf-8")

@@ -46,11 +46,19 @@ SWAGGER_INIT = b"""window.ui = SwaggerUIBundle({
 """
 
 
+# ReDoc's side menu shows Redocly's logo from their CDN (an <img> that hides itself when it
+# fails to load): pointed at an empty data: URL, it fails here, without asking anyone.
+_REDOC_LOGO = (b'src:"https://cdn.redoc.ly/redoc/logo-mini.svg"', b'src:"data:,"')
+
+
 @cache
 def _asset(name: str) -> bytes:
     if name == "swagger-init.js":
         return SWAGGER_INIT
-    return files("fastapi_offline").joinpath("static", name).read_bytes()
+    data = files("fastapi_offline").joinpath("static", name).read_bytes()
+    if name == "redoc.standalone.js":
+        data = data.replace(*_REDOC_LOGO)
+    return data
 
 
 def _page(title: str, root: str, head: str, body: str) -> HTMLResponse:

@@ -24,6 +24,8 @@ log = logging.getLogger("claimex.service")
 
 # An absolute path not inside a URL ("http://host:8080/v1" keeps its "/v1").
 _PATH = re.compile(r"(?<![\w:/.\-~])~?/(?:[^\s/:()'\"]+/)+([^\s/:()'\"]+)")
+# Where a problem is (the body, the path) and which branch of a union: not part of its name.
+_WHERE = {"body", "path", "query", *UNION_BRANCHES}
 _EXAMPLE = 'e.g. {"text": "the article"}'
 # What FastAPI says of a JSON body it cannot even decode (not UTF-8, or nested past Python's limit).
 FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"
@@ -52,7 +54,7 @@ def validation_message(errors: list[Any]) -> tuple[int, str]:
     """One line for pydantic's list of problems with a request body, and 400 or 422."""
     first = errors[0]
     kind = first.get("type", "")
-    location = [str(part) for part in first.get("loc", ()) if part != "body" and part not in UNION_BRANCHES]
+    location = [str(part) for part in first.get("loc", ()) if part not in _WHERE]
     if kind == "json_invalid":
         reason = (first.get("ctx") or {}).get("error", "not JSON")
         where = f" at character {location[0]}" if location else ""
