@@ -11,6 +11,7 @@ requests and answers are described in `models.py`; `run.py` runs the application
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -409,6 +410,16 @@ class Service:
         self.verifiers.close()
 
 
+# One server-sent event of /v1/jobs/{id}/events: its data is the job, as JSON on one line.
+SSE_EVENT = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["progress", "end"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+}
+
 JobId = Annotated[str, PathParam(pattern=ID_PATTERN, description="The job's id, as POST gave it.")]
 
 _BEARER = HTTPBearer(
@@ -662,7 +673,7 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
         tags=["jobs"],
         responses={
             200: {
-                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "content": {"text/event-stream": {"schema": SSE_EVENT}},
                 "description": (
                     "Server-sent events: `progress` with the job (as GET gives it, without results) "
                     "each time it changes, then one `end` when it is done, failed or cancelled; a "
@@ -678,6 +689,7 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
         jobs = jobs_of(request)
         if jobs.get(job_id) is None:
             raise no_such_job(job_id)
+        root = request.scope.get("root_path", "")
 
         async def events() -> AsyncIterator[bytes]:
             async for state in jobs.watch(job_id):
@@ -685,7 +697,9 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
                     yield b": still running\n\n"
                     continue
                 kind = "progress" if state.status in ("queued", "running") else "end"
-                data = job_view(request, state).replace("\n", "")
+                data = json.dumps(
+                    state.view(root, jobs.ttl), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+                )
                 yield f"event: {kind}\ndata: {data}\n\n".encode()
             if jobs.get(job_id) is None:
                 yield b'event: end\ndata: {"status": "gone"}\n\n'

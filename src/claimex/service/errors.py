@@ -82,6 +82,18 @@ def validation_message(errors: list[Any]) -> tuple[int, str]:
     return 422, message
 
 
+def documented_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI description gives the path the request went to (for `Allow`)."""
+    from starlette.routing import Match
+
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE and hasattr(route, "path"):
+            operations = request.app.openapi().get("paths", {}).get(route.path, {})
+            return sorted(method.upper() for method in operations)
+    return []
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def claimex_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ClaimexError)
@@ -118,7 +130,10 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         if message == FASTAPI_UNREADABLE_BODY:
             message = "the body cannot be read as JSON"
-        return error_response(error.status_code, message, dict(error.headers or {}))
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(documented_methods(request))
+        return error_response(error.status_code, message, headers)
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # Starlette raises the error again once this is sent: the server logs its traceback.

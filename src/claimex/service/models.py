@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -65,6 +66,22 @@ ArticleText = Annotated[
 ]
 
 
+def _integral(value: Any) -> Any:
+    """An integer, as JSON Schema means it: 15 or 15.0, never "15" or true."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer")
+    return value
+
+
+ClaimCap = Annotated[
+    int,
+    Field(ge=1, le=200, description="At most this many claims per text or chunk."),
+    BeforeValidator(_integral),
+]
+
+
 class ExtractRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -76,9 +93,7 @@ class ExtractRequest(BaseModel):
         default=False,
         description="The text is an HTML page: its main text is extracted, and spans index that text.",
     )
-    max_claims: StrictInt | None = Field(
-        default=None, ge=1, le=200, description="At most this many claims per text or chunk."
-    )
+    max_claims: ClaimCap | None = None
     strategy: Strategy | None = Field(
         default=None,
         description=(
@@ -98,7 +113,7 @@ class JobTexts(BaseModel):
 
     texts: list[ArticleText] = Field(min_length=1, max_length=MAX_JOB_TEXTS)
     html: StrictBool = False
-    max_claims: StrictInt | None = Field(default=None, ge=1, le=200)
+    max_claims: ClaimCap | None = None
     strategy: Strategy | None = None
 
 

@@ -1,0 +1,67 @@
+"""schemathesis against the service: every operation of its OpenAPI description, all checks.
+
+The service runs under uvicorn on loopback (claimex's own protocol, guard and limits), its model
+the stub OpenAI server on loopback; schemathesis (its CLI, as the outside probe of issue 21 ran
+it) generates requests from the description — valid ones, invalid ones, unexpected methods,
+missing and wrong auth, the stateful links of jobs — and every check must pass: no 5xx, every
+status and content type documented, every answer matching its schema, invalid data refused,
+valid data accepted. The number of examples per operation is bounded (and the seed fixed), so
+the test takes seconds; `SCHEMATHESIS_EXAMPLES` raises it for a deeper run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stub_openai import StubServer
+from test_service_bounds import live
+
+pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+TOKEN = "s3cret-token-value"
+
+
+@pytest.mark.skipif(
+    not SCHEMATHESIS.is_file(), reason="schemathesis is not installed (pip install 'claimex[dev]')"
+)
+@pytest.mark.parametrize("token", [None, TOKEN], ids=["no-token", "token"])
+def test_every_operation_passes_every_schemathesis_check(token: str | None, tmp_path: Path) -> None:
+    auth = ["-H", f"Authorization: Bearer {token}"] if token else []
+    with StubServer() as stub, live(stub.base_url, token=token, jobs_dir=tmp_path / "jobs") as url:
+        run = subprocess.run(
+            [
+                str(SCHEMATHESIS),
+                "run",
+                f"{url}/openapi.json",
+                "--checks",
+                "all",
+                "--max-examples",
+                str(EXAMPLES),
+                "--seed",
+                "1",
+                "--workers",
+                "1",
+                "--request-timeout",
+                "30",
+                *auth,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            cwd=tmp_path,
+            env={**os.environ, "SCHEMATHESIS_HOOKS": "", "NO_COLOR": "1"},
+        )
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output[-6000:]
+    counts = re.search(r"(\d+) generated, (\d+) passed", output)
+    assert counts is not None, output[-2000:]
+    generated, passed = map(int, counts.groups())
+    assert generated == passed and generated >= 100 * (EXAMPLES // 12), output[-2000:]
+    print(f"schemathesis ({'token' if token else 'no token'}): {generated} generated, {passed} passed")
