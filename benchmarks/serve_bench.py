@@ -9,11 +9,27 @@ second and a latency of `delay`. A last run posts articles answered before: the 
 which takes no model slot.
 
     python benchmarks/serve_bench.py [--delay 0.2] [--levels 1,16,64] [--rounds 8]
+
+Two other measures:
+
+    python benchmarks/serve_bench.py --verify-flood [--verifies 24]
+
+posts 24 large verifications at once (a 4.5 MB text: 50 claims, refused 413 for their work;
+then 10 quotes, within it: one runs, 8 wait, the rest get 429) and times `/healthz` meanwhile,
+next to its latency on an idle service.
+
+    python benchmarks/serve_bench.py --jobs-restart [--job-minutes 12] [--job-calls 16]
+
+submits one article as a job to a stub that answers each of its `--job-calls` chunks in
+`job-minutes / job-calls` minutes, stops the service with SIGTERM half-way, starts it again on
+the same state and cache folders, waits for the job, and compares its result with what
+`claimex extract` gives for the same article (against a stub that answers at once, no cache).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import statistics
@@ -39,14 +55,27 @@ ARTICLE = (
 class Service:
     """`claimex serve` in a child process, on a free port."""
 
-    def __init__(self, stub: Stub, concurrency: int, folder: Path) -> None:
+    def __init__(
+        self,
+        stub: Stub,
+        concurrency: int,
+        folder: Path,
+        *,
+        extra: tuple[str, ...] = (),
+        state: Path | None = None,
+        log_name: str = "",
+    ) -> None:
         options = ["--port", "0", "--base-url", stub.base_url, "--mode", "tools", "--cache-dir", str(folder)]
-        options += ["--concurrency", str(concurrency), "--queue", str(concurrency)]
+        options += ["--concurrency", str(concurrency), "--queue", str(concurrency), *extra]
         # uvicorn logs every request: to a file, which nobody has to keep reading.
-        log = folder.with_suffix(".log")
+        log = folder.with_suffix(f"{log_name}.log")
+        environment = {**os.environ, **({"CLAIMEX_STATE_DIR": str(state)} if state else {})}
         with open(log, "w", encoding="utf-8") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "claimex", "serve", *options], stdout=subprocess.DEVNULL, stderr=stderr
+                [sys.executable, "-m", "claimex", "serve", *options],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=environment,
             )
         deadline = time.monotonic() + 30
         while " at http://" not in (said := log.read_text(encoding="utf-8")):
@@ -59,8 +88,16 @@ class Service:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> float:
+        """SIGTERM, and the seconds until the process is gone."""
+        if self.process.poll() is not None:
+            return 0.0
+        started = time.perf_counter()
         self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
+        self.process.wait(timeout=60)
+        return time.perf_counter() - started
 
 
 def drive(url: str, level: int, texts: list[str]) -> tuple[float, list[float], int]:
@@ -93,16 +130,162 @@ def articles(prefix: str, count: int) -> list[str]:
     return [ARTICLE.format(number=f"{prefix}-{number}", quote=QUOTE) * 3 for number in range(count)]
 
 
+def verify_flood(verifies: int) -> None:
+    """`/healthz` while `verifies` large verifications arrive at once, refused or queued."""
+    seed = (Path(__file__).resolve().parents[1] / "seeds" / "000_a74d49738eea9ff9.txt").read_text("utf-8")
+    text = (seed * (4_500_000 // len(seed) + 1))[:4_500_000]
+    words = seed.split()
+
+    def body(claims: int) -> bytes:
+        return json.dumps(
+            {
+                "text": text,
+                "claims": [
+                    {"statement": f"claim {n}", "evidence": [" ".join(words[n : n + 12])]}
+                    for n in range(claims)
+                ],
+            }
+        ).encode()
+
+    print(
+        f"{verifies} verifications of a {len(text):,}-character text at once; /healthz every 50 ms meanwhile"
+    )
+    print(
+        f"{'claims':>6} {'statuses':<28} {'healthz p50':>11} {'p95':>7} {'max':>7} "
+        f"{'idle p50':>9} {'wall s':>7}"
+    )
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        Stub(0.0) as stub,
+        Service(stub, 1, Path(scratch) / "cache") as service,
+        httpx2.Client(base_url=service.url, timeout=300) as http,
+    ):
+        idle = []
+        for _ in range(40):
+            started = time.perf_counter()
+            http.get("/healthz")
+            idle.append(time.perf_counter() - started)
+        for claims in (50, 10):
+            payload = body(claims)
+            statuses: list[int] = []
+
+            def post(payload: bytes = payload, statuses: list[int] = statuses) -> None:
+                with httpx2.Client(base_url=service.url, timeout=600) as own:
+                    response = own.post(
+                        "/v1/verify", content=payload, headers={"content-type": "application/json"}
+                    )
+                    statuses.append(response.status_code)
+
+            started_all = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=verifies) as pool:
+                futures = [pool.submit(post) for _ in range(verifies)]
+                latencies = []
+                while not all(future.done() for future in futures):
+                    started = time.perf_counter()
+                    http.get("/healthz")
+                    latencies.append(time.perf_counter() - started)
+                    time.sleep(0.05)
+                for future in futures:
+                    future.result()
+            wall = time.perf_counter() - started_all
+            counted = ", ".join(f"{statuses.count(code)}×{code}" for code in sorted(set(statuses)))
+            print(
+                f"{claims:>6} {counted:<28} {statistics.median(latencies) * 1000:>9.1f}ms "
+                f"{percentile(latencies, 0.95) * 1000:>5.1f}ms {max(latencies) * 1000:>5.1f}ms "
+                f"{statistics.median(idle) * 1000:>7.1f}ms {wall:>7.1f}"
+            )
+
+
+def jobs_restart(minutes: float, calls: int) -> None:
+    """A long job across a SIGTERM and a start, on a slow stub; its result next to `claimex extract`'s."""
+    delay = minutes * 60 / calls
+    paragraph = ARTICLE.replace("\n\n", " ")
+    text = "\n\n".join(paragraph.format(number=n, quote=QUOTE) for n in range(calls))
+    chunk = str(len(paragraph.format(number=0, quote=QUOTE)) + 10)
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        article = scratch / "article.txt"
+        article.write_text(text, encoding="utf-8")
+        extra = ("--chunk-chars", chunk, "--strategy", "single", "--grace", "1")
+        with Stub(delay) as stub:
+            started = time.perf_counter()
+            first = Service(stub, 1, scratch / "cache", extra=extra, state=scratch / "state", log_name="-1")
+            with httpx2.Client(base_url=first.url, timeout=60) as http:
+                job = http.post("/v1/jobs", json={"text": text}).json()
+                print(f"job {job['id']}: {calls} model calls of {delay:.0f} s each (~{minutes:g} min)")
+                while (progress := http.get(job["url"]).json()["progress"])["done"] < calls // 2:
+                    time.sleep(1)
+            print(
+                f"  {time.perf_counter() - started:6.0f} s  "
+                f"{progress['done']}/{progress['total']} done; SIGTERM"
+            )
+            stopped = first.stop()
+            asked_before = stub.requests
+            print(f"  stopped in {stopped:.1f} s; the stub had been asked {asked_before} times")
+            second = Service(stub, 1, scratch / "cache", extra=extra, state=scratch / "state", log_name="-2")
+            with second, httpx2.Client(base_url=second.url, timeout=60) as http:
+                resumed = http.get(job["url"]).json()
+                print(f"  restarted: the job is {resumed['status']}, {resumed['progress']['done']} done")
+                while (state := http.get(job["url"]).json())["status"] in ("queued", "running"):
+                    time.sleep(1)
+            total = time.perf_counter() - started
+            asked = stub.requests
+        print(f"  {total:6.0f} s  job {state['status']}; the stub was asked {asked} times for {calls} chunks")
+        (result,) = state["results"]
+        with Stub(0.0) as fast:
+            cli = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "claimex",
+                    "extract",
+                    str(article),
+                    "--base-url",
+                    fast.base_url,
+                    "--mode",
+                    "tools",
+                    "--no-cache",
+                    "--chunk-chars",
+                    chunk,
+                    "--strategy",
+                    "single",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        expected = json.loads(cli.stdout)
+        same = (
+            result["claims"] == expected["claims"]
+            and {**result["source"], "path": str(article)} == expected["source"]
+        )
+        print(
+            f"  same claims and source as `claimex extract`: {same} ({len(result['claims'])} claims, "
+            f"{result['stats']['chunks']} chunks, complete {result['complete']})"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--verify-flood", action="store_true", help="time /healthz under large verifications")
+    parser.add_argument("--verifies", type=int, default=24)
+    parser.add_argument("--jobs-restart", action="store_true", help="a long job across a restart")
+    parser.add_argument("--job-minutes", type=float, default=12.0)
+    parser.add_argument("--job-calls", type=int, default=16)
     parser.add_argument("--delay", type=float, default=0.2, help="seconds the stub takes per answer")
     parser.add_argument("--levels", default="1,16,64", help="requests in flight")
     parser.add_argument(
         "--rounds", type=int, default=8, help="requests per level = rounds × level (at least 32)"
     )
     options = parser.parse_args()
+    if options.verify_flood:
+        verify_flood(options.verifies)
+        return
+    if options.jobs_restart:
+        jobs_restart(options.job_minutes, options.job_calls)
+        return
     delay_ms = options.delay * 1000
 
     print(f"stub delay {delay_ms:.0f} ms per answer; one model call per article; {os.cpu_count()} cores")

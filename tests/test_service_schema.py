@@ -24,7 +24,7 @@ from test_service_bounds import live
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
 TOKEN = "s3cret-token-value"
 
 
@@ -63,5 +63,5 @@ def test_every_operation_passes_every_schemathesis_check(token: str | None, tmp_
     counts = re.search(r"(\d+) generated, (\d+) passed", output)
     assert counts is not None, output[-2000:]
     generated, passed = map(int, counts.groups())
-    assert generated == passed and generated >= 100 * (EXAMPLES // 12), output[-2000:]
+    assert generated == passed and generated >= 30 * EXAMPLES, output[-2000:]
     print(f"schemathesis ({'token' if token else 'no token'}): {generated} generated, {passed} passed")
