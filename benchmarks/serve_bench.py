@@ -18,10 +18,10 @@ posts 24 large verifications at once (a 4.5 MB text: 50 claims, refused 413 for 
 then 10 quotes, within it: one runs, 8 wait, the rest get 429) and times `/healthz` meanwhile,
 next to its latency on an idle service.
 
-    python benchmarks/serve_bench.py --jobs-restart [--job-minutes 12] [--job-calls 16]
+    python benchmarks/serve_bench.py --jobs-restart [--job-minutes 12] [--job-paragraphs 8]
 
-submits one article as a job to a stub that answers each of its `--job-calls` chunks in
-`job-minutes / job-calls` minutes, stops the service with SIGTERM half-way, starts it again on
+submits one article as a job to a stub slow enough for its model calls (one per distinct chunk)
+to take `--job-minutes` in all, stops the service with SIGTERM half-way, starts it again on
 the same state and cache folders, waits for the job, and compares its result with what
 `claimex extract` gives for the same article (against a stub that answers at once, no cache).
 """
@@ -52,6 +52,9 @@ ARTICLE = (
 )
 
 
+CLAIMEX = (sys.executable, "-m", "claimex")
+
+
 class Service:
     """`claimex serve` in a child process, on a free port."""
 
@@ -68,7 +71,7 @@ class Service:
         options = ["--port", "0", "--base-url", stub.base_url, "--mode", "tools", "--cache-dir", str(folder)]
         options += ["--concurrency", str(concurrency), "--queue", str(concurrency), *extra]
         # uvicorn logs every request: to a file, which nobody has to keep reading.
-        log = folder.with_suffix(f"{log_name}.log")
+        log = folder.with_name(f"{folder.name}{log_name}.log")
         environment = {**os.environ, **({"CLAIMEX_STATE_DIR": str(state)} if state else {})}
         with open(log, "w", encoding="utf-8") as stderr:
             self.process = subprocess.Popen(
@@ -196,28 +199,50 @@ def verify_flood(verifies: int) -> None:
             )
 
 
-def jobs_restart(minutes: float, calls: int) -> None:
+def jobs_restart(minutes: float, paragraphs: int) -> None:
     """A long job across a SIGTERM and a start, on a slow stub; its result next to `claimex extract`'s."""
-    delay = minutes * 60 / calls
     paragraph = ARTICLE.replace("\n\n", " ")
-    text = "\n\n".join(paragraph.format(number=n, quote=QUOTE) for n in range(calls))
+    text = "\n\n".join(paragraph.format(number=n, quote=QUOTE) for n in range(paragraphs))
     chunk = str(len(paragraph.format(number=0, quote=QUOTE)) + 10)
+    options = ["--mode", "tools", "--chunk-chars", chunk, "--strategy", "single"]
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         article = scratch / "article.txt"
         article.write_text(text, encoding="utf-8")
-        extra = ("--chunk-chars", chunk, "--strategy", "single", "--grace", "1")
+        # What `claimex extract` gives, from a stub that answers at once (the same answers), with a
+        # cache of its own: its requests are the distinct calls, the job's too.
+        with Stub(0.0) as fast:
+            cli = subprocess.run(
+                [
+                    *CLAIMEX,
+                    "extract",
+                    str(article),
+                    "--base-url",
+                    fast.base_url,
+                    *options,
+                    "--cache-dir",
+                    str(scratch / "cli-cache"),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        expected = json.loads(cli.stdout)
+        calls = expected["stats"]["requests"]
+        delay = minutes * 60 / calls
+        extra = (*options[2:], "--grace", "1")
         with Stub(delay) as stub:
             started = time.perf_counter()
             first = Service(stub, 1, scratch / "cache", extra=extra, state=scratch / "state", log_name="-1")
             with httpx2.Client(base_url=first.url, timeout=60) as http:
                 job = http.post("/v1/jobs", json={"text": text}).json()
                 print(f"job {job['id']}: {calls} model calls of {delay:.0f} s each (~{minutes:g} min)")
-                while (progress := http.get(job["url"]).json()["progress"])["done"] < calls // 2:
+                while stub.requests <= calls // 2:
                     time.sleep(1)
+                progress = http.get(job["url"]).json()["progress"]
             print(
                 f"  {time.perf_counter() - started:6.0f} s  "
-                f"{progress['done']}/{progress['total']} done; SIGTERM"
+                f"{progress['done']}/{progress['total']} chunks done; SIGTERM"
             )
             stopped = first.stop()
             asked_before = stub.requests
@@ -225,39 +250,19 @@ def jobs_restart(minutes: float, calls: int) -> None:
             second = Service(stub, 1, scratch / "cache", extra=extra, state=scratch / "state", log_name="-2")
             with second, httpx2.Client(base_url=second.url, timeout=60) as http:
                 resumed = http.get(job["url"]).json()
-                print(f"  restarted: the job is {resumed['status']}, {resumed['progress']['done']} done")
+                print(f"  restarted: the job is {resumed['status']}")
                 while (state := http.get(job["url"]).json())["status"] in ("queued", "running"):
                     time.sleep(1)
             total = time.perf_counter() - started
             asked = stub.requests
-        print(f"  {total:6.0f} s  job {state['status']}; the stub was asked {asked} times for {calls} chunks")
+        print(
+            f"  {total:6.0f} s  job {state['status']}; the stub was asked {asked} times "
+            f"({asked_before} before the restart, {asked - asked_before} after) for {calls} distinct calls"
+        )
         (result,) = state["results"]
-        with Stub(0.0) as fast:
-            cli = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "claimex",
-                    "extract",
-                    str(article),
-                    "--base-url",
-                    fast.base_url,
-                    "--mode",
-                    "tools",
-                    "--no-cache",
-                    "--chunk-chars",
-                    chunk,
-                    "--strategy",
-                    "single",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        expected = json.loads(cli.stdout)
         same = (
             result["claims"] == expected["claims"]
-            and {**result["source"], "path": str(article)} == expected["source"]
+            and {**result["source"], "path": str(article)} == (expected["source"])
         )
         print(
             f"  same claims and source as `claimex extract`: {same} ({len(result['claims'])} claims, "
@@ -273,7 +278,7 @@ def main() -> None:
     parser.add_argument("--verifies", type=int, default=24)
     parser.add_argument("--jobs-restart", action="store_true", help="a long job across a restart")
     parser.add_argument("--job-minutes", type=float, default=12.0)
-    parser.add_argument("--job-calls", type=int, default=16)
+    parser.add_argument("--job-paragraphs", type=int, default=8, help="the article's paragraphs")
     parser.add_argument("--delay", type=float, default=0.2, help="seconds the stub takes per answer")
     parser.add_argument("--levels", default="1,16,64", help="requests in flight")
     parser.add_argument(
@@ -284,7 +289,7 @@ def main() -> None:
         verify_flood(options.verifies)
         return
     if options.jobs_restart:
-        jobs_restart(options.job_minutes, options.job_calls)
+        jobs_restart(options.job_minutes, options.job_paragraphs)
         return
     delay_ms = options.delay * 1000
 
