@@ -265,6 +265,27 @@ def test_healthz_answers_at_once_while_verifications_run_and_bodies_are_decoded(
     assert all(name != "MainThread" for name in threads_used)
 
 
+def test_an_extraction_whose_client_hangs_up_asks_the_model_no_more() -> None:
+    text = "\n\n".join(
+        f"Paragraphe {n}. Selon le GUR, au moins 30 soldats nord-coréens auraient été tués, dit-on."
+        for n in range(8)
+    )
+    body = json.dumps({"text": text}).encode()
+    with StubServer(delay=0.4) as stub, live(stub.base_url, chunk_chars=200) as url:
+        sock = raw(url)
+        sock.sendall(
+            b"POST /v1/extract HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        while stub.requests < 1:
+            time.sleep(0.01)
+        sock.close()
+        time.sleep(2.0)  # five more chunks' time
+        asked = stub.requests
+    assert asked <= 2, f"the model was asked {asked} times for a client that had left"
+
+
 # -- 2. SIGTERM during a verify: a JSON 503, and the process gone within seconds
 
 

@@ -47,9 +47,11 @@ from .models import (
     COMMON_ERRORS,
     ERRORS,
     ExtractRequest,
+    Health,
     Job,
     JobList,
     JobRequest,
+    Ready,
     VerifyRequest,
     VerifyResponse,
 )
@@ -210,20 +212,30 @@ class Service:
         return result
 
     async def extract(
-        self, body: ExtractRequest, gone: Callable[[], Awaitable[bool]] | None = None
+        self,
+        body: ExtractRequest,
+        gone: Callable[[], Awaitable[bool]] | None = None,
+        left: threading.Event | None = None,
     ) -> Result:
-        """The result for one request; `gone()` says whether its client has hung up meanwhile."""
+        """The result for one request; `gone()` says whether its client has hung up meanwhile, and
+        `left` is set when it does (the extraction then stops at its next chunk: a model call in
+        flight cannot be taken back, but the ones after it are not made)."""
         options = self._options(body.strategy, body.max_claims)
 
         async def still_wanted() -> None:
             # Minutes of the embedded model are not spent on an answer nobody waits for.
-            if gone is not None and await gone():
+            if (left is not None and left.is_set()) or (gone is not None and await gone()):
                 raise ClientGone("the client hung up while its request waited for the model")
+
+        def step(done: int, total: int) -> None:
+            if left is not None and left.is_set():
+                raise ClientGone(f"the client hung up after {done} of {total} chunks")
 
         async with self._admission().admit():
             return await self._extract(
                 lambda: document_from_text(body.text, html=body.html, source=HTTP_SOURCE),
                 options,
+                on_chunk=step,
                 before_model=still_wanted,
             )
 
@@ -505,7 +517,12 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=service.metrics)
     token_needed = (401,) if config.token else ()
 
-    health = {"tags": ["health"], "summary": "200 while the process is up.", "responses": _documented()}
+    health = {
+        "tags": ["health"],
+        "summary": "200 while the process is up.",
+        "responses": _documented(),
+        "response_model": Health,
+    }
 
     @app.get("/healthz", operation_id="healthz", **health)  # type: ignore[arg-type]
     @app.head("/healthz", operation_id="healthz_head", **health)  # type: ignore[arg-type]
@@ -519,6 +536,7 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
             "answering, and while stopping."
         ),
         "responses": _documented(503),
+        "response_model": Ready,
     }
 
     @app.get("/readyz", operation_id="readyz", **ready)  # type: ignore[arg-type]
@@ -567,7 +585,13 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
         ),
     )
     async def extract(body: ExtractRequest, request: Request) -> Response:
-        result = await _service(request).extract(body, gone=request.is_disconnected)
+        left = threading.Event()
+        watcher = asyncio.ensure_future(_client_left(request))
+        watcher.add_done_callback(lambda task: None if task.cancelled() else left.set())
+        try:
+            result = await _service(request).extract(body, gone=request.is_disconnected, left=left)
+        finally:
+            watcher.cancel()
         return _json(json_bytes(result))
 
     @v1.post(

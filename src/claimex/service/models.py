@@ -197,6 +197,16 @@ class Progress(BaseModel):
     total: int = Field(description="Parts of the current text to ask (0 before it starts).")
 
 
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    provider: str = Field(description="The model's provider (local, ollama, openai, compatible).")
+    model: str
+
+
 class ErrorBody(BaseModel):
     error: str = Field(description="What went wrong, on one line.")
 
