@@ -208,13 +208,13 @@ def jobs_restart(minutes: float, paragraphs: int) -> None:
     paragraph = ARTICLE.replace("\n\n", " ")
     text = "\n\n".join(paragraph.format(number=n, quote=QUOTE) for n in range(paragraphs))
     chunk = str(len(paragraph.format(number=0, quote=QUOTE)) + 10)
-    options = ["--mode", "tools", "--chunk-chars", chunk, "--strategy", "single"]
+    options = ["--mode", "tools", "--chunk-chars", chunk, "--strategy", "single", "--concurrency", "1"]
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         article = scratch / "article.txt"
         article.write_text(text, encoding="utf-8")
         # What `claimex extract` gives, from a stub that answers at once (the same answers), with a
-        # cache of its own: its requests are the distinct calls, the job's too.
+        # cache of its own and one call at a time, as a job makes them: its requests are the job's.
         with Stub(0.0) as fast:
             cli = subprocess.run(
                 [
@@ -234,7 +234,7 @@ def jobs_restart(minutes: float, paragraphs: int) -> None:
         expected = json.loads(cli.stdout)
         calls = expected["stats"]["requests"]
         delay = minutes * 60 / calls
-        extra = (*options[2:], "--grace", "1")
+        extra = (*options[2:6], "--grace", "1")
         with Stub(delay) as stub:
             started = time.perf_counter()
             first = Service(stub, 1, scratch / "cache", extra=extra, state=scratch / "state", log_name="-1")

@@ -63,5 +63,5 @@ def test_every_operation_passes_every_schemathesis_check(token: str | None, tmp_
     counts = re.search(r"(\d+) generated, (\d+) passed", output)
     assert counts is not None, output[-2000:]
     generated, passed = map(int, counts.groups())
-    assert generated == passed and generated >= 30 * EXAMPLES, output[-2000:]
+    assert generated == passed and generated >= 300, output[-2000:]
     print(f"schemathesis ({'token' if token else 'no token'}): {generated} generated, {passed} passed")
