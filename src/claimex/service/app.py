@@ -33,8 +33,8 @@ from ..llm.client import ModelClient
 from ..local.server import server_answers, state_dir
 from ..models import SCHEMA_VERSION, Result
 from ..output import json_bytes
+from ..pipeline import ExtractionOptions, extraction_options
 from ..pipeline import extract as extract_claims
-from ..pipeline import extraction_options
 from ..session import ModelSession
 from ..text.documents import Document, document_from_text
 from .admission import Admission, Busy, ClientGone, Stopping
@@ -162,7 +162,7 @@ class Service:
 
     # -- extraction
 
-    def _options(self, strategy: str | None, max_claims: int | None) -> Any:
+    def _options(self, strategy: str | None, max_claims: int | None) -> ExtractionOptions:
         return extraction_options(
             self.settings,
             strategy=strategy or self.config.strategy,
@@ -173,7 +173,7 @@ class Service:
     async def _extract(
         self,
         make_document: Callable[[], Document],
-        options: Any,
+        options: ExtractionOptions,
         *,
         on_chunk: Callable[[int, int], None] | None = None,
         before_model: Callable[[], Awaitable[None]] | None = None,
@@ -181,7 +181,7 @@ class Service:
         """One text: from the cache if it answers all of it (no slot), else with a model slot."""
         admission = self._admission()
 
-        def run(document: Document, client: ModelClient) -> Result:
+        def run(document: Document, client: ModelClient, report: bool = True) -> Result:
             # One call at a time per article: the slots bound the model calls in flight.
             return extract_claims(
                 document,
@@ -190,7 +190,7 @@ class Service:
                 max_claims=options.max_claims,
                 chunk_chars=options.chunk_chars,
                 concurrency=1,
-                on_chunk=on_chunk,
+                on_chunk=on_chunk if report else None,
             )
 
         def from_cache() -> tuple[Document, Result | None]:
@@ -198,7 +198,8 @@ class Service:
             if self.cached is None:
                 return document, None
             try:
-                return document, run(document, self.cached)
+                # Progress is the model run's: this pass takes milliseconds, and may stop half-way.
+                return document, run(document, self.cached, report=False)
             except NotCached:
                 return document, None
 
@@ -266,6 +267,8 @@ class Service:
             on_chunk=reported,
             before_model=not_cancelled,
         )
+        # All of it, even when the cache answered all of it (and nothing was reported).
+        progress(result.stats.chunks, result.stats.chunks)
         return json_bytes(result).decode("utf-8")
 
     # -- verification
