@@ -197,6 +197,7 @@ def serve(
             grace=grace,
             allowed_hosts=hosts,
             verify_timeout=verify_timeout,
+            verify_prestart=True,
             max_jobs=max_jobs,
             job_ttl=job_ttl,
         )

@@ -94,6 +94,9 @@ class ServiceConfig:
     verify_queue: int = 8
     verify_timeout: float = 30.0
     verify_budget: float = DEFAULT_VERIFY_BUDGET
+    # Start the verifying processes with the service (`claimex serve` does: the first verify then
+    # does not wait half a second for their imports); otherwise on the first verify.
+    verify_prestart: bool = False
     # Jobs: where they are kept (default: the state folder's jobs/), how many may be queued or
     # running, how long a finished one is kept, and how long one may run.
     jobs_dir: Path | None = None
@@ -396,7 +399,8 @@ class Service:
             config.verify_concurrency, config.verify_queue, grace=config.grace, noun="verification"
         )
         threading.Thread(target=self.warm_up, daemon=True, name="claimex-warm-up").start()
-        threading.Thread(target=self.verifiers.start, daemon=True, name="claimex-verifiers").start()
+        if config.verify_prestart:
+            threading.Thread(target=self.verifiers.start, daemon=True, name="claimex-verifiers").start()
         store = JobStore(config.jobs_dir or state_dir() / "jobs")
         self.jobs = Jobs(
             store,
