@@ -201,6 +201,9 @@ def verify_flood(verifies: int) -> None:
                 f"{percentile(latencies, 0.95) * 1000:>5.1f}ms {max(latencies) * 1000:>6.1f}ms "
                 f"{statistics.median(idle) * 1000:>7.1f}ms {wall:>7.1f}"
             )
+        status = Path(f"/proc/{service.process.pid}/status").read_text()
+        peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))
+        print(f"the service's peak RSS: {int(peak) / 1024:.0f} MB (its verifying process apart)")
 
 
 def jobs_restart(minutes: float, paragraphs: int) -> None:
