@@ -452,15 +452,18 @@ def test_serve_without_the_extra_says_what_to_install(monkeypatch: pytest.Monkey
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a)
-    )
-    result = runner.invoke(cli, ["serve"])
-    assert result.exit_code == 2
-    assert (
-        result.stderr
-        == "claimex: error: `claimex serve` needs FastAPI and uvicorn: pip install 'claimex[serve]'\n"
-    )
+    for missing in ("fastapi", "prometheus_client", "fastapi_offline"):
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a, missing=missing: None if name == missing else real(name, *a),
+        )
+        result = runner.invoke(cli, ["serve"])
+        assert result.exit_code == 2
+        assert result.stderr == (
+            "claimex: error: `claimex serve` needs FastAPI, uvicorn, prometheus-client and "
+            "fastapi-offline: pip install 'claimex[serve]'\n"
+        )
 
 
 def test_help_shows_no_token_and_loads_no_web_framework(monkeypatch: pytest.MonkeyPatch) -> None:

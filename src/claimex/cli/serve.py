@@ -153,7 +153,7 @@ def serve(
 
     Listens on 127.0.0.1 only, by default. With a token (CLAIMEX_API_TOKEN), every /v1 request needs Authorization: Bearer TOKEN; listening beyond loopback needs one. SIGTERM or Ctrl-C stops it within seconds (--grace).
 
-    Needs claimex\\[serve] (FastAPI and uvicorn).
+    Needs claimex\\[serve] (FastAPI, uvicorn, prometheus-client, fastapi-offline).
 
     Example:
 
@@ -163,8 +163,13 @@ def serve(
     """
     import importlib.util
 
-    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
-        fail("`claimex serve` needs FastAPI and uvicorn: pip install 'claimex[serve]'", 2)
+    needed = ("fastapi", "uvicorn", "prometheus_client", "fastapi_offline")
+    if any(importlib.util.find_spec(module) is None for module in needed):
+        fail(
+            "`claimex serve` needs FastAPI, uvicorn, prometheus-client and fastapi-offline: "
+            "pip install 'claimex[serve]'",
+            2,
+        )
     with reported_errors(verbose):
         from contextlib import closing
 
