@@ -60,6 +60,8 @@ def served(
 ) -> Iterator[TestClient]:
     """The application on a model session, as `claimex serve` builds it, with its lifespan running."""
     overrides = config.pop("settings", {})
+    # Starlette's test client sends Host: testserver.
+    config.setdefault("allowed_hosts", ("localhost", "127.0.0.1", "::1", "testserver"))
     mode = None if provider == "local" else "tools"
     settings = resolve_settings(provider=provider, base_url=base_url, mode=mode, **overrides)
     with model_session(settings, model_path=model_path, cache_dir=cache_dir, no_cache=False) as session:
@@ -233,19 +235,19 @@ def shared(
     ("content", "headers", "status", "fragment"),
     [
         (b'{"text": "abc", ', {}, 400, "not valid JSON"),
-        (b"\xff\xfe\x00", {}, 400, "cannot be read as JSON: it must be UTF-8"),
+        (b"\xff\xfe\x00", {}, 400, "the body is not UTF-8 text"),
         (b"just text", {"content-type": "text/plain"}, 400, "Content-Type: application/json"),
         (b"", {}, 400, "the body is empty"),
         (b"[1, 2]", {}, 400, "must be a JSON object"),
         (b"{}", {}, 422, '"text" is required'),
-        (b'{"text": ""}', {}, 422, '"text" is empty'),
+        (b'{"text": ""}', {}, 422, '"text" holds no visible character'),
         (b'{"text": 42}', {}, 422, '"text" must be a string'),
         (b'{"text": "x", "txet": "y"}', {}, 422, 'unknown field "txet"'),
-        (b'{"text": "\\u0000\\u0001binary"}', {}, 422, "text: contains NUL characters"),
-        (b'{"text": "a\\u0000b\\u0000c\\u0000d\\u0000"}', {}, 422, "text: contains NUL characters"),
-        (b'{"text": "\\u0001\\u0002\\u0003\\u0004"}', {}, 422, "text: looks like a binary file"),
-        (b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, 400, "cannot be read as JSON"),
-        (b'{"text": " \\n\\t "}', {}, 422, "text: contains only whitespace"),
+        (b'{"text": "\\u0000\\u0001binary"}', {}, 422, '"text" contains NUL characters'),
+        (b'{"text": "a\\u0000b\\u0000c\\u0000d\\u0000"}', {}, 422, '"text" contains NUL characters'),
+        (b'{"text": "\\u0001\\u0002\\u0003\\u0004"}', {}, 422, '"text" contains control characters'),
+        (b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, 400, "nests arrays or objects deeper"),
+        (b'{"text": " \\n\\t "}', {}, 422, '"text" holds no visible character'),
         (b'{"text": "x", "max_claims": 0}', {}, 422, '"max_claims"'),
         (b'{"text": "x", "strategy": "all"}', {}, 422, '"strategy"'),
         (b'{"text": "x", "html": "yes"}', {}, 422, '"html"'),
@@ -320,7 +322,7 @@ def test_verify_rechecks_claims_as_claimex_verify_does(tmp_path: Path, seed_text
     assert [claim["verified"] for claim in result["claims"]] == [True, False]
     assert result["claims"][0]["note"] == "kept"
     assert result == json.loads(runner.invoke(cli, ["verify", str(SEED), str(claims_file)]).stdout)
-    assert_error(bad, 422, 'body: claims[0] has no "statement" string')
+    assert_error(bad, 422, '"claims.0.statement" is required')
 
 
 def test_model_failures_are_502_or_504_with_the_cli_reason(stub: StubServer) -> None:
@@ -450,15 +452,18 @@ def test_serve_without_the_extra_says_what_to_install(monkeypatch: pytest.Monkey
     import importlib.util
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a)
-    )
-    result = runner.invoke(cli, ["serve"])
-    assert result.exit_code == 2
-    assert (
-        result.stderr
-        == "claimex: error: `claimex serve` needs FastAPI and uvicorn: pip install 'claimex[serve]'\n"
-    )
+    for missing in ("fastapi", "prometheus_client", "fastapi_offline"):
+        monkeypatch.setattr(
+            importlib.util,
+            "find_spec",
+            lambda name, *a, missing=missing: None if name == missing else real(name, *a),
+        )
+        result = runner.invoke(cli, ["serve"])
+        assert result.exit_code == 2
+        assert result.stderr == (
+            "claimex: error: `claimex serve` needs FastAPI, uvicorn, prometheus-client and "
+            "fastapi-offline: pip install 'claimex[serve]'\n"
+        )
 
 
 def test_help_shows_no_token_and_loads_no_web_framework(monkeypatch: pytest.MonkeyPatch) -> None:

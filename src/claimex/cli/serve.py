@@ -71,6 +71,58 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Another name clients reach the service by, checked against the Host header (repeatable; '*' for any). Loopback names and --host are always allowed; listening on 0.0.0.0 needs one.",
+            show_default=False,
+        ),
+    ] = None,
+    max_connections: Annotated[
+        int,
+        typer.Option(
+            "--max-connections",
+            min=1,
+            max=100_000,
+            help="Open connections kept at once; a new one past them gets 503.",
+        ),
+    ] = 1024,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout",
+            min=0.1,
+            max=600,
+            help="Seconds a connection has to send a whole request head; then 408 and closed.",
+        ),
+    ] = 10.0,
+    verify_timeout: Annotated[
+        float,
+        typer.Option(
+            "--verify-timeout",
+            min=0.1,
+            max=3600,
+            help="Seconds one /v1/verify may take; then it is stopped and answered 504.",
+        ),
+    ] = 30.0,
+    max_jobs: Annotated[
+        int,
+        typer.Option(
+            "--max-jobs",
+            min=1,
+            max=100_000,
+            help="Jobs queued or running at once; past them POST /v1/jobs gets 429.",
+        ),
+    ] = 64,
+    job_ttl: Annotated[
+        float,
+        typer.Option(
+            "--job-ttl",
+            min=1,
+            help="Seconds a finished job (and its results) is kept before it is forgotten.",
+        ),
+    ] = 86_400.0,
     grace: Annotated[
         float,
         typer.Option(
@@ -95,13 +147,13 @@ def serve(
 ) -> None:
     """Serve extraction over HTTP: POST an article, get its verified claims back as JSON.
 
-    POST /v1/extract with {"text": "...", "html": false, "max_claims": 10, "strategy": "sentences"} (only "text" is required) answers with the result document `claimex extract` writes. POST /v1/verify with {"text": "...", "claims": [...]} re-verifies claims as `claimex verify` does, without the model. GET /healthz says the process is up, GET /readyz that the model answers. The API is described at /docs and /openapi.json.
+    POST /v1/extract with {"text": "...", "html": false, "max_claims": 10, "strategy": "sentences"} (only "text" is required) answers with the result document `claimex extract` writes. POST /v1/jobs takes the same body (or {"texts": [...]}) and answers 202 at once: follow GET /v1/jobs/ID (or /v1/jobs/ID/events) until it is done; jobs survive a restart. POST /v1/verify with {"text": "...", "claims": [...]} re-verifies claims as `claimex verify` does, without the model. GET /healthz says the process is up, GET /readyz that the model answers now, GET /metrics is for Prometheus. The API is described at /docs and /openapi.json.
 
     The same model options, environment variables and disk cache as `claimex extract`: an article answered before is answered again without a model call. The embedded model is started once and stopped with the service. At most --concurrency model calls run at once and --queue requests wait; past that the answer is 429 with Retry-After. Errors are JSON: {"error": "one line"}.
 
     Listens on 127.0.0.1 only, by default. With a token (CLAIMEX_API_TOKEN), every /v1 request needs Authorization: Bearer TOKEN; listening beyond loopback needs one. SIGTERM or Ctrl-C stops it within seconds (--grace).
 
-    Needs claimex\\[serve] (FastAPI and uvicorn).
+    Needs claimex\\[serve] (FastAPI, uvicorn, prometheus-client, fastapi-offline).
 
     Example:
 
@@ -111,18 +163,24 @@ def serve(
     """
     import importlib.util
 
-    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
-        fail("`claimex serve` needs FastAPI and uvicorn: pip install 'claimex[serve]'", 2)
+    needed = ("fastapi", "uvicorn", "prometheus_client", "fastapi_offline")
+    if any(importlib.util.find_spec(module) is None for module in needed):
+        fail(
+            "`claimex serve` needs FastAPI, uvicorn, prometheus-client and fastapi-offline: "
+            "pip install 'claimex[serve]'",
+            2,
+        )
     with reported_errors(verbose):
         from contextlib import closing
 
         from ..llm.settings import resolve_settings
         from ..pipeline import extraction_options
         from ..service.app import ServiceConfig, create_app
-        from ..service.run import check_exposure, listen, run, url_of
+        from ..service.run import allowed_hosts, check_exposure, listen, run, url_of
         from ..session import model_session
 
         check_exposure(host, token, insecure)
+        hosts = allowed_hosts(host, tuple(allowed_host or ()))
         settings = resolve_settings(
             provider=provider,
             base_url=base_url,
@@ -142,6 +200,11 @@ def serve(
             max_body=max_body,
             cors_origins=tuple(cors_origin or ()),
             grace=grace,
+            allowed_hosts=hosts,
+            verify_timeout=verify_timeout,
+            verify_prestart=True,
+            max_jobs=max_jobs,
+            job_ttl=job_ttl,
         )
         with (
             closing(listen(host, port)) as sock,
@@ -161,5 +224,12 @@ def serve(
                 f"claimex: serving {served.provider}/{served.model} at {url} (API: {url}/docs). Ctrl-C to stop.",
                 err=True,
             )
-            run(service, sock, grace=grace, verbose=verbose)
+            run(
+                service,
+                sock,
+                grace=grace,
+                verbose=verbose,
+                max_connections=max_connections,
+                header_timeout=header_timeout,
+            )
         typer.echo("claimex: stopped", err=True)

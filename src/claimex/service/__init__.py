@@ -1,14 +1,22 @@
 """`claimex serve`: the pipeline over HTTP (FastAPI under uvicorn, from `claimex[serve]`).
 
-- `app`: the application: routes, authentication, the model session, the cache-first path.
+- `app`: the application: routes, the model session, the cache-first path, readiness.
 - `models`: what the service takes and gives, as pydantic models (its OpenAPI description).
 - `errors`: how it answers when it cannot: a status and `{"error": "<one line>"}`, always.
-- `admission`: bounded work: model slots, a FIFO queue, 429 with Retry-After, a clean stop.
+- `guard`: before any route: the Host allow-list, the token (before the body), body bounds.
+- `strict`: strict JSON in and out, bodies decoded off the event loop.
+- `admission`: bounded work: slots, a FIFO queue, 429 with Retry-After, a clean stop.
+- `verifying`: `/v1/verify`'s checks in child processes, killed at the deadline or when unwanted.
+- `jobs`: extractions that outlive their request, kept in the state folder across restarts.
+- `metrics`: `/metrics` in Prometheus's text format.
+- `docs`: `/docs` and `/redoc` from packaged assets, no third-party origin, a CSP.
+- `protocol`: uvicorn's HTTP/1.1 protocol with connection and header-time bounds.
 - `run`: where it may listen, and how SIGTERM and Ctrl-C stop it within the grace period.
 
 Rule: the service is an entry point like the CLI: it calls the same pipeline and session as
 every other one and adds only HTTP. It may import anything below it, never `claimex.cli`;
-nothing below imports it, and only this package imports FastAPI, Starlette or uvicorn.
+nothing below imports it, and only this package imports FastAPI, Starlette, uvicorn or
+prometheus-client.
 """
 
 from .._compat import old_names

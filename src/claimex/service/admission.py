@@ -44,11 +44,14 @@ class ClientGone(Exception):
 class Admission:
     """Lives in one event loop: every counter here is touched from that loop's thread only."""
 
-    def __init__(self, running: int, waiting: int, *, grace: float = 5.0) -> None:
+    def __init__(self, running: int, waiting: int, *, grace: float = 5.0, noun: str = "extraction") -> None:
         self.running = running
         self.waiting = waiting
         self.grace = grace
+        self.noun = noun
         self.admitted = 0
+        self.in_slot = 0  # holding a slot
+        self.queued = 0  # waiting for one
         self._slots = asyncio.Semaphore(running)
         self._stopping = asyncio.Event()
         self._deadline = asyncio.Event()
@@ -79,7 +82,7 @@ class Admission:
         if self.admitted >= self.running + self.waiting:
             seconds = self.retry_after()
             raise Busy(
-                f"busy: {self.running} extraction{'s' if self.running != 1 else ''} running and "
+                f"busy: {self.running} {self.noun}{'s' if self.running != 1 else ''} running and "
                 f"{self.waiting} waiting, the most this service takes; retry in {seconds} s",
                 seconds,
             )
@@ -98,15 +101,31 @@ class Admission:
     async def model_slot(self) -> AsyncIterator[None]:
         """Wait for one of the `running` slots, in turn; `Stopping` if a stop begins first."""
         acquire = asyncio.ensure_future(self._slots.acquire())
-        if not await self._first(acquire, self._stopping):
+        self.queued += 1
+        try:
+            got = await self._first(acquire, self._stopping)
+        except BaseException:
+            # Cancelled (the client left) just as the slot came: it must not be lost.
+            if acquire.done() and not acquire.cancelled():
+                self._slots.release()
+            raise
+        finally:
+            self.queued -= 1
+        if not got:
             raise Stopping("the service is stopping; the request was not started: send it again")
         started = time.monotonic()
+        self.in_slot += 1
         try:
             yield
         finally:
+            self.in_slot -= 1
             self._slots.release()
             # A moving average: recent extractions say most about the next ones.
             self._mean_seconds = 0.8 * self._mean_seconds + 0.2 * (time.monotonic() - started)
+
+    async def grace_over(self) -> None:
+        """Returns once a stop has begun and its grace period is over."""
+        await self._deadline.wait()
 
     async def in_thread(self, work: Callable[[], T], *, until_stop: bool = False) -> T:
         """`work()` in a daemon thread; with `until_stop`, `Stopping` once a stop's grace is over."""

@@ -1,40 +1,62 @@
 """`claimex serve`: the extraction pipeline over HTTP, as a FastAPI application.
 
 Same pipeline, cache and model session as the CLI: `POST /v1/extract` answers with the result
-document `claimex extract` writes, `POST /v1/verify` with what `claimex verify` writes. Work is
-bounded by `admission.py`; failures are answered by `errors.py`; requests and answers are
-described in `models.py`; `run.py` runs the application under uvicorn.
+document `claimex extract` writes, `POST /v1/verify` with what `claimex verify` writes, and
+`/v1/jobs` runs extractions that outlive their request (`jobs.py`). Every request passes the
+guard first (`guard.py`: host, token, body bounds); work is bounded by `admission.py`; quotes
+are checked in killable processes (`verifying.py`); failures are answered by `errors.py`;
+requests and answers are described in `models.py`; `run.py` runs the application under uvicorn.
 """
 
 from __future__ import annotations
 
-import hmac
+import asyncio
+import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import ClaimexError
+from ..errors import ClaimexError, InputError
 from ..llm.client import ModelClient
-from ..local.server import server_answers
+from ..local.server import server_answers, state_dir
 from ..models import SCHEMA_VERSION, Result
-from ..output import to_json
+from ..output import json_bytes
+from ..pipeline import ExtractionOptions, extraction_options
 from ..pipeline import extract as extract_claims
-from ..pipeline import extraction_options, reverify
 from ..session import ModelSession
 from ..text.documents import Document, document_from_text
-from .admission import Admission, ClientGone, Stopping
-from .errors import BodyLimit, error_response, install_error_handlers, one_line
-from .models import ERRORS, ExtractRequest, VerifyRequest, VerifyResponse
+from .admission import Admission, Busy, ClientGone, Stopping
+from .docs import install_docs
+from .errors import error_response, install_error_handlers, one_line
+from .guard import LOOPBACK_NAMES, TOKEN_NEEDED, Guard
+from .jobs import ID_PATTERN, JobCancelled, Jobs, JobState, JobStore
+from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
+from .models import (
+    COMMON_ERRORS,
+    ERRORS,
+    ExtractRequest,
+    Health,
+    Job,
+    JobList,
+    JobRequest,
+    Ready,
+    VerifyRequest,
+    VerifyResponse,
+)
+from .strict import OffLoopRoute, dumps
+from .verifying import Verifiers, WorkerLost, estimated_seconds
 
 log = logging.getLogger("claimex.service")
 
@@ -42,6 +64,9 @@ DEFAULT_QUEUE = 16
 DEFAULT_MAX_BODY = 5_000_000
 # Where results say the article came from (as "<stdin>" does for a pipe).
 HTTP_SOURCE = "<http>"
+# The most CPU one verification may be expected to take (verifying.estimated_seconds): a 20 KB
+# article with 60 quotes of 200 characters takes 0.2 s; 5 MB with 50 short quotes, 6 s.
+DEFAULT_VERIFY_BUDGET = 5.0
 
 
 @dataclass(frozen=True)
@@ -51,7 +76,7 @@ class ServiceConfig:
     strategy: str | None = None
     max_claims: int | None = None
     chunk_chars: int | None = None
-    # Model calls in flight, across all requests (default: the provider's).
+    # Model calls in flight, across all requests and jobs (default: the provider's).
     concurrency: int | None = None
     queue: int = DEFAULT_QUEUE
     token: str | None = None
@@ -59,6 +84,27 @@ class ServiceConfig:
     cors_origins: tuple[str, ...] = ()
     # Seconds a running extraction may still take once a stop begins.
     grace: float = 5.0
+    # Host header names answered (loopback names, and what `serve --host` adds); "*" is any.
+    allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
+    # Each part of a body must come within this many seconds.
+    body_timeout: float = 30.0
+    # Verifications at once (each a process), waiting ones, each one's deadline, and the CPU
+    # seconds one may be expected to take (past that, 413 before any work).
+    verify_concurrency: int = 1
+    verify_queue: int = 8
+    verify_timeout: float = 30.0
+    verify_budget: float = DEFAULT_VERIFY_BUDGET
+    # Start the verifying processes with the service (`claimex serve` does: the first verify then
+    # does not wait half a second for their imports); otherwise on the first verify.
+    verify_prestart: bool = False
+    # Jobs: where they are kept (default: the state folder's jobs/), how many may be queued or
+    # running, how long a finished one is kept, and how long one may run.
+    jobs_dir: Path | None = None
+    max_jobs: int = 64
+    job_ttl: float = 24 * 3600.0
+    job_timeout: float = 6 * 3600.0
+    # /readyz asks the model server at most this often.
+    ready_ttl: float = 3.0
 
 
 class NotCached(Exception):
@@ -86,7 +132,7 @@ def _refuse() -> str:
 
 
 class Service:
-    """The state one application serves from: model session, admission control, readiness."""
+    """The state one application serves from: model session, admission control, readiness, jobs."""
 
     def __init__(self, config: ServiceConfig, session: ModelSession) -> None:
         self.config = config
@@ -102,23 +148,43 @@ class Service:
             self.cached = ModelClient(
                 self.settings, cache=cast(Any, _CacheOnly(self.client.cache)), connect=_refuse
             )
+        self.metrics = Metrics()
         self.admission: Admission | None = None
+        self.verify_admission: Admission | None = None
+        self.verifiers = Verifiers(config.verify_concurrency)
+        self.jobs: Jobs | None = None
+        self.base_url: str | None = None
         self.ready = False
         self.not_ready = "starting"
+        # The last answer of the model server to "are you there?", and when it came.
+        self._ready_checked = 0.0
+        self._ready_reason: str | None = None
+        self._ready_check: asyncio.Future[str | None] | None = None
         self._closed = threading.Event()
+        self.metrics.watch(self._live)
 
-    async def extract(
-        self, body: ExtractRequest, gone: Callable[[], Awaitable[bool]] | None = None
-    ) -> Result:
-        """The result for one request; `gone()` says whether its client has hung up meanwhile."""
-        options = extraction_options(
+    # -- extraction
+
+    def _options(self, strategy: str | None, max_claims: int | None) -> ExtractionOptions:
+        return extraction_options(
             self.settings,
-            strategy=body.strategy or self.config.strategy,
-            max_claims=body.max_claims or self.config.max_claims,
+            strategy=strategy or self.config.strategy,
+            max_claims=max_claims or self.config.max_claims,
             chunk_chars=self.config.chunk_chars,
         )
 
-        def run(document: Document, client: ModelClient) -> Result:
+    async def _extract(
+        self,
+        make_document: Callable[[], Document],
+        options: ExtractionOptions,
+        *,
+        on_chunk: Callable[[int, int], None] | None = None,
+        before_model: Callable[[], Awaitable[None]] | None = None,
+    ) -> Result:
+        """One text: from the cache if it answers all of it (no slot), else with a model slot."""
+        admission = self._admission()
+
+        def run(document: Document, client: ModelClient, report: bool = True) -> Result:
             # One call at a time per article: the slots bound the model calls in flight.
             return extract_claims(
                 document,
@@ -127,32 +193,160 @@ class Service:
                 max_claims=options.max_claims,
                 chunk_chars=options.chunk_chars,
                 concurrency=1,
+                on_chunk=on_chunk if report else None,
             )
 
         def from_cache() -> tuple[Document, Result | None]:
-            document = document_from_text(body.text, html=body.html, source=HTTP_SOURCE)
+            document = make_document()
             if self.cached is None:
                 return document, None
             try:
-                return document, run(document, self.cached)
+                # Progress is the model run's: this pass takes milliseconds, and may stop half-way.
+                return document, run(document, self.cached, report=False)
             except NotCached:
                 return document, None
 
-        admission = self._admission()
-        async with admission.admit():
-            document, result = await admission.in_thread(from_cache)
-            if result is not None:
-                return result
+        document, result = await admission.in_thread(from_cache)
+        if result is None:
             async with admission.model_slot():
-                # Minutes of the embedded model are not spent on an answer nobody waits for.
-                if gone is not None and await gone():
-                    raise ClientGone("the client hung up while its request waited for the model")
-                return await admission.in_thread(lambda: run(document, self.client), until_stop=True)
+                if before_model is not None:
+                    await before_model()
+                result = await admission.in_thread(lambda: run(document, self.client), until_stop=True)
+        self.metrics.record_extraction(result.stats.requests, result.stats.cache_hit)
+        return result
 
-    def _admission(self) -> Admission:
-        if self.admission is None:
-            raise RuntimeError("the service has not started (use the application's lifespan)")
-        return self.admission
+    async def extract(
+        self,
+        body: ExtractRequest,
+        gone: Callable[[], Awaitable[bool]] | None = None,
+        left: threading.Event | None = None,
+    ) -> Result:
+        """The result for one request; `gone()` says whether its client has hung up meanwhile, and
+        `left` is set when it does (the extraction then stops at its next chunk: a model call in
+        flight cannot be taken back, but the ones after it are not made)."""
+        options = self._options(body.strategy, body.max_claims)
+
+        async def still_wanted() -> None:
+            # Minutes of the embedded model are not spent on an answer nobody waits for.
+            if (left is not None and left.is_set()) or (gone is not None and await gone()):
+                raise ClientGone("the client hung up while its request waited for the model")
+
+        def step(done: int, total: int) -> None:
+            if left is not None and left.is_set():
+                raise ClientGone(f"the client hung up after {done} of {total} chunks")
+
+        async with self._admission().admit():
+            return await self._extract(
+                lambda: document_from_text(body.text, html=body.html, source=HTTP_SOURCE),
+                options,
+                on_chunk=step,
+                before_model=still_wanted,
+            )
+
+    async def job_text(
+        self,
+        text: str,
+        options: dict[str, Any],
+        progress: Callable[[int, int], None],
+        cancelled: threading.Event,
+    ) -> str:
+        """One text of a job, as the JSON of its result (what /v1/extract would answer)."""
+        chosen = self._options(options.get("strategy"), options.get("max_claims"))
+
+        async def not_cancelled() -> None:
+            if cancelled.is_set():
+                raise JobCancelled
+
+        def reported(done: int, total: int) -> None:
+            # A stopping service ends the job's thread at its next step: what it was answered is
+            # cached, and the job goes on from there at the next start, not twice at once.
+            if self._closed.is_set():
+                raise JobCancelled
+            progress(done, total)
+
+        result = await self._extract(
+            lambda: document_from_text(text, html=bool(options.get("html")), source=HTTP_SOURCE),
+            chosen,
+            on_chunk=reported,
+            before_model=not_cancelled,
+        )
+        # All of it, even when the cache answered all of it (and nothing was reported).
+        progress(result.stats.chunks, result.stats.chunks)
+        return json_bytes(result).decode("utf-8")
+
+    # -- verification
+
+    async def verify(self, body: VerifyRequest, left: Callable[[], Awaitable[None]]) -> str:
+        """The checked claims as JSON, from a verifying process; bounded in work, time and number."""
+        lengths = [
+            len(item if isinstance(item, str) else item.quote)
+            for claim in body.claims
+            for item in claim.evidence
+        ]
+        expected = estimated_seconds(len(body.text), lengths)
+        if expected > self.config.verify_budget:
+            raise HTTPException(
+                413,
+                f"too much to verify at once: {len(body.text):,} characters and {len(lengths):,} quotes "
+                f"(the longest {max(lengths, default=0):,} characters) take about {expected:.0f} s to check, "
+                f"more than the {self.config.verify_budget:g} s this service gives one request; send fewer "
+                "or shorter quotes per request",
+            )
+        claims = [claim.model_dump(exclude_unset=True) for claim in body.claims]
+        admission = self._verify_admission()
+
+        async def abandoned() -> None:
+            _, pending = await asyncio.wait(
+                {asyncio.ensure_future(left()), asyncio.ensure_future(admission.grace_over())},
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            for task in pending:
+                task.cancel()
+
+        async with admission.admit(), admission.model_slot():
+            try:
+                kind, answer = await self.verifiers.verify(
+                    body.text, claims, timeout=self.config.verify_timeout, abandon=abandoned()
+                )
+            except TimeoutError:
+                self.metrics.verify_killed.inc()
+                raise HTTPException(
+                    504, f"the verification took longer than {self.config.verify_timeout:g} s and was stopped"
+                ) from None
+            except WorkerLost:
+                self.metrics.verify_killed.inc()
+                if admission.stopping:
+                    raise Stopping(
+                        "the service stopped before the verification was done; send it again"
+                    ) from None
+                raise ClientGone("the client hung up during its verification") from None
+        if kind == "input":
+            raise InputError(answer)
+        return answer
+
+    # -- readiness
+
+    async def readiness(self) -> str | None:
+        """None when the model answers now, else why not; asks the server at most every `ready_ttl` s."""
+        if not self.ready:
+            return self.not_ready
+        if time.monotonic() - self._ready_checked >= self.config.ready_ttl:
+            if self._ready_check is None or self._ready_check.done():
+                # One question at a time, however many probes ask meanwhile.
+                self._ready_check = asyncio.ensure_future(asyncio.to_thread(self._probe))
+            self._ready_reason = await asyncio.shield(self._ready_check)
+            self._ready_checked = time.monotonic()
+        return self._ready_reason
+
+    def _probe(self) -> str | None:
+        base_url = self.base_url or ""
+        # A model server busy with an answer still lists its models; one that is dead or hung does not.
+        try:
+            if server_answers(base_url, timeout=2.0, api_key=self.settings.api_key):
+                return None
+        except Exception as error:  # whatever the HTTP stack raises, the answer is "not ready"
+            log.warning("readiness: %s", one_line(str(error)))
+        return f"the model server at {base_url} does not answer"
 
     def warm_up(self) -> None:
         """Start the embedded server (if claimex runs it) and wait until the model answers.
@@ -165,6 +359,8 @@ class Service:
             try:
                 base_url = self.settings.base_url or (self.session.connect() if self.session.connect else "")
                 if base_url and server_answers(base_url, timeout=5.0, api_key=self.settings.api_key):
+                    self.base_url = base_url
+                    self._ready_checked, self._ready_reason = time.monotonic(), None
                     self.ready = True
                     log.info("the model at %s answers", base_url)
                     return
@@ -177,11 +373,73 @@ class Service:
             self._closed.wait(wait)
             wait = min(wait * 2, 30.0)
 
-    def close(self) -> None:
-        self._closed.set()
-        if self.admission is not None:
-            self.admission.begin_stop()
+    # -- lifecycle
 
+    def _admission(self) -> Admission:
+        if self.admission is None:
+            raise RuntimeError("the service has not started (use the application's lifespan)")
+        return self.admission
+
+    def _verify_admission(self) -> Admission:
+        if self.verify_admission is None:
+            raise RuntimeError("the service has not started (use the application's lifespan)")
+        return self.verify_admission
+
+    def _live(self) -> dict[str, Any]:
+        queue, slots = {}, {}
+        for kind, admission in (("model", self.admission), ("verify", self.verify_admission)):
+            if admission is not None:
+                queue[kind], slots[kind] = admission.queued, admission.in_slot
+        return {"queue": queue, "slots": slots, "jobs": self.jobs.counts() if self.jobs else {}}
+
+    async def start(self) -> None:
+        config = self.config
+        self.admission = Admission(self.slots, config.queue, grace=config.grace)
+        self.verify_admission = Admission(
+            config.verify_concurrency, config.verify_queue, grace=config.grace, noun="verification"
+        )
+        threading.Thread(target=self.warm_up, daemon=True, name="claimex-warm-up").start()
+        if config.verify_prestart:
+            threading.Thread(target=self.verifiers.start, daemon=True, name="claimex-verifiers").start()
+        store = JobStore(config.jobs_dir or state_dir() / "jobs")
+        self.jobs = Jobs(
+            store,
+            self.job_text,
+            limit=config.max_jobs,
+            ttl=config.job_ttl,
+            timeout=config.job_timeout,
+            runners=self.slots,
+        )
+        await self.jobs.start()
+
+    async def stop(self) -> None:
+        self.close()
+        if self.jobs is not None:
+            await self.jobs.stop()
+
+    def close(self) -> None:
+        """Begin a stop (SIGTERM): refuse what waits, give what runs the grace. Safe from any thread."""
+        self._closed.set()
+        # Verifications get the same grace as extractions; then `verify` kills their processes.
+        for admission in (self.admission, self.verify_admission):
+            if admission is not None:
+                admission.begin_stop()
+
+    def kill_workers(self) -> None:
+        self.verifiers.close()
+
+
+# One server-sent event of /v1/jobs/{id}/events: its data is the job, as JSON on one line.
+SSE_EVENT = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["progress", "end"]},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+    },
+}
+
+JobId = Annotated[str, PathParam(pattern=ID_PATTERN, description="The job's id, as POST gave it.")]
 
 _BEARER = HTTPBearer(
     auto_error=False, description="The token given to `claimex serve` (--token or CLAIMEX_API_TOKEN)."
@@ -189,17 +447,15 @@ _BEARER = HTTPBearer(
 
 
 def _token_check(token: str) -> Any:
+    """For the OpenAPI description (securitySchemes); the guard has checked the token already."""
+    import hmac
+
     expected = token.encode("utf-8")
 
     async def check(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)]) -> None:
         given = credentials.credentials.encode("utf-8") if credentials is not None else b""
-        # Constant time: how much of a guess was right must not show in how long the answer takes.
         if not hmac.compare_digest(given, expected):
-            raise HTTPException(
-                401,
-                "this service needs a token: send the header Authorization: Bearer <token>",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
+            raise HTTPException(401, TOKEN_NEEDED, headers={"WWW-Authenticate": "Bearer"})
 
     return Depends(check)
 
@@ -208,89 +464,283 @@ def _service(request: Request) -> Service:
     return cast(Service, request.app.state.service)
 
 
+async def _client_left(request: Request) -> None:
+    """Returns when the client hangs up (the body has been read whole by then)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def _documented(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: ERRORS[code] for code in sorted({*codes, *COMMON_ERRORS})}
+
+
+def _json(data: str | bytes, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(data, status_code=status, media_type="application/json", headers=headers)
+
+
 def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     """The application, serving from `session` (which the caller opens before and closes after)."""
     service = Service(config, session)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service.admission = Admission(service.slots, config.queue, grace=config.grace)
-        threading.Thread(target=service.warm_up, daemon=True, name="claimex-warm-up").start()
+        await service.start()
         try:
             yield
         finally:
-            service.close()
+            await service.stop()
+            service.kill_workers()
 
     app = FastAPI(
         title="claimex",
         version=__version__,
         summary="Checkable claims out of news articles, every evidence quote proved against the text.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = service
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, limit=config.max_body)
+    install_docs(app)
+    app.add_middleware(
+        Guard,
+        allowed_hosts=config.allowed_hosts,
+        token=config.token,
+        max_body=config.max_body,
+        body_timeout=config.body_timeout,
+    )
     if config.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
+        # Outside the guard: a preflight carries no token.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(config.cors_origins),
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(MetricsMiddleware, metrics=service.metrics)
+    token_needed = (401,) if config.token else ()
 
-    @app.get("/healthz", tags=["health"], summary="200 while the process is up.")
+    health = {
+        "tags": ["health"],
+        "summary": "200 while the process is up.",
+        "responses": _documented(),
+        "response_model": Health,
+    }
+
+    @app.get("/healthz", operation_id="healthz", **health)  # type: ignore[arg-type]
+    @app.head("/healthz", operation_id="healthz_head", **health)  # type: ignore[arg-type]
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get(
-        "/readyz",
-        tags=["health"],
-        summary="200 once the model answers; 503 before, and while stopping.",
-        responses={503: ERRORS[503]},
-    )
+    ready = {
+        "tags": ["health"],
+        "summary": (
+            "200 while the model answers (asked at most every few seconds); 503 before, when it stops "
+            "answering, and while stopping."
+        ),
+        "responses": _documented(503),
+        "response_model": Ready,
+    }
+
+    @app.get("/readyz", operation_id="readyz", **ready)  # type: ignore[arg-type]
+    @app.head("/readyz", operation_id="readyz_head", **ready)  # type: ignore[arg-type]
     async def readyz(request: Request) -> Response:
         service = _service(request)
         if service.admission is not None and service.admission.stopping:
             return error_response(503, "stopping", {"Retry-After": str(Stopping.retry_after)})
-        if not service.ready:
-            return error_response(503, f"not ready: {service.not_ready}", {"Retry-After": "2"})
+        reason = await service.readiness()
+        if reason is not None:
+            return error_response(503, f"not ready: {reason}", {"Retry-After": "2"})
         settings = service.settings
         return JSONResponse({"status": "ready", "provider": settings.provider, "model": settings.model})
 
-    v1 = APIRouter(prefix="/v1", dependencies=[_token_check(config.token)] if config.token else [])
+    @app.get(
+        "/metrics",
+        tags=["health"],
+        summary="Counters and gauges in Prometheus's text format (needs the token when there is one).",
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "The metrics."},
+            **_documented(*token_needed),
+        },
+        response_class=Response,
+    )
+    async def metrics(request: Request) -> Response:
+        return Response(_service(request).metrics.exposition(), media_type=CONTENT_TYPE)
+
+    v1 = APIRouter(
+        prefix="/v1",
+        dependencies=[_token_check(config.token)] if config.token else [],
+        route_class=OffLoopRoute,
+    )
 
     @v1.post(
         "/extract",
         tags=["claims"],
         response_model=Result,
-        responses={code: ERRORS[code] for code in (400, 401, 413, 422, 429, 502, 503, 504)},
+        responses=_documented(*token_needed, 413, 422, 429, 502, 504),
         summary="Extract the article's claims and verify every evidence quote.",
         description=(
             f"Answers with the result document `claimex extract` writes (schema {SCHEMA_VERSION}). An "
             "article answered before is answered from the cache, with no model call. `source.path` is "
             "`<http>` and `source.sha256` the SHA-256 of the text's UTF-8 bytes. When some of the model "
-            "calls failed, the result says `complete: false` (as `claimex extract` does)."
+            "calls failed, the result says `complete: false` (as `claimex extract` does). For a long "
+            "article, prefer a job (`POST /v1/jobs`): a request that takes minutes dies behind a proxy."
         ),
     )
     async def extract(body: ExtractRequest, request: Request) -> Response:
-        result = await _service(request).extract(body, gone=request.is_disconnected)
-        return Response(to_json(result), media_type="application/json")
+        left = threading.Event()
+        watcher = asyncio.ensure_future(_client_left(request))
+        watcher.add_done_callback(lambda task: None if task.cancelled() else left.set())
+        try:
+            result = await _service(request).extract(body, gone=request.is_disconnected, left=left)
+        finally:
+            watcher.cancel()
+        return _json(json_bytes(result))
 
     @v1.post(
         "/verify",
         tags=["claims"],
         response_model=VerifyResponse,
-        responses={code: ERRORS[code] for code in (400, 401, 413, 422)},
+        responses=_documented(*token_needed, 413, 422, 429, 504),
         summary="Re-verify claims against the article, as `claimex verify` does. No model is called.",
+        description=(
+            "Bounded: a few at a time (429 with Retry-After beyond the queue), each within a deadline "
+            "(504), and at most a work bound of text length × quotes (413). The check stops when the "
+            "client hangs up."
+        ),
     )
-    async def verify(body: VerifyRequest) -> Response:
-        def check() -> dict[str, Any]:
-            document = document_from_text(body.text, source=HTTP_SOURCE)
-            return reverify(document, {"claims": body.claims}, name="body")
+    async def verify(body: VerifyRequest, request: Request) -> Response:
+        return _json(await _service(request).verify(body, lambda: _client_left(request)))
 
-        return Response(to_json(await run_in_threadpool(check)), media_type="application/json")
+    def job_view(request: Request, state: JobState, results: str | None = None) -> str:
+        service = _service(request)
+        assert service.jobs is not None
+        root = request.scope.get("root_path", "")
+        view = state.view(root, service.jobs.ttl)
+        text = dumps(view).rstrip("\n")
+        if results is None:
+            return text + "\n"
+        # The results are JSON already, as written at the end of the job: spliced in, not re-read.
+        return text[: text.rindex("}")].rstrip() + ',\n  "results": ' + results + "\n}\n"
+
+    def jobs_of(request: Request) -> Jobs:
+        jobs = _service(request).jobs
+        if jobs is None:
+            raise RuntimeError("the service has not started (use the application's lifespan)")
+        return jobs
+
+    @v1.post(
+        "/jobs",
+        tags=["jobs"],
+        status_code=202,
+        response_model=Job,
+        responses=_documented(*token_needed, 413, 422, 429),
+        summary="Start extracting one text (the body of /v1/extract) or several (`texts`) in the background.",
+        description=(
+            "Answers 202 at once with the job, its id and its URL (also in `Location`). Follow it with "
+            "GET (or its `/events` as server-sent events); its results are there once it is done. Jobs "
+            "are kept in the service's state folder: one running when the service stops goes on when it "
+            "starts again, the model answers it had got coming from the cache."
+        ),
+    )
+    async def create_job(body: JobRequest, request: Request) -> Response:
+        service = _service(request)
+        if service.admission is not None and service.admission.stopping:
+            raise Stopping("the service is stopping; send the request again in a few seconds")
+        texts = [body.text] if isinstance(body, ExtractRequest) else list(body.texts)
+        options = {"html": body.html, "strategy": body.strategy, "max_claims": body.max_claims}
+        state = await jobs_of(request).submit(texts, options)
+        view = job_view(request, state)
+        return _json(view, 202, {"Location": f"{request.scope.get('root_path', '')}/v1/jobs/{state.id}"})
+
+    @v1.get(
+        "/jobs",
+        tags=["jobs"],
+        response_model=JobList,
+        responses=_documented(*token_needed),
+        summary="Every job not yet expired, newest first (without their results).",
+    )
+    async def list_jobs(request: Request) -> Response:
+        views = [job_view(request, state).rstrip("\n") for state in jobs_of(request).all()]
+        return _json('{"jobs": [' + ",\n".join(views) + "]}\n")
+
+    def no_such_job(job_id: str) -> HTTPException:
+        return HTTPException(404, f"no job {job_id}: never made, deleted, or expired")
+
+    @v1.get(
+        "/jobs/{job_id}",
+        tags=["jobs"],
+        response_model=Job,
+        responses=_documented(*token_needed, 404, 422),
+        summary="The job: its status, its progress, and its results once it is done.",
+    )
+    async def get_job(job_id: JobId, request: Request) -> Response:
+        jobs = jobs_of(request)
+        state = jobs.get(job_id)
+        if state is None:
+            raise no_such_job(job_id)
+        results = await jobs.results(job_id) if state.status == "done" else None
+        return _json(job_view(request, state, results))
+
+    @v1.delete(
+        "/jobs/{job_id}",
+        tags=["jobs"],
+        response_model=Job,
+        responses=_documented(*token_needed, 404, 422),
+        summary="Cancel the job (if it is not finished) and forget it: its id answers 404 from then on.",
+    )
+    async def delete_job(job_id: JobId, request: Request) -> Response:
+        state = await jobs_of(request).cancel(job_id)
+        if state is None:
+            raise no_such_job(job_id)
+        return _json(job_view(request, state))
+
+    @v1.get(
+        "/jobs/{job_id}/events",
+        tags=["jobs"],
+        responses={
+            200: {
+                "content": {"text/event-stream": {"schema": SSE_EVENT}},
+                "description": (
+                    "Server-sent events: `progress` with the job (as GET gives it, without results) "
+                    "each time it changes, then one `end` when it is done, failed or cancelled; a "
+                    "comment every 15 s keeps proxies from closing the stream."
+                ),
+            },
+            **_documented(*token_needed, 404, 422),
+        },
+        response_class=StreamingResponse,
+        summary="The job's progress as server-sent events, until it ends.",
+    )
+    async def job_events(job_id: JobId, request: Request) -> Response:
+        jobs = jobs_of(request)
+        if jobs.get(job_id) is None:
+            raise no_such_job(job_id)
+        root = request.scope.get("root_path", "")
+
+        async def events() -> AsyncIterator[bytes]:
+            async for state in jobs.watch(job_id):
+                if state is None:
+                    yield b": still running\n\n"
+                    continue
+                kind = "progress" if state.status in ("queued", "running") else "end"
+                data = json.dumps(
+                    state.view(root, jobs.ttl), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+                )
+                yield f"event: {kind}\ndata: {data}\n\n".encode()
+            if jobs.get(job_id) is None:
+                yield b'event: end\ndata: {"status": "gone"}\n\n'
+
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+        )
 
     app.include_router(v1)
     return app
+
+
+__all__ = ["Busy", "Service", "ServiceConfig", "create_app"]

@@ -15,15 +15,17 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..errors import AnswerTimeout, ClaimexError, InputError, LocalServerError, ModelError
 from .admission import Busy, ClientGone, Stopping
+from .models import UNION_BRANCHES, why_not_an_article
 
 log = logging.getLogger("claimex.service")
 
 # An absolute path not inside a URL ("http://host:8080/v1" keeps its "/v1").
 _PATH = re.compile(r"(?<![\w:/.\-~])~?/(?:[^\s/:()'\"]+/)+([^\s/:()'\"]+)")
+# Where a problem is (the body, the path) and which branch of a union: not part of its name.
+_WHERE = {"body", "path", "query", *UNION_BRANCHES}
 _EXAMPLE = 'e.g. {"text": "the article"}'
 # What FastAPI says of a JSON body it cannot even decode (not UTF-8, or nested past Python's limit).
 FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"
@@ -52,7 +54,7 @@ def validation_message(errors: list[Any]) -> tuple[int, str]:
     """One line for pydantic's list of problems with a request body, and 400 or 422."""
     first = errors[0]
     kind = first.get("type", "")
-    location = [str(part) for part in first.get("loc", ()) if part != "body"]
+    location = [str(part) for part in first.get("loc", ()) if part not in _WHERE]
     if kind == "json_invalid":
         reason = (first.get("ctx") or {}).get("error", "not JSON")
         where = f" at character {location[0]}" if location else ""
@@ -62,16 +64,34 @@ def validation_message(errors: list[Any]) -> tuple[int, str]:
             return 400, f"the body is empty: send a JSON object, {_EXAMPLE}"
         return 400, (f"the body must be a JSON object sent with Content-Type: application/json, {_EXAMPLE}")
     field = ".".join(location)
+    if kind == "string_pattern_mismatch" and location[0] in ("text", "texts"):
+        return 422, f'"{field}" {why_not_an_article(str(first.get("input", "")))}'
     messages = {
         "missing": f'"{field}" is required',
         "extra_forbidden": f'unknown field "{field}"',
         "string_too_short": f'"{field}" is empty',
         "string_type": f'"{field}" must be a string',
+        "list_type": f'"{field}" must be a list',
+        "bool_type": f'"{field}" must be true or false',
+        "int_type": f'"{field}" must be an integer',
+        "too_long": f'"{field}": {first.get("msg", "too long")}',
     }
     message = messages.get(kind) or f'"{field}": {first.get("msg", "invalid")}'
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
     return 422, message
+
+
+def documented_methods(request: Request) -> list[str]:
+    """The methods the OpenAPI description gives the path the request went to (for `Allow`)."""
+    from starlette.routing import Match
+
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE and hasattr(route, "path"):
+            operations = request.app.openapi().get("paths", {}).get(route.path, {})
+            return sorted(method.upper() for method in operations)
+    return []
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -103,10 +123,17 @@ def install_error_handlers(app: FastAPI) -> None:
             404: f"no such endpoint: {request.url.path} (see /docs)",
             405: f"{request.method} is not allowed on {request.url.path}",
         }
-        message = messages.get(error.status_code) or str(error.detail)
+        # Starlette's own 404 and 405 say only their phrase; a route's say more, and are kept.
+        generic = error.detail in ("Not Found", "Method Not Allowed")
+        message = (
+            messages[error.status_code] if generic and error.status_code in messages else str(error.detail)
+        )
         if message == FASTAPI_UNREADABLE_BODY:
-            message = "the body cannot be read as JSON: it must be UTF-8 text, not nested past reason"
-        return error_response(error.status_code, message, dict(error.headers or {}))
+            message = "the body cannot be read as JSON"
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(documented_methods(request))
+        return error_response(error.status_code, message, headers)
 
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # Starlette raises the error again once this is sent: the server logs its traceback.
@@ -119,37 +146,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)
-
-
-class BodyLimit:
-    """413 for a body over `limit` bytes, whether it says its length or streams it (chunked).
-
-    Starlette's own limiter answers in plain text; this one answers like every other error.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        message = f"the body is larger than {self.limit:,} bytes, the most this service takes (--max-body)"
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
-            await error_response(413, message)(scope, receive, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            event = await receive()
-            if event["type"] == "http.request":
-                received += len(event.get("body", b""))
-                if received > self.limit:
-                    # Raised while the application reads the body: FastAPI hands it to the handler.
-                    raise HTTPException(413, message)
-            return event
-
-        await self.app(scope, counted, send)

@@ -1,22 +1,84 @@
 """What `claimex serve` takes and gives, as pydantic models: its OpenAPI description is made from them.
 
-The answer of `/v1/extract` is `models.Result`, the result file's own model.
+The answer of `/v1/extract` is `models.Result`, the result file's own model. Requests are
+strict: a field of the wrong type is refused (422), never coerced, and every list and string
+a request may send is bounded, so that what the schema allows is what the service answers 2xx.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    Tag,
+)
 
-from ..models import Strategy
+from ..models import Result, Strategy
+
+# Bounds on one verify request; the work as a whole (text × quotes) is bounded by the service.
+MAX_CLAIMS = 500
+MAX_QUOTES = 20
+MAX_QUOTE_CHARS = 2_000
+MAX_JOB_TEXTS = 100
+
+# An article is text a reader sees: at least one visible character (not whitespace, not a
+# zero-width space or joiner, a BOM or a bidi mark), and no control character but tab, line
+# feed, vertical tab, form feed and carriage return (NUL and the others mark binary data).
+# Written as a pattern so that the OpenAPI description says exactly what is accepted; pydantic
+# checks it with a linear-time engine, whatever the text's length.
+_ALLOWED = r"[^\u0000-\u0008\u000e-\u001f\u007f-\u009f]"
+_VISIBLE = (
+    r"[^\u0000-\u0020\u007f-\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200f\u2028-\u202f"
+    r"\u205f-\u206f\u3000\ufeff]"
+)
+ARTICLE_PATTERN = f"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+
+
+def why_not_an_article(text: str) -> str:
+    """The line for a text that does not match ARTICLE_PATTERN."""
+    if "\x00" in text:
+        return "contains NUL characters: binary data, not an article"
+    if re.search(r"[\u0001-\u0008\u000e-\u001f\u007f-\u009f]", text):
+        return "contains control characters: binary data, not an article"
+    return "holds no visible character (only whitespace or invisible ones): not an article"
+
 
 ArticleText = Annotated[
-    str,
+    StrictStr,
     Field(
-        min_length=1,
-        description="The article. Spans in the answer are code-point offsets into this text.",
+        pattern=ARTICLE_PATTERN,
+        description=(
+            "The article, as text (HTML only with `html`). Spans in the answer are code-point offsets "
+            "into this text. It holds at least one visible character (whitespace and zero-width "
+            "characters alone are no article) and no control character but tab and line breaks."
+        ),
     ),
+]
+
+
+def _integral(value: Any) -> Any:
+    """An integer, as JSON Schema means it: 15 or 15.0, never "15" or true."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer")
+    return value
+
+
+ClaimCap = Annotated[
+    int,
+    Field(ge=1, le=200, description="At most this many claims per text or chunk."),
+    BeforeValidator(_integral),
 ]
 
 
@@ -31,9 +93,7 @@ class ExtractRequest(BaseModel):
         default=False,
         description="The text is an HTML page: its main text is extracted, and spans index that text.",
     )
-    max_claims: StrictInt | None = Field(
-        default=None, ge=1, le=200, description="At most this many claims per text or chunk."
-    )
+    max_claims: ClaimCap | None = None
     strategy: Strategy | None = Field(
         default=None,
         description=(
@@ -43,14 +103,76 @@ class ExtractRequest(BaseModel):
     )
 
 
+class JobTexts(BaseModel):
+    """A job over several texts: each gets its own result, in order."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"texts": ["Premier article.", "Second article."]}]},
+    )
+
+    texts: list[ArticleText] = Field(min_length=1, max_length=MAX_JOB_TEXTS)
+    html: StrictBool = False
+    max_claims: ClaimCap | None = None
+    strategy: Strategy | None = None
+
+
+def _job_kind(value: Any) -> str:
+    return "JobTexts" if isinstance(value, dict) and "texts" in value else "ExtractRequest"
+
+
+# One text (the body of /v1/extract) or several; told apart by "texts", so that a problem is
+# reported for the kind of body that was sent, not for both.
+JobRequest = Annotated[
+    Annotated[ExtractRequest, Tag("ExtractRequest")] | Annotated[JobTexts, Tag("JobTexts")],
+    Discriminator(_job_kind),
+]
+# Names that stand in an error's location for the branch of a union, not for a field.
+UNION_BRANCHES = ("ExtractRequest", "JobTexts")
+
+
+Quote = Annotated[StrictStr, Field(max_length=MAX_QUOTE_CHARS)]
+
+
+class EvidenceIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    quote: Quote
+
+
+class QuantityIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    text: StrictStr = Field(default="", max_length=200)
+    value: StrictInt | Annotated[StrictFloat, Field(allow_inf_nan=False)] | None = None
+
+
+class ClaimIn(BaseModel):
+    """A claim as a result file holds it; only what the checks read is typed, the rest is kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    statement: StrictStr = Field(max_length=5_000)
+    evidence: list[Quote | EvidenceIn] = Field(
+        max_length=MAX_QUOTES, description='Quotes, as strings or {"quote": ...} objects.'
+    )
+    quantities: list[Annotated[StrictStr, Field(max_length=200)] | QuantityIn] | None = Field(
+        default=None, max_length=100
+    )
+    entities: list[Annotated[StrictStr, Field(max_length=200)]] | None = Field(default=None, max_length=100)
+
+
 class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: ArticleText
-    claims: list[dict[str, Any]] = Field(
+    claims: list[ClaimIn] = Field(
+        max_length=MAX_CLAIMS,
         description=(
             'Claims as in a result file; each needs a "statement" and "evidence" ([{"quote": ...}] or '
-            'strings); "quantities" and "entities" are checked when present, other fields are kept.'
+            'strings); "quantities" and "entities" are checked when present, other fields are kept. '
+            f"At most {MAX_CLAIMS} claims of {MAX_QUOTES} quotes of {MAX_QUOTE_CHARS:,} characters, and "
+            "at most the service's work bound of text length × quotes (413 beyond)."
         ),
         examples=[[{"statement": "30 soldats ont été tués.", "evidence": [{"quote": "30 soldats"}]}]],
     )
@@ -65,20 +187,66 @@ class VerifyResponse(BaseModel):
     stats: dict[str, Any]
 
 
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+class Progress(BaseModel):
+    texts_done: int = Field(description="Texts finished.")
+    texts: int = Field(description="Texts in the job.")
+    done: int = Field(description="Parts of the current text asked (chunks, or sentences).")
+    total: int = Field(description="Parts of the current text to ask (0 before it starts).")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    provider: str = Field(description="The model's provider (local, ollama, openai, compatible).")
+    model: str
+
+
 class ErrorBody(BaseModel):
     error: str = Field(description="What went wrong, on one line.")
+
+
+class Job(BaseModel):
+    id: str
+    url: str = Field(description="Where to follow the job: GET for its state, DELETE to cancel it.")
+    status: JobStatus
+    created: float = Field(description="Seconds since the epoch.")
+    updated: float
+    expires: float | None = Field(description="When a finished job is forgotten (seconds since the epoch).")
+    progress: Progress
+    error: str | None = Field(default=None, description="Why the job failed, when it did.")
+    results: list[Result | ErrorBody] | None = Field(
+        default=None,
+        description=(
+            "One per text, in order, once the job is done: the result document, or why that text failed."
+        ),
+    )
+
+
+class JobList(BaseModel):
+    jobs: list[Job] = Field(description="Every job not yet expired, newest first, without results.")
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": description}
     for code, description in {
-        400: "The body is not a JSON object.",
+        400: "The body is not strict JSON (or not a JSON object), or the Host header is not allowed.",
         401: "A token is required and was not given, or is wrong.",
-        413: "The body is larger than the service takes.",
+        404: "No such job (never made, deleted, or expired).",
+        408: "The request's head or body came too slowly.",
+        413: "The body is larger than the service takes, or the verification more work than it does.",
         422: "A field is missing or wrong, or the text is not an article (binary, only whitespace).",
         429: "Too many requests at once; Retry-After says when to come back.",
+        500: "A fault of the service itself; its log says more.",
         502: "The model failed: unreachable, its answer cut off, or unusable after the re-ask.",
-        503: "The service is stopping; send the request again.",
-        504: "The model did not answer in time.",
+        503: "The service is stopping, or has too many connections; send the request again.",
+        504: "No answer within the deadline.",
     }.items()
 }
+# What any request may meet, whatever its route: documented on every operation.
+COMMON_ERRORS = (400, 408, 500, 503)

@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from ..errors import ClaimexError, InputError
+from .protocol import bounded_protocol
 
 
 def is_loopback(host: str) -> bool:
@@ -38,6 +39,21 @@ def check_exposure(host: str, token: str | None, insecure: bool) -> None:
             f"refusing to listen on {host} without a token: anyone who reaches it could use the model. "
             "Set CLAIMEX_API_TOKEN (or --token), or give --insecure if something in front authenticates"
         )
+
+
+def allowed_hosts(host: str, extra: list[str] | tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The Host names to answer: loopback's, the address listened on, and those given.
+
+    Listening on every address (0.0.0.0, ::) names no host: the names clients use must be given.
+    """
+    wildcard = host.strip("[]") in ("0.0.0.0", "::", "")
+    if wildcard and not extra:
+        raise InputError(
+            f"listening on {host or 'every address'} needs the names clients reach it by: give "
+            "--allowed-host NAME (repeatable), or --allowed-host '*' to answer any Host header"
+        )
+    names = ["localhost", "127.0.0.1", "::1", *([] if wildcard else [host.strip("[]")]), *extra]
+    return tuple(dict.fromkeys(name.lower() for name in names))
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -91,15 +107,40 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-def run(app: FastAPI, sock: socket.socket, *, grace: float, verbose: bool = False) -> None:
-    """Serve until SIGTERM or Ctrl-C; returns once every connection is answered or closed."""
-    service = app.state.service
-    config = uvicorn.Config(
+def server_config(
+    app: FastAPI,
+    *,
+    grace: float,
+    verbose: bool = False,
+    max_connections: int = 1024,
+    header_timeout: float = 10.0,
+) -> uvicorn.Config:
+    return uvicorn.Config(
         app,
         log_level="debug" if verbose else "info",
         # Requests past the grace period are answered 503 by the service itself; this is a backstop.
         timeout_graceful_shutdown=int(grace) + 5,
         server_header=False,
         lifespan="on",
+        http=bounded_protocol(max_connections, header_timeout),
+        # An idle kept-alive connection is closed after this; one that never sent a request
+        # after `header_timeout` (protocol.py).
+        timeout_keep_alive=5,
+    )
+
+
+def run(
+    app: FastAPI,
+    sock: socket.socket,
+    *,
+    grace: float,
+    verbose: bool = False,
+    max_connections: int = 1024,
+    header_timeout: float = 10.0,
+) -> None:
+    """Serve until SIGTERM or Ctrl-C; returns once every connection is answered or closed."""
+    service = app.state.service
+    config = server_config(
+        app, grace=grace, verbose=verbose, max_connections=max_connections, header_timeout=header_timeout
     )
     _Server(config, on_stop=service.close).run(sockets=[sock])
