@@ -66,6 +66,24 @@ def test_server_is_ready_then_stopped(tmp_path: Path) -> None:
 
 
 @loopback
+def test_two_servers_at_once_keep_one_log_each_and_old_logs_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLAIMEX_STATE_DIR", str(tmp_path))
+    old, recent = tmp_path / "server-9.log", tmp_path / "server-10.log"
+    for log, age_days in ((old, 8), (recent, 6)):
+        log.write_text("earlier run\n")
+        then = time.time() - age_days * 86400
+        os.utime(log, (then, then))
+    with LocalServer(command=stand_in()) as first, LocalServer(command=stand_in()) as second:
+        logs = {first.log_path, second.log_path}
+        assert logs == {tmp_path / f"server-{first.port}.log", tmp_path / f"server-{second.port}.log"}
+        assert len(logs) == 2 and all(log.is_file() for log in logs)
+    assert not old.exists(), "a log older than a week is removed by a new start"
+    assert recent.exists(), "a log of the last week is kept"
+
+
+@loopback
 def test_a_server_started_by_a_short_lived_thread_outlives_it(tmp_path: Path) -> None:
     # Linux's parent-death signal follows the thread that forked, not the process: a chunk
     # worker that first needs the server must not take it down when it ends.

@@ -239,6 +239,18 @@ def _popen_from_a_lasting_thread(*args: Any, **kwargs: Any) -> subprocess.Popen[
     return _spawner.submit(popen).result()
 
 
+LOG_DAYS = 7
+"""Server logs are kept this long, for a failure to be looked into; then a new start removes them."""
+
+
+def _forget_old_logs(folder: Path) -> None:
+    cutoff = time.time() - LOG_DAYS * 86400
+    for old in folder.glob("server-*.log"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+
+
 class LocalServer:
     """Start the embedded server, wait until it answers, and always stop it.
 
@@ -260,6 +272,9 @@ class LocalServer:
         self.port = port
         self.n_ctx = n_ctx
         self._command = command
+        # One log per server: two claimex runs at once (a batch and a benchmark) must not write
+        # over each other's. The name is chosen when the port is, in start().
+        self._default_log = log_path is None
         self.log_path = Path(log_path) if log_path else state_dir() / "server.log"
         self.ready_timeout = ready_timeout
         self.process: subprocess.Popen[bytes] | None = None
@@ -286,6 +301,9 @@ class LocalServer:
         else:
             assert self.model_path is not None
             argv = server_command(self.model_path, self.port, n_ctx=self.n_ctx)
+        if self._default_log:
+            self.log_path = state_dir() / f"server-{self.port}.log"
+            _forget_old_logs(state_dir())
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         with open(self.log_path, "wb") as log:
