@@ -18,11 +18,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-QUOTE = "au moins 30 soldats nord-coréens"
+# The passage the stub quotes; the tests write it into their articles.
+QUOTE = "au moins 30 soldats nord-coréens auraient été tués"
 ANSWER = {
     "claims": [
         {
-            "statement": "Au moins 30 soldats nord-coréens auraient été tués ou blessés.",
+            "statement": "Au moins 30 soldats nord-coréens auraient été tués.",
             "type": "quantity",
             "speaker": "GUR",
             "hedging": "reported",

@@ -20,7 +20,7 @@ from stub_openai import QUOTE, StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 runner = CliRunner()
-ARTICLE = "Selon le GUR, {quote} auraient été tués ce week-end près de Koursk.\n\nDeuxième paragraphe."
+ARTICLE = "Selon le GUR, {quote} ce week-end près de Koursk.\n\nDeuxième paragraphe."
 
 
 def batch(stub: StubServer, in_dir: Path, out_dir: Path, *extra: str):

@@ -134,7 +134,7 @@ def test_cluster_command_refuses_a_missing_folder(tmp_path: Path) -> None:
     assert done.output.strip() == f"claimex: error: {tmp_path / 'nowhere'}: not a folder"
 
 
-FORCE = "Selon Helen Marsh, {figure} soldats norvaliens ont été déployés en Kouvrane, près de l'Estmark."
+FORCE = "Selon {speaker}, {figure} soldats norvaliens ont été déployés en Kouvrane, près de l'Estmark."
 
 
 @pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -165,7 +165,9 @@ def test_batch_with_cluster_gives_clusters_and_a_page(
         [("10.000", 4), ("10.000", 3), ("10.000", 5), ("12.000", 4), ("12.000", 6)]
     ):
         (articles / f"outlet{number}.txt").write_text(
-            f"Outlet {number}\nPublié le {day} mars 2025\n\n" + FORCE.format(figure=figure) + "\n",
+            f"Outlet {number}\nPublié le {day} mars 2025\n\n"
+            + FORCE.format(figure=figure, speaker="Helen Marsh" if figure == "10.000" else "Dalvik")
+            + "\n",
             encoding="utf-8",
         )
     out = tmp_path / "out"

@@ -37,7 +37,10 @@ CLAIMS = [
         "hedging": "reported",
         "entities": ["Claire Dubreuil", "Solvéra"],
         "quantities": [{"text": "1 500", "value": 1500, "unit": "habitants"}],
-        "evidence": ["Claire Dubreuil a confirmé dimanche que 1 500 habitants ont été évacués"],
+        "evidence": [
+            "Claire Dubreuil a confirmé dimanche que 1 500 habitants ont été évacués après l'incendie de "
+            "l'usine Solvéra"
+        ],
     },
     {
         "statement": "Trois personnes ont été légèrement blessées et quarante pompiers restaient mobilisés.",
@@ -66,8 +69,8 @@ def result_file(tmp_path: Path) -> Path:
     article.write_text(ARTICLE, encoding="utf-8")
     document = load_document(article)
     checked = reverify(document, {"claims": json.loads(json.dumps(CLAIMS))}, name="claims")
-    for claim in checked["claims"]:  # what a later claimex may add: read around, never choked on
-        claim["checkworthiness"] = 0.8
+    for claim in checked["claims"]:  # what schema 2.2 adds: read around, never choked on
+        claim["checkworthiness"] = {"score": 0.8, "reasons": ["a figure (40)"]}
         claim["speaker_spans"] = [[0, 3]]
     claims = [Claim.model_validate(claim) for claim in checked["claims"]]
     assert [claim.verified for claim in claims] == [True, True, False]

@@ -33,7 +33,7 @@ from stub_openai import QUOTE, StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 runner = CliRunner()
-ARTICLE = f"Selon le GUR, {QUOTE} auraient été tués ce week-end près de Koursk.\n"
+ARTICLE = f"Selon le GUR, {QUOTE} ce week-end près de Koursk.\n"
 
 
 def run(*args: str, input: str | None = None):

@@ -64,3 +64,31 @@ def test_a_byline_and_the_bio_it_opens_are_skipped_at_the_end_only() -> None:
 def test_skip_reasons(sentence: str, reason: str | None) -> None:
     (selected,) = select_sentences(sentence)
     assert selected.skip == reason
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Advertising revenue fell 12% in the quarter, the company said.",
+        "The bill, sponsored by Senator Ruiz, passed 52–48.",
+        "Type I diabetes affects 8% of adults.",
+        "World War I ended in 1918.",
+        "Click-through rates fell 30% after the redesign, according to the agency.",
+    ],
+)
+def test_a_fact_with_a_figure_is_never_taken_for_a_call_to_action_or_the_author(sentence: str) -> None:
+    (selected,) = select_sentences(sentence)
+    assert selected.skip is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("Subscribe to our newsletter and never miss a story.", "a call to action"),
+        ("Pour explorer les options de sponsoring, contactez-nous.", "a call to action"),
+        ("I have covered three wars for this paper.", "the author speaking (first person)"),
+    ],
+)
+def test_calls_to_action_and_the_authors_voice_are_still_skipped(sentence: str, reason: str) -> None:
+    (selected,) = select_sentences(sentence)
+    assert selected.skip == reason

@@ -6,6 +6,7 @@ seed article, whose conversation with the embedded model is recorded (cassettes/
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -44,7 +45,7 @@ from conftest import RECORDING_BASE_URL, SEED, http_requests
 from stub_openai import QUOTE, StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
-ARTICLE = "Article {n}. Selon le GUR, {quote} auraient été tués ce week-end près de Koursk."
+ARTICLE = "Article {n}. Selon le GUR, {quote} ce week-end près de Koursk."
 UNREACHABLE = "http://127.0.0.1:9/v1"
 runner = CliRunner()
 
@@ -117,35 +118,39 @@ def stub() -> Iterator[StubServer]:
         yield server
 
 
+HARTWELL = SEED.parents[1] / "benchmarks" / "devset" / "en_hartwell_glass.txt"
+
+
 @pytest.mark.vcr
-def test_seed_over_http_gives_the_claims_claimex_extract_gives(vcr: Any, seed_text: str) -> None:
+def test_an_article_over_http_gives_the_claims_claimex_extract_gives(vcr: Any) -> None:
+    """An article whose sentences the embedded model must restate: the same claims over HTTP as
+    from the command, and a second request answered without a model call."""
+    text = HARTWELL.read_text(encoding="utf-8")
     with served(RECORDING_BASE_URL, provider="local") as client:
         assert client.get("/healthz").json() == {"status": "ok"}
         assert wait_ready(client)["model"] == "qwen2.5-coder-1.5b-instruct"
-        response = client.post("/v1/extract", json={"text": seed_text})
+        response = client.post("/v1/extract", json={"text": text})
         assert response.status_code == 200, response.text
         asked = http_requests(vcr)
+        assert asked >= 1, "the model was asked"
 
-        again = client.post("/v1/extract", json={"text": seed_text})
+        again = client.post("/v1/extract", json={"text": text})
         assert http_requests(vcr) == asked, "an article answered before makes no model call"
 
     served_result = response.json()
     assert served_result["source"]["path"] == "<http>"
-    assert (
-        served_result["source"]["sha256"]
-        == "ae3f3ae96cd87d1b9c35d81108a046ffad46623363066d26b5a7c300baabe51c"
-    )
+    assert served_result["source"]["sha256"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
     assert served_result["strategy"] == "sentences" and served_result["claims"]
     assert again.json()["stats"]["cache_hit"] and again.json()["claims"] == served_result["claims"]
 
     cli_run = runner.invoke(
-        cli, ["extract", str(SEED), "--base-url", RECORDING_BASE_URL, "--provider", "local"]
+        cli, ["extract", str(HARTWELL), "--base-url", RECORDING_BASE_URL, "--provider", "local"]
     )
     assert cli_run.exit_code == 0, cli_run.output
     from_cli = json.loads(cli_run.stdout)
     for field in ("schema_version", "provider", "model", "strategy", "claims", "warnings"):
         assert served_result[field] == from_cli[field], field
-    assert {**served_result["source"], "path": str(SEED)} == from_cli["source"]
+    assert {**served_result["source"], "path": str(HARTWELL)} == from_cli["source"]
 
 
 def test_health_readiness_and_the_openapi_description(stub: StubServer) -> None:

@@ -75,7 +75,8 @@ def test_a_number_absent_from_the_only_quote_blocks_the_issue_example() -> None:
         entities=["GUR", "Koursk"],
         quantities=[Quantity(text="30", value=30)],
     )
-    assert blocking(support) == ["numbers"]
+    # Neither the number nor the words: the lede is about something else.
+    assert blocking(support) == ["numbers", "wording"]
     assert support.problems[0].message == "30 is in none of its quotes (they give no number)"
     notes = [problem.message for problem in support.problems if not problem.blocking]
     assert "entity “GUR” is in the article but not in its quotes" in notes
@@ -90,8 +91,8 @@ def test_a_number_absent_from_the_only_quote_blocks_the_issue_example() -> None:
             "31 is in none of its quotes (they give 30)",
         ),
         ("Lloyd Austin estime à 11 000 le nombre de soldats nord-coréens.", AUSTIN, "11 000 is in none"),
-        ("Le pacte prévoit en son article 5 une aide militaire immédiate.", ARTICLE_4, "5 is in none"),
-        ("Le pacte de 2024 prévoit en son article 4 une aide militaire.", ARTICLE_4, "2024 is in none"),
+        ("Un pacte prévoit en son article 5 une aide militaire immédiate.", ARTICLE_4, "5 is in none"),
+        ("Un pacte de 2024 prévoit en son article 4 une aide militaire.", ARTICLE_4, "2024 is in none"),
         ("Au moins 300 soldats nord-coréens auraient été tués.", THIRTY, "300 is in none"),
         ("Au moins 3 soldats nord-coréens auraient été tués.", THIRTY, "3 is in none"),
         ("Au moins 30 % des soldats nord-coréens auraient été tués.", THIRTY, "30 % is in none"),
@@ -168,7 +169,7 @@ def test_a_number_changed_in_a_statement_never_verifies(
 
 def test_a_one_word_quote_cannot_state_a_claim_the_issue_example() -> None:
     support = check("Des soldats nord-coréens combattent aux côtés de la Russie.", "soldats")
-    assert blocking(support) == ["substance"]
+    assert blocking(support) == ["substance", "wording"]
     assert support.problems[0].message.startswith("its only quote is 1 word: “soldats”")
 
 
@@ -198,7 +199,7 @@ def test_an_entity_nowhere_in_the_article_blocks_one_only_elsewhere_is_noted() -
 
 def test_a_name_the_statement_invents_blocks() -> None:
     support = check("Selon Vladimir Poutine, au moins 30 soldats auraient été tués ce week-end.", THIRTY)
-    assert [(p.rule, p.blocking, p.subject) for p in support.problems] == [
+    assert [(p.rule, p.blocking, p.subject) for p in support.problems if p.rule == "names"] == [
         ("names", True, "Vladimir"),
         ("names", True, "Poutine"),
     ]
@@ -217,7 +218,7 @@ def test_hedged_evidence_for_an_asserted_claim_is_noted_not_blocking() -> None:
     assert [(p.rule, p.subject) for p in support.problems] == [("hedging", "auraient")]
     assert not check(statement, THIRTY, hedging=Hedging.reported).problems
     assert not check(
-        "Le pacte prévoit une aide militaire immédiate.", ARTICLE_4, hedging=Hedging.asserted
+        "Un pacte prévoit une aide militaire immédiate.", ARTICLE_4, hedging=Hedging.asserted
     ).problems
 
 

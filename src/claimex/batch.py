@@ -26,7 +26,7 @@ from .errors import AnswerTimeout, ClaimexError, ModelError, ServerUnreachable, 
 from .llm.client import ModelClient
 from .models import SCHEMA_VERSION
 from .output import atomic_file, json_bytes, write_atomically
-from .pipeline import extract, first_failure, prepare
+from .pipeline import DEFAULT_MIN_CHECKWORTHINESS, extract, first_failure, prepare
 from .text.documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, read_bytes
 
 INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
@@ -186,6 +186,7 @@ class BatchOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     pattern: str | None = None
     max_claims: int = 8
+    min_checkworthiness: float = DEFAULT_MIN_CHECKWORTHINESS
     strategy: str = "single"
 
 
@@ -237,6 +238,7 @@ class Batch:
                 self.client,
                 strategy=options.strategy,
                 max_claims=options.max_claims,
+                min_checkworthiness=options.min_checkworthiness,
                 chunk_chars=options.chunk_chars,
                 # The batch's --concurrency counts articles in flight: one call at a time each.
                 concurrency=1,

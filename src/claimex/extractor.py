@@ -62,6 +62,7 @@ class Extractor:
         max_claims: int | None = None,
         chunk_chars: int | None = None,
         concurrency: int | None = None,
+        min_checkworthiness: float | None = None,
         max_tokens: int = 1500,
         timeout: float = 300.0,
         cache: bool = True,
@@ -84,6 +85,7 @@ class Extractor:
             max_claims=max_claims,
             chunk_chars=chunk_chars,
             concurrency=concurrency,
+            min_checkworthiness=min_checkworthiness,
         )
         chosen_model = model_path or env.get("CLAIMEX_LOCAL_MODEL") or None
         chosen_cache = cache_dir or env.get("CLAIMEX_CACHE_DIR") or None
@@ -118,9 +120,9 @@ class Extractor:
 
         Give a file's path (or "-" for stdin; `.html` files are read as pages), a `Document`, or
         the article itself as `text=` (`html=True` if it is a page). `on_progress(done, total)`
-        is called as the chunks of a long article are answered. A result with
-        `complete == False` lacks the claims of the parts the model gave no answer for; the same
-        call again asks for those only.
+        is called as sentences (or, by the single strategy, chunks of a long article) are done.
+        The claims come most check-worthy first. A result with `complete == False` lacks what
+        the model gave no answer for; the same call again asks for that only.
         """
         document = self._document(path, text, html)
         return extract(
@@ -130,6 +132,7 @@ class Extractor:
             max_claims=self.options.max_claims,
             chunk_chars=self.options.chunk_chars,
             concurrency=self.options.concurrency,
+            min_checkworthiness=self.options.min_checkworthiness,
             on_chunk=on_progress,
         )
 

@@ -20,8 +20,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 # 2.0: a claim is verified only when its evidence supports it (`Claim.support`), and results
-# say which extraction strategy ran.
-SCHEMA_VERSION = "2.1"
+# say which extraction strategy ran. 2.2: who says it as spans of the article, the cue that
+# decided the hedging, whether the statement was restated, and a check-worthiness score.
+SCHEMA_VERSION = "2.2"
 
 # Bounds on what the model may return. They keep grammar-constrained generation finite.
 MAX_CLAIMS = 8
@@ -105,21 +106,24 @@ class ExtractedClaim(BaseModel):
     )
 
 
-class SentenceClaim(BaseModel):
-    """One claim of one sentence as the model states it; claimex adds its names and evidence."""
+SpeakerChoice = Literal["A", "B", "C", "D", "E"]
+SPEAKER_CHOICES: tuple[str, ...] = ("A", "B", "C", "D", "E")
+"""A is the article's own voice; the others, in order, who the question lists as possible speakers."""
+
+
+class RestatedClaim(BaseModel):
+    """One claim of the sentence, restated so that a reader understands it without the article."""
 
     statement: Statement
-    type: ClaimType
-    speaker: Speaker
-    hedging: Hedging
-    quantities: Quantities
-    time: When
+    speaker: SpeakerChoice = Field(
+        description="The letter of who says it, from the list of possible speakers."
+    )
 
 
-class SentenceClaims(BaseModel):
-    """What the model returns for one sentence: its checkable claims, often one, possibly none."""
+class Restatement(BaseModel):
+    """What the model returns for one sentence: its claims, each a sentence that stands alone."""
 
-    claims: list[SentenceClaim] = Field(max_length=MAX_SENTENCE_CLAIMS)
+    claims: list[RestatedClaim] = Field(max_length=MAX_SENTENCE_CLAIMS)
 
 
 class ClaimsResponse(BaseModel):
@@ -158,7 +162,9 @@ class Evidence(BaseModel):
         return self.status in VERIFIED_STATUSES
 
 
-SupportRule = Literal["quotes", "numbers", "substance", "entities", "names", "hedging"]
+SupportRule = Literal[
+    "quotes", "numbers", "substance", "entities", "names", "standalone", "wording", "speaker", "hedging"
+]
 
 
 class Problem(BaseModel):
@@ -183,14 +189,47 @@ class Support(BaseModel):
         return [problem for problem in self.problems if problem.blocking]
 
 
+class CheckWorthiness(BaseModel):
+    """How much a desk would want the claim checked: 0 (nothing specific) to 1, and why."""
+
+    score: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(
+        default_factory=list, description="What raised or lowered the score: a figure, a named source…"
+    )
+
+
 class Claim(BaseModel):
     statement: str
     type: ClaimType
     speaker: str
+    speaker_spans: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description=(
+            "Where the article names the speaker ([start, end] offsets); empty when the article says "
+            "it in its own voice (speaker: the outlet)."
+        ),
+    )
     hedging: Hedging
+    hedging_cue: str | None = Field(
+        default=None,
+        description="The words of the evidence that decided the hedging; none for a plain assertion.",
+    )
     entities: list[str] = Field(default_factory=list)
     quantities: list[Quantity] = Field(default_factory=list)
     time: str | None = None
+    restated: bool = Field(
+        default=False,
+        description=(
+            "The statement is its sentence restated to stand alone: by the model (which may split it), or "
+            "with its opening pronoun replaced by who the sentences before name. False when it is the "
+            "sentence as written, or (single strategy) the model's own wording."
+        ),
+    )
+    context_spans: list[tuple[int, int]] = Field(
+        default_factory=list,
+        description="The sentences before it that a restated statement may take its names from.",
+    )
+    checkworthiness: CheckWorthiness | None = None
     evidence: list[Evidence]
     support: Support
     verified: bool = Field(
@@ -225,6 +264,14 @@ class Stats(BaseModel):
     failed_sentences: int = Field(
         default=0, description="Sentences whose question failed, by the sentences strategy (see warnings)."
     )
+    sentences: int = Field(default=0, description="Sentences read, by the sentences strategy.")
+    restated: int = Field(
+        default=0, description="Sentences the model was asked to restate (the others stood alone)."
+    )
+    left_out: int = Field(
+        default=0,
+        description="Claims under --min-checkworthiness or past --max-claims, left out of `claims`.",
+    )
     seconds: float = 0.0
 
 
@@ -257,5 +304,5 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     return {
         "result.schema.json": Result.model_json_schema(),
         "claims_response.schema.json": ClaimsResponse.model_json_schema(),
-        "sentence_claims.schema.json": SentenceClaims.model_json_schema(),
+        "restatement.schema.json": Restatement.model_json_schema(),
     }

@@ -123,12 +123,18 @@ def claims_table(result: Result | dict[str, Any]) -> Table:
         title += f" · by {data['strategy']}"
     table = Table(title=title, show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("worth", justify="right", no_wrap=True)
     table.add_column("claim · who · how hedged", ratio=1)
     table.add_column("evidence: status, offsets, quote", ratio=1)
     table.add_column("ok", no_wrap=True)
     for number, claim in enumerate(data.get("claims") or [], start=1):
         statement = Text(_shorten(claim.get("statement", ""), 300))
-        details = [claim.get("type"), _shorten(str(claim.get("speaker") or ""), 50), claim.get("hedging")]
+        hedging = claim.get("hedging")
+        if hedging and claim.get("hedging_cue"):
+            hedging = f"{hedging} (“{_shorten(str(claim['hedging_cue']), 30)}”)"
+        details = [claim.get("type"), _shorten(str(claim.get("speaker") or ""), 60), hedging]
+        if claim.get("restated"):
+            details.append("restated")
         if any(details):
             statement.append("\n" + " · ".join(str(part) for part in details if part), style="dim")
         if not claim.get("verified"):
@@ -136,15 +142,20 @@ def claims_table(result: Result | dict[str, Any]) -> Table:
             for problem in (claim.get("support") or {}).get("problems") or []:
                 if problem.get("blocking") and problem.get("rule") != "quotes":
                     statement.append(f"\n✘ {problem.get('message', '')}", style="red")
+        worth = claim.get("checkworthiness") or {}
         table.add_row(
             str(number),
+            f"{worth['score']:.2f}" if isinstance(worth, dict) and "score" in worth else "",
             statement,
             _evidence_text(claim.get("evidence") or []),
             Text("✔", style="green") if claim.get("verified") else Text("✘", style="red"),
         )
     by_status = stats.get("by_status") or {}
+    left_out = stats.get("left_out") or 0
     table.caption = (
-        f"{stats.get('verified', 0)}/{stats.get('claims', 0)} claims verified · quotes: "
+        f"{stats.get('verified', 0)}/{stats.get('claims', 0)} claims verified, most check-worthy first"
+        + (f" ({left_out} left out under --min-checkworthiness or --max-claims)" if left_out else "")
+        + " · quotes: "
         + ", ".join(f"{count} {status}" for status, count in by_status.items())
         + (
             f" · tokens {stats.get('prompt_tokens', 0)} in / {stats.get('completion_tokens', 0)} out"
@@ -183,5 +194,7 @@ def print_table(result: Result | dict[str, Any], console: Console) -> None:
     if isinstance(result, Result):
         if result.stats.cache_hit:
             console.print("answered from the cache: no model call was made")
+        elif result.strategy == "sentences" and not result.stats.requests and not result.stats.restated:
+            console.print("no model call was needed: every claim was read from the article's sentences")
         for warning in result.warnings:
             console.print(f"[yellow]warning:[/yellow] {warning}")

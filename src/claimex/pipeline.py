@@ -18,6 +18,7 @@ from typing import Any, cast, get_args
 
 from .checks.support import ClaimParts, SupportChecker
 from .checks.verdict import Article, claim_parts, judged
+from .checks.worthiness import LOW
 from .errors import ClaimexError, InputError, ServerUnreachable
 from .llm.client import CallRecord, ModelClient
 from .llm.settings import PRESETS, ModelSettings
@@ -35,7 +36,7 @@ from .strategies import prompting, sentences, single
 from .strategies.context import ChunkAnswer
 from .text.chunking import Chunk, context_header, plan_chunks
 from .text.documents import Document
-from .text.selection import Sentence, select_sentences
+from .text.selection import select_sentences
 
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
@@ -46,12 +47,17 @@ def check_strategy(name: str) -> Strategy:
     return cast(Strategy, name)
 
 
+DEFAULT_MIN_CHECKWORTHINESS = LOW
+"""Claims scoring under this name nothing specific (no figure, actor or source): left out by default."""
+
+
 @dataclass(frozen=True)
 class ExtractionOptions:
     strategy: Strategy
     max_claims: int
     chunk_chars: int
     concurrency: int
+    min_checkworthiness: float = DEFAULT_MIN_CHECKWORTHINESS
 
 
 def extraction_options(
@@ -61,15 +67,21 @@ def extraction_options(
     max_claims: int | None = None,
     chunk_chars: int | None = None,
     concurrency: int | None = None,
+    min_checkworthiness: float | None = None,
 ) -> ExtractionOptions:
     """What was asked for, else the provider's defaults (the claim cap depends on the strategy)."""
     preset = PRESETS[settings.provider]
     chosen = check_strategy(strategy or preset.strategy)
+    if min_checkworthiness is not None and not 0 <= min_checkworthiness <= 1:
+        raise InputError(f"--min-checkworthiness must be between 0 and 1, not {min_checkworthiness:g}")
     return ExtractionOptions(
         strategy=chosen,
         max_claims=max_claims or preset.max_claims(chosen),
         chunk_chars=chunk_chars or preset.chunk_chars,
         concurrency=concurrency or preset.concurrency,
+        min_checkworthiness=(
+            DEFAULT_MIN_CHECKWORTHINESS if min_checkworthiness is None else min_checkworthiness
+        ),
     )
 
 
@@ -79,7 +91,7 @@ def prepare(strategy: Strategy, max_claims: int) -> None:
     makes is built by the first call that reaches the model (`llm/structured.py`): a run answered
     from the cache never loads the OpenAI client and instructor."""
     if strategy == "sentences":
-        prompting.sentence_messages("", "", max_claims=MAX_SENTENCE_CLAIMS)
+        prompting.restatement_messages("", speakers=(), max_claims=MAX_SENTENCE_CLAIMS)
     else:
         single.bounded(max_claims)
         prompting.extraction_messages("", max_claims=max_claims)
@@ -93,16 +105,19 @@ def extract(
     max_claims: int | None = None,
     chunk_chars: int | None = None,
     concurrency: int | None = None,
+    min_checkworthiness: float | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Ask the model for the document's claims, locate their evidence and check its support.
 
     A text longer than `chunk_chars` is asked about chunk by chunk (`concurrency` at a time,
     each call cached on its own, so editing one paragraph re-asks only the chunks around it);
-    claims found twice in the overlaps are merged. `max_claims` bounds the claims of one chunk.
-    What is left out is the client's preset's, as `claimex extract` takes it (for the embedded
-    model: sentences, 30 claims, 4,000-character chunks, one call at a time). `on_chunk(done,
-    total)` reports progress.
+    claims found twice in the overlaps are merged. `max_claims` bounds the claims of one chunk
+    (single) or the article (sentences: the most check-worthy are kept). The claims come most
+    check-worthy first; those under `min_checkworthiness` are left out (counted in
+    `stats.left_out`). What is left out is the client's preset's, as `claimex extract` takes it
+    (for the embedded model: sentences, 30 claims, one call at a time). `on_chunk(done, total)`
+    reports progress: chunks, or sentences by the sentence strategy.
     """
     chosen = extraction_options(
         client.settings,
@@ -110,6 +125,7 @@ def extract(
         max_claims=max_claims,
         chunk_chars=chunk_chars,
         concurrency=concurrency,
+        min_checkworthiness=min_checkworthiness,
     )
     strategy, max_claims, chunk_chars, concurrency = (
         chosen.strategy,
@@ -119,11 +135,14 @@ def extract(
     )
     started = time.monotonic()
     article = Article.of(document.text)
-    chunks = plan_chunks(document.text, chunk_chars)
+    if strategy == "sentences":
+        # Each question holds a few sentences, not the text: the whole text is one "chunk".
+        chunks = [Chunk(0, 0, len(document.text))]
+    else:
+        chunks = plan_chunks(document.text, chunk_chars)
     # The first chunk starts with the title; the others get it as context for "the ministry".
     header = context_header(document.text) if len(chunks) > 1 else None
     answers: list[ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
-    asked = _sentences_by_chunk(document.text, chunks) if strategy == "sentences" else {}
 
     unreachable: list[ServerUnreachable] = []
 
@@ -140,13 +159,19 @@ def extract(
     def ask_chunk(chunk: Chunk) -> ChunkAnswer:
         chunk_header = header if chunk.start > 0 else None
         if strategy == "sentences":
-            return sentences.ask_chunk(article, chunk, chunk_header, client, max_claims, asked[chunk.number])
+            return sentences.ask_chunk(
+                article,
+                client,
+                select_sentences(document.text),
+                restate_references=PRESETS[client.settings.provider].restate_references,
+                on_sentence=on_chunk,
+            )
         return single.ask_chunk(article, chunk, chunk_header, client, max_claims)
 
     # One bad answer must not throw away the other chunks of a long text: failures are kept.
     for done, (number, outcome) in enumerate(_each_concurrently(ask, chunks, concurrency), start=1):
         answers[number] = outcome
-        if on_chunk is not None:
+        if on_chunk is not None and strategy != "sentences":
             on_chunk(done, len(chunks))
 
     failures = [answer for answer in answers if isinstance(answer, ClaimexError)]
@@ -155,7 +180,7 @@ def extract(
     record = CallRecord(cache_hit=True)
     warnings: list[str] = []
     claims: list[Claim] = []
-    failed_sentences = 0
+    failed_sentences = read = restated = 0
     for chunk, answer in zip(chunks, answers, strict=True):
         prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
         if isinstance(answer, ClaimexError):
@@ -165,11 +190,17 @@ def extract(
         record.add(answer.record)
         record.cache_hit = record.cache_hit and answer.record.cache_hit
         failed_sentences += answer.failed
+        read += answer.sentences
+        restated += answer.restated
         warnings.extend(prefix + warning for warning in answer.warnings)
         claims.extend(answer.claims)
     if len(chunks) > 1 or strategy == "sentences":
         # Claims of one sentence share its span, so only their statements can say they are one.
         claims = merge_duplicates(claims, article.checker, by_span=strategy != "sentences")
+    found = len(claims)
+    claims = ranked(claims, min_checkworthiness=chosen.min_checkworthiness)
+    if strategy == "sentences":
+        claims = claims[:max_claims]
     return Result(
         source=source_of(document),
         provider=client.settings.provider,
@@ -184,25 +215,34 @@ def extract(
             chunks=len(chunks),
             failed_chunks=len(failures),
             failed_sentences=failed_sentences,
+            sentences=read,
+            restated=restated,
+            left_out=found - len(claims),
         ),
         warnings=list(dict.fromkeys(warnings)),
     )
 
 
+def ranked(claims: list[Claim], *, min_checkworthiness: float = 0.0) -> list[Claim]:
+    """The claims most check-worthy first (in text order among equals), without those under the floor.
+
+    A claim without a score (from a claims file) is kept and ranked last.
+    """
+
+    def position(claim: Claim) -> int:
+        spans = [span for item in claim.evidence for span in item.spans]
+        return min((start for start, _ in spans), default=1 << 62)
+
+    def score(claim: Claim) -> float:
+        return claim.checkworthiness.score if claim.checkworthiness is not None else -1.0
+
+    kept = [c for c in claims if c.checkworthiness is None or c.checkworthiness.score >= min_checkworthiness]
+    return sorted(kept, key=lambda claim: (-score(claim), position(claim)))
+
+
 def first_failure(warnings: list[str]) -> str | None:
     """Why a result is partial: the first warning of a chunk or sentence the model gave no answer for."""
     return next((warning for warning in warnings if "no claims" in warning), None)
-
-
-def _sentences_by_chunk(text: str, chunks: list[Chunk]) -> dict[int, list[Sentence]]:
-    """Each sentence belongs to the first chunk that holds it whole: the overlaps are asked once."""
-    by_chunk: dict[int, list[Sentence]] = {chunk.number: [] for chunk in chunks}
-    for sentence in select_sentences(text):
-        for chunk in chunks:
-            if chunk.start <= sentence.start and sentence.end <= chunk.end:
-                by_chunk[chunk.number].append(sentence)
-                break
-    return by_chunk
 
 
 def _each_concurrently(
@@ -308,6 +348,9 @@ def stats_of(
     chunks: int = 1,
     failed_chunks: int = 0,
     failed_sentences: int = 0,
+    sentences: int = 0,
+    restated: int = 0,
+    left_out: int = 0,
 ) -> Stats:
     by_status = Counter(item.status for claim in claims for item in claim.evidence)
     record = record or CallRecord()
@@ -324,6 +367,9 @@ def stats_of(
         chunks=chunks,
         failed_chunks=failed_chunks,
         failed_sentences=failed_sentences,
+        sentences=sentences,
+        restated=restated,
+        left_out=left_out,
         seconds=round(seconds, 3),
     )
 
@@ -382,7 +428,11 @@ def _parts_of(claim: dict[str, Any], evidence: list[Evidence], where: str) -> Cl
     if not isinstance(entities, list) or not all(isinstance(entity, str) for entity in entities):
         raise InputError(f'{where}: "entities" must be a list of strings')
     quantities: list[Quantity] = []
-    for number, item in enumerate(claim.get("quantities") or []):
+    given = claim.get("quantities") or []
+    if not isinstance(given, list):
+        # "quantities": "307" is not three quantities 3, 0 and 7, nor 5 a list.
+        raise InputError(f'{where}: "quantities" must be a list')
+    for number, item in enumerate(given):
         if isinstance(item, str):
             item = {"text": item}
         value = item.get("value") if isinstance(item, dict) else None
@@ -395,4 +445,7 @@ def _parts_of(claim: dict[str, Any], evidence: list[Evidence], where: str) -> Cl
             raise InputError(f"{where}.quantities[{number}] must be a string or {expected}")
         # Constructed, not validated: a claims file may carry longer texts than the model may.
         quantities.append(Quantity.model_construct(text=item.get("text", ""), value=value))
-    return claim_parts({**claim, "entities": entities, "quantities": quantities}, evidence)
+    # Where the speaker and the context are in the text is claimex's to find, not the file's to say.
+    speaker = claim.get("speaker") if isinstance(claim.get("speaker"), str) else None
+    fields = {**claim, "entities": entities, "quantities": quantities, "speaker": speaker}
+    return claim_parts({**fields, "speaker_spans": [], "context_spans": []}, evidence)

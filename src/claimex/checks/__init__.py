@@ -6,9 +6,14 @@
   with spans; `fuzzy`: the closest passage to a quote the article does not hold, and how they
   differ (never verified).
 - `figures`: every number a text states, as a value, whatever its typography or language.
-- `support`: whether located evidence states a claim (its numbers, its names, its substance).
+- `support`: whether located evidence states a claim (its numbers, names, substance, wording,
+  speaker, and whether it stands alone), with `wording` (content words carried by the
+  evidence) and `standalone` (openings that point back, fragments).
 - `verdict`: a claim's quotes located and its support judged against one article; `verified`
   follows from that verdict alone.
+- The readers (`readers` puts them together for one sentence or one claim): `attribution` (who
+  says it, from reporting cues, as spans), `hedging` (how firmly, from cues), `when` (its time),
+  `worthiness` (which claims a desk checks first), with the word lists of `lexicon`.
 
 Rule: everything here is pure and deterministic: text in, verdicts out, no I/O, no clock, no
 network. It may import `claimex.text`, `claimex.models` and `claimex.errors`; never the model

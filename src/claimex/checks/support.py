@@ -13,6 +13,12 @@ the quotes carry the claim. A claim is verified only when every rule below passe
   but not in the quotes is reported only (the place is often named a sentence earlier);
 * names: the same for capitalised words of the statement itself (names the model may invent:
   "Poutine" in an article that never names him), except a sentence's first word;
+* standalone: the statement does not open on a word that points back ("Selon eux", "Il", "Ce
+  dernier", "The measure") and is no fragment ("Un pacte qui prévoit…"): `standalone.py`;
+* wording: every content word of the statement is carried by its evidence, its speaker's
+  passage or the sentences it was restated from (`wording.py`): a statement about one thing
+  over a quote about another is not verified, number or none;
+* speaker: who the claim credits is named in the article (or is the article's own voice);
 * hedging (reported only): quotes in the conditional or attributed ("auraient", "selon",
   "reportedly") while the claim says `asserted`.
 """
@@ -26,9 +32,16 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
 from ..models import Evidence, Hedging, Problem, Quantity, Support
-from ..text.sentences import sentence_spans
+from ..text.sentences import paragraph_at, sentences_in
+from .attribution import OUTLET
 from .figures import Figure, find_figures, shown
 from .folding import normalize
+from .standalone import not_standalone
+from .wording import content_words, uncarried
+
+WORDING_TOLERANCE = 3
+"""This many content words its evidence does not carry (or over 30 % of them) make a statement
+unsupported; fewer are reported only."""
 
 MIN_QUOTE_WORDS = 4
 """Fewer words cannot state a claim: "30 soldats tués" names no one and says who said it."""
@@ -56,6 +69,17 @@ class ClaimParts:
     entities: Sequence[str] = ()
     quantities: Sequence[Quantity] = ()
     hedging: Hedging | None = None
+    # Who it credits, and where the article names them (empty: not located, or the outlet).
+    speaker: str | None = None
+    speaker_spans: Sequence[tuple[int, int]] = ()
+    # The sentences a restated statement may take its names from (the ones before its own).
+    context_spans: Sequence[tuple[int, int]] = ()
+
+
+# What a claim file may call the article's own voice.
+OUTLET_NAMES = frozenset(
+    {OUTLET, "the article", "the author", "outlet", "l'article", "le journal", "the newspaper"}
+)
 
 
 @dataclass
@@ -66,14 +90,23 @@ class SupportChecker:
     # The text as the verifier folds it, when it has done so already (`SourceIndex.folded`).
     folded: str | None = field(default=None, repr=False)
     _occurs: dict[str, bool] = field(default_factory=dict, repr=False)
+    _paragraph_sentences: dict[tuple[int, int], set[tuple[int, int]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @cached_property
     def _folded(self) -> str:
         return self.folded if self.folded is not None else normalize(self.text)[0]
 
-    @cached_property
-    def _sentences(self) -> set[tuple[int, int]]:
-        return {self._trimmed(start, end) for start, end in sentence_spans(self.text)}
+    def _is_sentence(self, span: tuple[int, int]) -> bool:
+        """Whether `span` is a whole sentence of the article. Only the paragraph it lies in is
+        segmented, once per run: a long text with thousands of quotes is not segmented whole."""
+        paragraph = paragraph_at(self.text, span[0])
+        sentences = self._paragraph_sentences.get(paragraph)
+        if sentences is None:
+            sentences = {self._trimmed(a, b) for a, b in sentences_in(self.text, *paragraph)}
+            self._paragraph_sentences[paragraph] = sentences
+        return self._trimmed(*span) in sentences
 
     def _trimmed(self, start: int, end: int) -> tuple[int, int]:
         while start < end and self.text[start] in _TRIM:
@@ -95,11 +128,14 @@ class SupportChecker:
     def check(self, claim: ClaimParts) -> Support:
         problems = list(_quote_problems(claim.evidence))
         verified = [item for item in claim.evidence if item.verified]
+        problems += _standalone_problems(claim)
+        problems += self._speaker_problems(claim)
         if verified:
             passages = [self.text[start:end] for item in verified for start, end in item.spans]
             problems += _number_problems(claim, passages)
             problems += self._substance_problems(verified)
             problems += self._name_problems(claim, passages)
+            problems += self._wording_problems(claim, passages)
             problems += _hedging_problems(claim, passages)
         blocking = any(problem.blocking for problem in problems)
         return Support(verdict="unsupported" if blocking else "supported", problems=problems)
@@ -108,9 +144,7 @@ class SupportChecker:
         words = [len(_WORD.findall(item.quote)) for item in verified]
         if max(words) >= MIN_QUOTE_WORDS:
             return []
-        if any(
-            len(item.spans) == 1 and self._trimmed(*item.spans[0]) in self._sentences for item in verified
-        ):
+        if any(len(item.spans) == 1 and self._is_sentence(item.spans[0]) for item in verified):
             return []  # a whole sentence, however short, says what it says
         longest = max(words)
         if len(verified) == 1:
@@ -120,6 +154,45 @@ class SupportChecker:
             message = f"its quotes are too short to state a claim (the longest is {_words(longest)})"
         message += f"; quote at least {MIN_QUOTE_WORDS} words or a whole sentence"
         return [Problem(rule="substance", blocking=True, message=message, subject=verified[0].quote.strip())]
+
+    def _wording_problems(self, claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
+        sources = [*passages]
+        sources += [self.text[a:b] for a, b in (*claim.speaker_spans, *claim.context_spans)]
+        if claim.speaker and claim.speaker not in OUTLET_NAMES:
+            sources.append(claim.speaker)
+        # Names are the names rule's: blocking when the article never writes them, noted otherwise.
+        names = set(_statement_names(claim.statement))
+        missing = [word for word in uncarried(claim.statement, sources) if word not in names]
+        if not missing:
+            return []
+        where = "its evidence" + (" nor the sentences before it" if claim.context_spans else "")
+        shown_words = ", ".join(f"“{word}”" for word in missing[:6]) + (" …" if len(missing) > 6 else "")
+        # A word or two of a longer statement that its evidence does not carry (the place named in
+        # the title, "won" for "took first place") is reported; more is a statement about
+        # something else, verified or not by other words.
+        content = max(1, len(content_words(claim.statement)))
+        blocking = len(missing) >= WORDING_TOLERANCE or len(missing) / content > 0.3
+        message = f"the statement says {shown_words}, which {where} does not say"
+        absent = [word for word in missing if not self.in_article(word)]
+        if absent:
+            message += f" ({', '.join(f'“{word}”' for word in absent)} nowhere in the article)"
+        return [Problem(rule="wording", blocking=blocking, message=message, subject=" ".join(missing))]
+
+    def _speaker_problems(self, claim: ClaimParts) -> list[Problem]:
+        speaker = (claim.speaker or "").strip()
+        if not speaker or claim.speaker_spans or speaker.lower() in OUTLET_NAMES:
+            return []
+        words = [word for word in _NAME.findall(speaker) if len(word) > 2]
+        if (
+            not words
+            or self.in_article(speaker)
+            or any(self.in_article(word) for word in words if word[0].isupper())
+        ):
+            return []
+        if any(word[0].isupper() for word in words) or not any(self.in_article(word) for word in words):
+            message = f"it credits “{speaker}”, whom the article never names"
+            return [Problem(rule="speaker", blocking=True, message=message, subject=speaker)]
+        return []
 
     def _name_problems(self, claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
         folded_evidence = " … ".join(normalize(passage)[0] for passage in passages)
@@ -263,6 +336,17 @@ def _decimal(value: float | None) -> Decimal | None:
         return None
 
 
+def _standalone_problems(claim: ClaimParts) -> list[Problem]:
+    words = not_standalone(claim.statement)
+    if words is None:
+        return []
+    message = (
+        f"the statement opens on “{words}”, which points to an earlier sentence: it does not stand "
+        "alone; say who or what that is"
+    )
+    return [Problem(rule="standalone", blocking=True, message=message, subject=words)]
+
+
 def _hedging_problems(claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
     if claim.hedging is not Hedging.asserted:
         return []
@@ -294,6 +378,16 @@ def reask_lines(number: int, support: Support, *, source: str | None = None) -> 
                 f"Claim {number} names “{subject}”, which the article never writes; copy names exactly as "
                 "the article writes them."
             )
+        elif problem.rule == "standalone":
+            line = (
+                f"Claim {number} begins with “{subject}”, which a reader without the article cannot "
+                "follow; name who or what it is, as the sentences before it do."
+            )
+        elif problem.rule == "wording":
+            where = source or "its quotes"
+            line = f"Claim {number} says “{subject}”, which {where} does not say; say only what {where} says."
+        elif problem.rule == "speaker":
+            line = f"Claim {number} credits “{subject}”, whom the article never names; credit who says it."
         else:
             continue
         lines.append(line)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import Claim, Evidence, ExtractedClaim, Hedging, Quantity
+from .readers import grounded
 from .support import ClaimParts, SupportChecker
 from .verify import SourceIndex
 
@@ -22,8 +23,6 @@ class Article:
     text: str
     index: SourceIndex
     checker: SupportChecker
-    # Where the evidence of the claims being validated lies, when claimex chose it (a sentence).
-    sentence: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, text: str) -> Article:
@@ -32,9 +31,11 @@ class Article:
 
 
 def verify_claim(claim: ExtractedClaim, article: Article, prefer: tuple[int, int] | None = None) -> Claim:
-    """Locate the claim's quotes (preferring the region `prefer`) and check that they support it."""
+    """Locate the claim's quotes (preferring the region `prefer`), ground who says it and how
+    firmly in the text they point to, and check that they support it."""
     evidence = [article.index.locate(quote, prefer=prefer) for quote in claim.evidence]
-    return judged(claim.model_dump(exclude={"evidence"}), evidence, article.checker)
+    fields = grounded(claim.model_dump(exclude={"evidence"}), article.text, evidence, article.checker)
+    return judged(fields, evidence, article.checker)
 
 
 def _hedging(value: Any) -> Hedging | None:
@@ -54,6 +55,9 @@ def claim_parts(fields: dict[str, Any], evidence: list[Evidence]) -> ClaimParts:
             for q in fields.get("quantities") or ()
         ],
         hedging=_hedging(fields.get("hedging")),
+        speaker=fields.get("speaker") if isinstance(fields.get("speaker"), str) else None,
+        speaker_spans=[tuple(span) for span in fields.get("speaker_spans") or ()],
+        context_spans=[tuple(span) for span in fields.get("context_spans") or ()],
     )
 
 

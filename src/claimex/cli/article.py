@@ -24,6 +24,7 @@ from .options import (
     FormatOption,
     MaxClaimsOption,
     MaxTokensOption,
+    MinCheckworthinessOption,
     ModelOption,
     ModelPathOption,
     ModeOption,
@@ -52,6 +53,7 @@ def extract(
     mode: ModeOption = None,
     model_path: ModelPathOption = None,
     max_claims: MaxClaimsOption = None,
+    min_checkworthiness: MinCheckworthinessOption = None,
     strategy: StrategyOption = None,
     max_tokens: MaxTokensOption = 1500,
     timeout: TimeoutOption = 300.0,
@@ -68,9 +70,9 @@ def extract(
 
     A claim is [bold]verified[/bold] only when its evidence is in the article and states it: every number of the claim is in the evidence, the evidence is more than a few words (or a whole sentence), and every name it gives is in the article. When it is not, the table says why.
 
-    The embedded model is asked about one sentence at a time (--strategy sentences): questions, headings, bylines and calls to action are skipped without a model call, and each claim's evidence is its sentence. Other providers get the whole text in one call and quote their evidence (--strategy single).
+    With the embedded model (--strategy sentences) each sentence with something to check is a claim whose evidence is the sentence: who says it is read from the text's reporting cues ("selon le GUR", "the company said") and kept as a span of the article, how firmly from its words ("auraient été tués" is reported). The model is asked only about the sentences that do not stand alone ("Selon eux, …"), state several facts, or could be credited to several speakers: it restates them and picks the speaker. Other providers get the whole text in one call and quote their evidence (--strategy single).
 
-    A long text is split into overlapping chunks at paragraph and sentence boundaries; spans still index the whole text, and a claim seen in two chunks is reported once. When some chunks (or sentences) get no answer, the result is still written, marked "complete": false, and the command says so and exits 4; run it again and only those are asked again (the rest is cached).
+    Claims come most check-worthy first (a figure, a named source, a named actor, a time); --min-checkworthiness leaves out the others. When some sentences (or chunks of a long text, by --strategy single) get no answer, the result is still written, marked "complete": false, and the command says so and exits 4; run it again and only those are asked again (the rest is cached).
 
     Exit codes: 0 done; 1 the model failed (one line says why); 2 bad input; 3 --fail-unverified and a claim is not verified; 4 partial result; 130 Ctrl-C; 143 SIGTERM. --timeout bounds each model answer as a whole, retries and waits included.
 
@@ -103,12 +105,13 @@ def extract(
             max_claims=max_claims,
             chunk_chars=chunk_chars,
             concurrency=concurrency,
+            min_checkworthiness=min_checkworthiness,
         )
         with (
             command_session(
                 settings, model_path, cache_dir, no_cache, connections=chosen.concurrency
             ) as client,
-            chunk_progress() as on_chunk,
+            chunk_progress("sentences" if chosen.strategy == "sentences" else "chunks") as on_chunk,
         ):
             result = extract_claims(
                 document,
@@ -117,6 +120,7 @@ def extract(
                 max_claims=chosen.max_claims,
                 chunk_chars=chosen.chunk_chars,
                 concurrency=chosen.concurrency,
+                min_checkworthiness=chosen.min_checkworthiness,
                 on_chunk=on_chunk,
             )
         emit(result, output, output_format)

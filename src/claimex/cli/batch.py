@@ -17,6 +17,7 @@ from .options import (
     ChunkCharsOption,
     MaxClaimsOption,
     MaxTokensOption,
+    MinCheckworthinessOption,
     ModelOption,
     ModelPathOption,
     ModeOption,
@@ -63,6 +64,7 @@ def batch(
     mode: ModeOption = None,
     model_path: ModelPathOption = None,
     max_claims: MaxClaimsOption = None,
+    min_checkworthiness: MinCheckworthinessOption = None,
     strategy: StrategyOption = None,
     max_tokens: MaxTokensOption = 1500,
     timeout: TimeoutOption = 300.0,
@@ -109,6 +111,7 @@ def batch(
             settings,
             strategy=strategy,
             max_claims=max_claims,
+            min_checkworthiness=min_checkworthiness,
             chunk_chars=chunk_chars,
             concurrency=concurrency,
         )
@@ -122,6 +125,7 @@ def batch(
             pattern=glob,
             strategy=chosen.strategy,
             max_claims=chosen.max_claims,
+            min_checkworthiness=chosen.min_checkworthiness,
         )
         total = count_inputs(in_dir, pattern=glob, exclude=out_dir)
         with (

@@ -99,8 +99,23 @@ MaxClaimsOption = Annotated[
         min=1,
         max=200,
         help=(
-            "At most this many claims per article (or chunk of a long one). Default: 30 for the local "
-            "model by sentences (8 with --strategy single), 30 for other providers."
+            "At most this many claims per article, the most check-worthy (by sentences), or per chunk of "
+            "a long one (single). Default: 30 for the local model by sentences (8 with --strategy single), "
+            "30 for other providers."
+        ),
+        show_default=False,
+    ),
+]
+MinCheckworthinessOption = Annotated[
+    float | None,
+    typer.Option(
+        "--min-checkworthiness",
+        min=0,
+        max=1,
+        help=(
+            "Leave out claims scoring under this (0 to 1). A figure, a named source, a named actor and a "
+            "time raise the score; opinion words and possibilities lower it. Default: 0.25, which leaves "
+            "out claims with no figure, name or source; 0 keeps every claim."
         ),
         show_default=False,
     ),
@@ -112,10 +127,11 @@ StrategyOption = Annotated[
         "-s",
         envvar="CLAIMEX_STRATEGY",
         help=(
-            "How claims are asked for. [bold]sentences[/bold] (the local model's default): the "
-            "sentences with something to check are picked without a model, and the model states "
-            "each one's claims; the sentence itself is the evidence. [bold]single[/bold] (the default "
-            "elsewhere): one call per text, the model picks the claims and quotes its evidence."
+            "How claims are asked for. [bold]sentences[/bold] (the local model's default): each "
+            "sentence with something to check is a claim, its evidence the sentence, its speaker and "
+            "hedging read from the text; the model restates only those that do not stand alone. "
+            "[bold]single[/bold] (the default elsewhere): one call per text, the model picks the claims "
+            "and quotes its evidence."
         ),
         show_default=False,
     ),

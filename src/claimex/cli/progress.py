@@ -7,37 +7,51 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import typer
-
 from .console import stderr
+
+# Off a terminal, a line at most this often (and one at the end): a sentence read without the
+# model takes a millisecond, and fifty lines in a log say nothing.
+PLAIN_EVERY = 5.0
 
 
 @contextmanager
-def chunk_progress() -> Iterator[Any]:
-    """Chunks done/total for a long article: a bar on a terminal, plain lines otherwise."""
+def chunk_progress(unit: str = "chunks") -> Iterator[Any]:
+    """`unit` (chunks, sentences) done/total with the time left: a bar on a terminal, plain
+    lines otherwise (at most one every few seconds)."""
+    import time
+
     console = stderr()
     progress: Any = None
     task: Any = None
+    started = time.monotonic()
+    last_line = 0.0
 
     def advance(done: int, total: int) -> None:
-        nonlocal progress, task
+        nonlocal progress, task, last_line
         if total < 2:
             return
         if not console.is_terminal:
-            typer.echo(f"chunk {done}/{total} done", err=True)
+            now = time.monotonic()
+            if done < total and now - last_line < PLAIN_EVERY:
+                return
+            last_line = now
+            elapsed = now - started
+            left = f", about {_duration(elapsed / done * (total - done))} left" if done < total else ""
+            sys.stderr.write(f"{unit} {done}/{total} done{left}\n")
+            sys.stderr.flush()
             return
         if progress is None:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             progress = Progress(
-                TextColumn("[bold]chunks"),
+                TextColumn(f"[bold]{unit}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
                 console=console,
             )
             progress.start()
-            task = progress.add_task("chunks", total=total)
+            task = progress.add_task(unit, total=total)
         progress.update(task, completed=done)
 
     try:
@@ -45,6 +59,11 @@ def chunk_progress() -> Iterator[Any]:
     finally:
         if progress is not None:
             progress.stop()
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
 @contextmanager

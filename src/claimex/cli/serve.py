@@ -14,6 +14,7 @@ from .options import (
     ConcurrencyOption,
     MaxClaimsOption,
     MaxTokensOption,
+    MinCheckworthinessOption,
     ModelOption,
     ModelPathOption,
     ModeOption,
@@ -137,6 +138,7 @@ def serve(
     mode: ModeOption = None,
     model_path: ModelPathOption = None,
     max_claims: MaxClaimsOption = None,
+    min_checkworthiness: MinCheckworthinessOption = None,
     strategy: StrategyOption = None,
     max_tokens: MaxTokensOption = 1500,
     timeout: TimeoutOption = 300.0,
@@ -193,6 +195,7 @@ def serve(
         config = ServiceConfig(
             strategy=strategy,
             max_claims=max_claims,
+            min_checkworthiness=min_checkworthiness,
             chunk_chars=chunk_chars,
             concurrency=slots,
             queue=queue,

@@ -38,7 +38,7 @@ STOPWORDS = frozenset(
     there their them they have has had been being was were will would could should are its his
     her our your who whom which what when where while said says say according also than then
     some any all more most other such only very just not nor but yet
-    """.split()  # noqa: SIM905 (a list this long reads better as text)
+    """.split()
 )
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

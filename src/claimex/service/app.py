@@ -76,6 +76,7 @@ class ServiceConfig:
     strategy: str | None = None
     max_claims: int | None = None
     chunk_chars: int | None = None
+    min_checkworthiness: float | None = None
     # Model calls in flight, across all requests and jobs (default: the provider's).
     concurrency: int | None = None
     queue: int = DEFAULT_QUEUE
@@ -171,6 +172,7 @@ class Service:
             strategy=strategy or self.config.strategy,
             max_claims=max_claims or self.config.max_claims,
             chunk_chars=self.config.chunk_chars,
+            min_checkworthiness=self.config.min_checkworthiness,
         )
 
     async def _extract(
@@ -193,6 +195,7 @@ class Service:
                 max_claims=options.max_claims,
                 chunk_chars=options.chunk_chars,
                 concurrency=1,
+                min_checkworthiness=options.min_checkworthiness,
                 on_chunk=on_chunk if report else None,
             )
 

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from ..checks.verdict import Article
 from ..llm.client import CallRecord
@@ -18,13 +19,14 @@ from ..models import Claim
 # The article being checked, for the validators that make instructor re-ask. A context variable
 # rather than instructor's `context`: instructor renders the messages as Jinja templates whenever
 # a context is given, and an article may contain `{{` or `{%`. Each thread sees its own value.
-_current: ContextVar[Article | None] = ContextVar("claimex_article", default=None)
+_current: ContextVar[tuple[Article, Any] | None] = ContextVar("claimex_article", default=None)
 
 
 @contextlib.contextmanager
-def checking_against(article: Article) -> Iterator[None]:
-    """Validators run inside see `article`. Set it in the thread that validates: threads do not inherit it."""
-    token = _current.set(article)
+def checking_against(article: Article, question: Any = None) -> Iterator[None]:
+    """Validators run inside see `article` (and what the strategy asked about it, `question`).
+    Set it in the thread that validates: threads do not inherit it."""
+    token = _current.set((article, question))
     try:
         yield
     finally:
@@ -32,7 +34,14 @@ def checking_against(article: Article) -> Iterator[None]:
 
 
 def current_article() -> Article | None:
-    return _current.get()
+    current = _current.get()
+    return None if current is None else current[0]
+
+
+def current_question() -> Any:
+    """What the strategy asked about the article in this call (a sentence's reading), or None."""
+    current = _current.get()
+    return None if current is None else current[1]
 
 
 @dataclass
@@ -44,3 +53,6 @@ class ChunkAnswer:
     warnings: list[str]
     # Questions that failed within the chunk (sentences): their claims are missing.
     failed: int = 0
+    # Sentences read, and of those the ones the model was asked to restate (sentence strategy).
+    sentences: int = 0
+    restated: int = 0

@@ -53,20 +53,29 @@ def extraction_messages(
     ]
 
 
-def sentence_messages(
-    text: str, sentence: str, *, max_claims: int, context_header: str | None = None
+def restatement_messages(
+    sentence: str,
+    *,
+    speakers: Sequence[tuple[str, str]],
+    title: str | None = None,
+    before: str | None = None,
+    task: str | None = None,
+    max_claims: int,
 ) -> list[Message]:
-    """The instructions and the article first, the sentence last.
-
-    Every question about one article then shares the same long prefix, which llama.cpp's
-    server keeps in its KV cache: only the sentence is new for each call.
-    """
+    """The instructions (the same for every question of a run: llama.cpp keeps them in its KV
+    cache), then the article's title, the sentences before this one, the sentence, what is to
+    be done with it (`task`: "replace “He” by who he is") and who may say it, lettered."""
     return [
-        {"role": "system", "content": _instructions("sentence_system.j2", max_claims)},
+        {"role": "system", "content": _instructions("restate_system.j2", max_claims)},
         {
             "role": "user",
             "content": render(
-                "sentence_user.j2", text=text, sentence=sentence, context_header=context_header
+                "restate_user.j2",
+                title=title,
+                before=before,
+                sentence=sentence,
+                task=task,
+                speakers=list(speakers),
             ),
         },
     ]

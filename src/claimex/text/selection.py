@@ -23,7 +23,9 @@ _ENDS = (".", "!", "»", "\u201d", '"', ";", ":")
 # The author's own voice, in the singular, outside quotation marks: a bio, a byline. The editorial
 # "nous"/"we" often reports facts ("nous avons pu consulter le rapport"), so it is asked about.
 _FIRST_PERSON = re.compile(
-    r"(?<!\w)(?:(?i:je|moi|mon|ma|mes)(?!\w)|(?i:[jm])['’](?=\w)|(?:I|I['’]m|I['’]ve|[Mm]y)(?!\w))"
+    r"(?<!\w)(?:(?i:je|moi|mon|ma|mes)(?!\w)|(?i:[jm])['’](?=\w)|(?:I['’]m|I['’]ve|[Mm]y)(?!\w)"
+    # "I", but not the Roman numeral of "Type I diabetes", "World War I", "Phase I".
+    r"|(?<![A-Z][a-z]\s)(?<![A-Z][a-z]{2}\s)(?<![A-Z][a-z]{3}\s)(?<![A-Z][a-z]{4}\s)(?<![A-Z][a-z]{5}\s)I(?![\w-]))"
 )
 _QUOTED = re.compile(r"[«“\"][^«»“”\"]*[»”\"]")
 _CALL_TO_ACTION = re.compile(
@@ -73,6 +75,18 @@ def select_sentences(text: str, start: int = 0, end: int | None = None) -> list[
     return selected
 
 
+def headline(text: str) -> tuple[int, int] | None:
+    """Where the article's title is: its first line of at least four words that ends no sentence."""
+    for paragraph_start, paragraph_end in split_at(text, 0, min(len(text), 2000), PARAGRAPH_BREAK):
+        line = text[paragraph_start:paragraph_end].strip()
+        if len(_WORD.findall(line)) >= 4:
+            if line.endswith((".", "!", "?", "…")):
+                return None
+            start = paragraph_start + text[paragraph_start:paragraph_end].index(line[0])
+            return start, start + len(line)
+    return None
+
+
 def _skip_reason(sentence: str) -> str | None:
     stripped = sentence.strip()
     bare = stripped.rstrip(_CLOSERS)
@@ -85,7 +99,9 @@ def _skip_reason(sentence: str) -> str | None:
         return "a heading (no sentence end)"
     if _BYLINE.match(stripped) and len(words) < 12:
         return "the author's byline or bio"
-    if _CALL_TO_ACTION.search(stripped):
+    # "Advertising revenue fell 12%", "The bill, sponsored by Senator Ruiz, passed 52–48": a
+    # figure makes it news, whatever words of a call to action it holds.
+    if _CALL_TO_ACTION.search(stripped) and not any(ch.isdigit() for ch in stripped):
         return "a call to action"
     if _FIRST_PERSON.search(_QUOTED.sub(" ", stripped)):
         return "the author speaking (first person)"

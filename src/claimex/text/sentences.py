@@ -61,3 +61,21 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         if text[paragraph_start:paragraph_end].strip():
             spans.extend(sentences_in(text, paragraph_start, paragraph_end))
     return spans
+
+
+def paragraph_at(text: str, position: int) -> tuple[int, int]:
+    """The paragraph of `text` that holds `position`, without reading the rest of the text."""
+    start = 0
+    for match in PARAGRAPH_BREAK.finditer(text, max(0, position - 20_000), position):
+        start = match.end()
+    following = PARAGRAPH_BREAK.search(text, position)
+    return start, following.start() if following else len(text)
+
+
+def sentence_at(text: str, position: int) -> tuple[int, int]:
+    """The sentence of `text` that holds `position`; only its paragraph is segmented."""
+    spans = sentences_in(text, *paragraph_at(text, position))
+    for span in spans:
+        if span[0] <= position < span[1]:
+            return span
+    return min(spans, key=lambda span: abs(span[0] - position))

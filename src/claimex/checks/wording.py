@@ -1,0 +1,113 @@
+"""Does a statement say only what its text says? Its content words must be carried by that text.
+
+The text is the claim's evidence, its speaker's passage, and the sentences it was restated from
+(the ones before, where "eux" is named). A content word is any word but the function words and
+connectives of `lexicon.STOP_WORDS` and numbers (the numbers rule reads those as values). It is
+carried when the text has the same word stem (Snowball's French or English stemmer, accents
+folded), or a word sharing its first five letters and most of it ("révèlent" / "révélée"): a
+restatement may conjugate, not change the subject. "New York has more cases than any country"
+over quotes that give Spain's and the world's totals is caught here, number or none.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from . import lexicon
+from .figures import find_figures
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_APOSTROPHE = re.compile(r"^[a-z]['’]", re.IGNORECASE)  # l'armée, d'importantes, qu'ils
+PREFIX = 5
+"""Letters two words must share at their start to be taken for forms of one word."""
+
+
+@functools.lru_cache(maxsize=2)
+def _stemmer(language: str) -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(language)
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
+
+
+_STOP = frozenset(_fold(word) for word in lexicon.STOP_WORDS)
+
+
+def _content_words(text: str) -> list[tuple[str, str]]:
+    """(the word as written, its folded form without elided article) for each content word.
+
+    Numbers written in words ("trente et un") are the numbers rule's, as digits are.
+    """
+    numbers = [(f.start, f.end) for f in find_figures(text)]
+    words = []
+    for match in _WORD.finditer(text):
+        if any(a <= match.start() < b for a, b in numbers):
+            continue
+        written = match.group()
+        folded = _APOSTROPHE.sub("", _fold(written))
+        if len(folded) < 3 or folded in _STOP or _fold(written) in _STOP:
+            continue
+        words.append((written, folded))
+    return words
+
+
+def content_words(text: str) -> list[str]:
+    """The content words of `text`, as it writes them."""
+    return [written for written, _ in _content_words(text)]
+
+
+def language_of(text: str) -> str:
+    """ "french" or "english", by which of the two languages' function words the text uses more."""
+    words = [_fold(word) for word in _WORD.findall(text[:2000])]
+    french = sum(word in lexicon.FRENCH_MARKERS for word in words)
+    english = sum(word in lexicon.ENGLISH_MARKERS for word in words)
+    return "french" if french >= english else "english"
+
+
+def uncarried(statement: str, texts: Iterable[str], *, language: str | None = None) -> list[str]:
+    """The content words of `statement` that none of `texts` carries, as the statement writes them."""
+    sources = list(texts)
+    language = language or language_of(" ".join(sources) or statement)
+    stem = _stemmer(language).stemWord
+    carried_stems: set[str] = set()
+    carried_words: list[str] = []
+    for text in sources:
+        for _, folded in _content_words(text):
+            carried_stems.add(stem(folded))
+            carried_words.append(folded)
+    missing: list[str] = []
+    for written, folded in _content_words(statement):
+        if stem(folded) in carried_stems or _near(folded, carried_words):
+            continue
+        if written not in missing:
+            missing.append(written)
+    return missing
+
+
+def _near(word: str, words: Sequence[str]) -> bool:
+    if len(word) < PREFIX:
+        return word in words
+    head = word[:PREFIX]
+    for other in words:
+        if other.startswith(head):
+            shared = len(_common_prefix(word, other))
+            if shared >= 0.7 * min(len(word), len(other)):
+                return True
+    return False
+
+
+def _common_prefix(a: str, b: str) -> str:
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return a[:length]
