@@ -43,10 +43,14 @@ def html_text(html: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("kind", choices=["fundus", "scrapinghub", "html"])
     parser.add_argument("file", type=Path)
-    parser.add_argument("key", nargs="?", help="the fixture's entry (fundus: V1, V1_1...; scrapinghub: the page hash)")
+    parser.add_argument(
+        "key", nargs="?", help="the fixture's entry (fundus: V1, V1_1...; scrapinghub: the page hash)"
+    )
     options = parser.parse_args(argv)
     raw = options.file.read_text(encoding="utf-8")
     if options.kind == "html":
