@@ -1,26 +1,47 @@
 """How well claimex finds the facts a fact-checker would pick, per model and extraction strategy.
 
-The dev set is `benchmarks/devset/`: short news articles (`NAME.txt`, or the file a label names
-with "article", relative to the repository) and their labels (`NAME.facts.json`): 5 key facts
-each, as a verbatim passage and the figure it gives, and the passages with nothing to check
-(headings, questions, bylines, calls to action, teasers). Every article is run through
-`claimex.pipeline.extract` for each model × strategy; one embedded server is started per model
-and serves all its articles and strategies. Per (model, strategy) it prints:
+The labelled sets (`--set`): `dev` (default) and `heldout` are real news articles by real
+newsrooms, French and English, taken from the test fixtures of HTML-extraction projects
+(`benchmarks/realset/`, whose README says where each comes from); `heldout` is for judging and is
+never tuned on. `synthetic` is the short articles written for the first version of the bench
+(`benchmarks/devset/`), kept as the unit-test set. A folder of `NAME.txt` + `NAME.facts.json`
+works too. Each label gives 5 key facts (a verbatim passage, the figure it gives, who asserts it
+and how firmly) and the passages with nothing to check (headings, bylines, teasers, calls to
+action, questions).
 
-* recall: key facts covered / key facts. A fact is covered by a verified claim whose verified
-  evidence spans overlap the fact's passage and whose statement carries the fact's figure
-  (numbers compared digit-wise: "12 000", "12,000" and "12.000" are all 12000; "3,5" is 3.5);
+Every article runs through `claimex.pipeline.extract` for each model × strategy (one embedded
+server per model serves all its articles and strategies), and through two baselines computed
+without a model: `copy-sentence` (each sentence claimex's selection keeps becomes a claim, the
+sentence its statement and its evidence, "the outlet" its speaker) and `first-10` (the same for
+the first 10 kept sentences), checked by claimex's verifier exactly like a model's claims. A
+program that copies sentences reaches full recall on the recall metric alone; the other columns
+say what it lacks. Per row:
+
+* recall: key facts matched to claims one to one (one claim cannot cover two facts; a maximum
+  matching). A claim covers a fact when it is verified, its verified evidence overlaps the fact's
+  passage and its statement carries the fact's figure (numbers compared digit-wise);
+* speaker: of the facts found, those whose claim names one of the fact's speakers (case- and
+  accent-insensitive, whole words, containment either way), or whose `speaker_spans` /
+  `speaker_passage`, when the result has them, overlap the labelled speaker passage;
+* hedge: of the facts found (labels with a hedging), those whose claim has the labelled hedging;
+* alone-: verified statements that do not stand alone (they open on a pronoun or a reference to
+  an earlier sentence, or are a fragment without a verb: the bench's own rule list, in
+  `quality_scoring.standalone_problem`);
+* top10: key facts among the first 10 claims in the result's order;
 * unsup: verified claims whose statement has a number absent from the text at their evidence;
 * junk: verified claims whose evidence lies wholly inside nothing-to-check passages;
 * fail: chunks whose answer failed (`stats.failed_chunks`) plus articles whose extraction raised;
-* claims and verified claims per article, wall seconds (server start excluded, reported apart),
-  prompt and completion tokens, requests sent and articles answered wholly from the cache.
+* claims and verified claims per article, seconds per 1,000 characters and wall seconds (server
+  start excluded, reported apart), prompt and completion tokens, requests sent and articles
+  answered wholly from the cache.
 
-The number check is written here on purpose, independently of claimex's own code. Answers are
-cached in a folder of the bench's own (`--fresh` empties it); the per-article results, with
-each fact's verdict, are written as JSON under `--out`.
+Answers are cached in a folder of the bench's own (`--fresh` empties it); the per-article results,
+with each fact's verdict, are written as JSON under `--out`. `--rescore OUT` scores a previous
+run's results again against the labels as they are now, with no model (timings are the run's).
 
-    python benchmarks/quality_bench.py                      # the default embedded model
+    python benchmarks/quality_bench.py --strategies sentences            # dev set, embedded model
+    python benchmarks/quality_bench.py --set heldout --strategies sentences
+    python benchmarks/quality_bench.py --no-model                        # the baselines only
     python benchmarks/quality_bench.py --models qwen2.5-coder-0.5b ~/models/other.gguf
     python benchmarks/quality_bench.py --base-url http://127.0.0.1:8080/v1 --model NAME --mode tools
 """
@@ -44,217 +65,84 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+if str(Path(__file__).resolve().parent) not in sys.path:  # the scoring module sits beside this script
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from quality_scoring import (
+    BASELINES,
+    DEVSET,
+    ROOT,
+    SETS,
+    TOP_N,
+    Article,
+    ArticleScore,
+    Fact,
+    LabelError,
+    all_spans,
+    baseline_claims,
+    canonical_number,
+    carries_figure,
+    covers,
+    is_junk,
+    label_files,
+    load_article,
+    load_devset,
+    match_facts,
+    numbers_in,
+    overlaps,
+    passage_span,
+    same_speaker,
+    score,
+    set_folder,
+    speaker_right,
+    standalone_problem,
+    unsupported_numbers,
+    verified_spans,
+)
+
 from claimex.errors import ClaimexError, LocalServerError
 from claimex.llm.cache import open_cache
 from claimex.llm.client import model_client
 from claimex.llm.settings import PRESETS, resolve_settings
 from claimex.local.server import serving
-from claimex.models import VERIFIED_STATUSES, Claim, Result
+from claimex.models import Claim, Result
 from claimex.pipeline import extract
 from claimex.text.documents import load_document
 
-ROOT = Path(__file__).resolve().parents[1]
-DEVSET = Path(__file__).resolve().parent / "devset"
+__all__ = [
+    "BASELINES",
+    "DEVSET",
+    "ROOT",
+    "SETS",
+    "Article",
+    "ArticleScore",
+    "Fact",
+    "LabelError",
+    "all_spans",
+    "canonical_number",
+    "carries_figure",
+    "covers",
+    "is_junk",
+    "label_files",
+    "load_article",
+    "load_devset",
+    "match_facts",
+    "numbers_in",
+    "overlaps",
+    "passage_span",
+    "same_speaker",
+    "score",
+    "speaker_right",
+    "standalone_problem",
+    "unsupported_numbers",
+    "verified_spans",
+]
+
 DEFAULT_STRATEGIES = ("single", "sentences")
 # A --models entry that names no file and means "whatever claimex embeds by default".
 DEFAULT_EMBEDDED = "embedded"
 EMBEDDED_VARIABLE = "CLAIMEX_EMBEDDED_MODEL"
-
-Span = tuple[int, int]
-
-# --- the dev set -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fact:
-    id: str
-    passage: str
-    figure: str | None
-    speaker: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class Article:
-    name: str
-    path: Path
-    text: str
-    language: str
-    facts: tuple[Fact, ...]
-    nothing_to_check: tuple[str, ...]
-
-
-class LabelError(Exception):
-    """A label that does not fit its article: the dev set, not claimex, is wrong."""
-
-
-def label_files(devset: Path = DEVSET) -> list[Path]:
-    return sorted(devset.glob("*.facts.json"))
-
-
-def load_article(label_path: Path) -> Article:
-    """One article and its labels; the text is what claimex sees (`load_document`)."""
-    name = label_path.name.removesuffix(".facts.json")
-    label = json.loads(label_path.read_text(encoding="utf-8"))
-    path = ROOT / label["article"] if label.get("article") else label_path.with_name(f"{name}.txt")
-    text = load_document(path).text
-    facts = tuple(
-        Fact(
-            id=item["id"],
-            passage=item["passage"],
-            figure=item.get("figure"),
-            speaker=item.get("speaker", ""),
-            note=item.get("note", ""),
-        )
-        for item in label["facts"]
-    )
-    article = Article(name, path, text, label["language"], facts, tuple(label.get("nothing_to_check", [])))
-    for fact in facts:
-        passage_span(text, fact.passage, where=f"{name} {fact.id}")
-    for passage in article.nothing_to_check:
-        passage_span(text, passage, where=f"{name} nothing_to_check")
-    return article
-
-
-def load_devset(names: Sequence[str] | None = None, devset: Path = DEVSET) -> list[Article]:
-    files = {path.name.removesuffix(".facts.json"): path for path in label_files(devset)}
-    if names:
-        unknown = [name for name in names if name not in files]
-        if unknown:
-            raise SystemExit(f"unknown article(s) {', '.join(unknown)}; the dev set has: {', '.join(files)}")
-        return [load_article(files[name]) for name in names]
-    return [load_article(path) for path in files.values()]
-
-
-def passage_span(text: str, passage: str, *, where: str = "passage") -> Span:
-    start = text.find(passage) if passage else -1
-    if start < 0:
-        raise LabelError(f"{where}: {passage!r} is not a verbatim substring of the article")
-    return start, start + len(passage)
-
-
-def all_spans(text: str, passage: str) -> list[Span]:
-    return [(m.start(), m.end()) for m in re.finditer(re.escape(passage), text)] if passage else []
-
-
-# --- numbers, compared digit-wise --------------------------------------------------------------
-
-# A number as news pages write it: digit groups of three after a space of any kind, a dot or a
-# comma ("12 000", "50.000", "1,150"), then an optional decimal part ("3,5", "4.8"). A dot or
-# comma followed by other than exactly three digits is a decimal separator.
-_GROUP_SEPARATOR = r"(?:[ \u00a0\u202f\u2009]|[.,](?=\d{3}(?!\d)))"
-_NUMBER = re.compile(rf"(?<![\d])(?:\d{{1,3}}(?:{_GROUP_SEPARATOR}\d{{3}})+(?!\d)|\d+)(?:[.,]\d+)?(?!\d)")
-
-
-def canonical_number(raw: str) -> str:
-    """'12 000' → '12000', '50.000' → '50000', '3,5' → '3.5', '4,20' → '4.2', '007' → '7'.
-
-    The part after the last dot or comma is decimals unless it is a group of exactly three digits.
-    """
-    decimal = re.search(r"[.,](\d+)$", raw)
-    if decimal and len(decimal.group(1)) != 3:
-        whole, decimals = raw[: decimal.start()], decimal.group(1)
-    else:
-        whole, decimals = raw, ""
-    digits = re.sub(r"\D", "", whole).lstrip("0") or "0"
-    decimals = decimals.rstrip("0")
-    return f"{digits}.{decimals}" if decimals else digits
-
-
-def numbers_in(text: str) -> list[str]:
-    """Every number in `text`, canonical, in order."""
-    return [canonical_number(match.group()) for match in _NUMBER.finditer(text)]
-
-
-def carries_figure(statement: str, figure: str | None) -> bool:
-    """Whether every number of `figure` is among the statement's numbers (None: nothing to carry)."""
-    if figure is None:
-        return True
-    wanted = numbers_in(figure)
-    found = set(numbers_in(statement))
-    return bool(wanted) and all(number in found for number in wanted)
-
-
-# --- scoring -----------------------------------------------------------------------------------
-
-
-def verified_spans(claim: Claim) -> list[Span]:
-    return [
-        (int(start), int(end))
-        for item in claim.evidence
-        if item.status in VERIFIED_STATUSES
-        for start, end in item.spans
-    ]
-
-
-def overlaps(a: Span, b: Span) -> bool:
-    return a[0] < b[1] and b[0] < a[1]
-
-
-def covers(claim: Claim, passage: Span, figure: str | None) -> bool:
-    """A verified claim whose evidence overlaps the passage and whose statement has the figure."""
-    if not claim.verified:
-        return False
-    if not any(overlaps(span, passage) for span in verified_spans(claim)):
-        return False
-    return carries_figure(claim.statement, figure)
-
-
-def unsupported_numbers(claim: Claim, text: str) -> list[str]:
-    """The statement's numbers found nowhere in the text at the claim's verified evidence."""
-    supported: set[str] = set()
-    for start, end in verified_spans(claim):
-        supported.update(numbers_in(text[start:end]))
-    return [number for number in dict.fromkeys(numbers_in(claim.statement)) if number not in supported]
-
-
-def _trimmed(text: str, span: Span) -> Span:
-    """The span without the spaces and punctuation at its ends."""
-    start, end = span
-    while start < end and not text[start].isalnum():
-        start += 1
-    while end > start and not text[end - 1].isalnum():
-        end -= 1
-    return start, end
-
-
-def is_junk(claim: Claim, text: str, junk: Sequence[Span]) -> bool:
-    """A verified claim whose every evidence span lies inside some nothing-to-check passage."""
-    spans = [_trimmed(text, span) for span in verified_spans(claim)]
-    spans = [span for span in spans if span[0] < span[1]]
-    if not claim.verified or not spans:
-        return False
-    return all(any(outer[0] <= start and end <= outer[1] for outer in junk) for start, end in spans)
-
-
-@dataclass
-class ArticleScore:
-    facts: int = 0
-    covered: list[str] = field(default_factory=list)
-    covered_by: dict[str, list[int]] = field(default_factory=dict)
-    unsupported: dict[int, list[str]] = field(default_factory=dict)
-    junk: list[int] = field(default_factory=list)
-
-
-def score(article: Article, claims: Sequence[Claim]) -> ArticleScore:
-    result = ArticleScore(facts=len(article.facts))
-    for fact in article.facts:
-        span = passage_span(article.text, fact.passage, where=f"{article.name} {fact.id}")
-        by = [number for number, claim in enumerate(claims) if covers(claim, span, fact.figure)]
-        result.covered_by[fact.id] = by
-        if by:
-            result.covered.append(fact.id)
-    junk_spans = [span for passage in article.nothing_to_check for span in all_spans(article.text, passage)]
-    for number, claim in enumerate(claims):
-        if not claim.verified:
-            continue
-        missing = unsupported_numbers(claim, article.text)
-        if missing:
-            result.unsupported[number] = missing
-        if is_junk(claim, article.text, junk_spans):
-            result.junk.append(number)
-    return result
-
+BASELINE_MODEL = "baseline"
 
 # --- one row per (model, strategy) ---------------------------------------------------------------
 
@@ -265,9 +153,15 @@ class Row:
     strategy: str
     articles: int = 0
     facts: int = 0
+    characters: int = 0
     covered: int = 0
+    speaker_right: int = 0
+    hedged: int = 0  # facts found whose label gives a hedging
+    hedging_right: int = 0
+    top: int = 0
     claims: int = 0
     verified: int = 0
+    not_standalone: int = 0
     unsupported: int = 0
     junk: int = 0
     failed_chunks: int = 0
@@ -281,14 +175,20 @@ class Row:
     def add(self, outcome: dict[str, Any]) -> None:
         self.articles += 1
         self.facts += outcome["facts"]
+        self.characters += outcome.get("characters", 0)
         self.seconds += outcome["wall_seconds"]
         if outcome["error"] is not None:
             self.failed_articles += 1
             return
         stats, verdict = outcome["result"]["stats"], outcome["score"]
         self.covered += len(verdict["covered"])
+        self.speaker_right += len(verdict.get("speaker_right", []))
+        self.hedged += verdict.get("hedged", 0)
+        self.hedging_right += len(verdict.get("hedging_right", []))
+        self.top += len(verdict.get(f"top{TOP_N}", []))
         self.claims += stats["claims"]
         self.verified += stats["verified"]
+        self.not_standalone += len(verdict.get("not_standalone", {}))
         self.unsupported += len(verdict["unsupported"])
         self.junk += len(verdict["junk"])
         self.failed_chunks += stats["failed_chunks"]
@@ -299,16 +199,25 @@ class Row:
 
     def cells(self) -> list[str]:
         per = max(self.articles, 1)
-        recall = f"{self.covered}/{self.facts} {100 * self.covered / max(self.facts, 1):.0f}%"
+
+        def share(part: int, whole: int) -> str:
+            return f"{part}/{whole} {100 * part / whole:.0f}%" if whole else f"{part}/{whole}"
+
+        per_1000 = f"{1000 * self.seconds / self.characters:.1f}" if self.characters else "-"
         return [
             self.model,
             self.strategy,
-            recall,
+            share(self.covered, self.facts),
+            share(self.speaker_right, self.covered),
+            share(self.hedging_right, self.hedged),
+            share(self.not_standalone, self.verified),
+            share(self.top, self.facts),
             f"{self.unsupported}/{self.verified}",
             f"{self.junk}/{self.verified}",
             f"{self.failed_chunks}+{self.failed_articles}",
             f"{self.claims / per:.1f}",
             f"{self.verified / per:.1f}",
+            per_1000,
             f"{self.seconds:.1f}",
             f"{self.seconds / per:.1f}",
             str(self.prompt_tokens),
@@ -322,11 +231,16 @@ HEADERS = [
     "model",
     "strategy",
     "recall",
+    "speaker",
+    "hedge",
+    "alone-",
+    f"top{TOP_N}",
     "unsup",
     "junk",
     "fail",
     "claims/art",
     "verif/art",
+    "s/1k chars",
     "wall s",
     "s/art",
     "prompt tok",
@@ -335,8 +249,10 @@ HEADERS = [
     "cached",
 ]
 LEGEND = (
-    "recall: key facts covered by a verified claim with the figure; unsup, junk: of verified claims; "
-    "fail: failed chunks + articles that raised; cached: articles answered wholly from the cache"
+    "recall: key facts matched one to one to verified claims carrying the figure; speaker, hedge: of "
+    "those; alone-: verified statements that do not stand alone; top10: key facts among the first 10 "
+    "claims; unsup, junk: of verified claims; fail: failed chunks + articles that raised; s/1k chars: "
+    "wall seconds per 1,000 characters (server start excluded); cached: articles wholly from the cache"
 )
 
 
@@ -352,6 +268,45 @@ def format_table(rows: Sequence[Row]) -> str:
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
+
+
+def scored(article: Article, claims: Sequence[Claim]) -> dict[str, Any]:
+    """An article's verdict as the per-article JSON and the rows read it."""
+    verdict = score(article, claims)
+    body = verdict.as_json()
+    body["missed"] = [fact.id for fact in article.facts if fact.id not in verdict.covered]
+    body["hedged"] = sum(1 for fact in article.facts if fact.id in verdict.covered and fact.hedging)
+    return body
+
+
+# --- baselines -------------------------------------------------------------------------------------
+
+
+def baseline_outcome(article: Article, name: str) -> dict[str, Any]:
+    """One article through a baseline: claims from its kept sentences, no model, no cache."""
+    started = time.perf_counter()
+    claims = baseline_claims(article.text, BASELINES[name])
+    seconds = time.perf_counter() - started
+    stats = {
+        "claims": len(claims),
+        "verified": sum(claim.verified for claim in claims),
+        "failed_chunks": 0,
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "requests": 0,
+        "cache_hit": False,
+    }
+    return {
+        "article": article.name,
+        "model": BASELINE_MODEL,
+        "strategy": name,
+        "facts": len(article.facts),
+        "characters": len(article.text),
+        "error": None,
+        "wall_seconds": round(seconds, 3),
+        "score": scored(article, claims),
+        "result": {"stats": stats, "claims": [claim.model_dump(mode="json") for claim in claims]},
+    }
 
 
 # --- strategies --------------------------------------------------------------------------------
@@ -445,6 +400,41 @@ class Bench:
         for spec in specs:
             self.run_model(spec)
 
+    def run_baselines(self) -> None:
+        for name in BASELINES:
+            row = Row(BASELINE_MODEL, name)
+            for article in self.articles:
+                outcome = baseline_outcome(article, name)
+                self.save(BASELINE_MODEL, name, article, outcome)
+                row.add(outcome)
+            self.rows.append(row)
+
+    def rescore(self, folder: Path) -> None:
+        """Rows again from a previous run's per-article results, scored against today's labels."""
+        by_name = {article.name: article for article in self.articles}
+        runs = sorted(path for path in folder.glob("*/*") if path.is_dir())
+        for run in runs:
+            if run.parent.name == BASELINE_MODEL:
+                continue  # baselines are recomputed: they cost nothing
+            row: Row | None = None
+            for path in sorted(run.glob("*.json")):
+                outcome = json.loads(path.read_text(encoding="utf-8"))
+                article = by_name.get(outcome.get("article", ""))
+                if article is None:
+                    continue
+                row = row or Row(run.parent.name, run.name)
+                outcome["facts"] = len(article.facts)
+                outcome["characters"] = len(article.text)
+                if outcome["error"] is None:
+                    claims = [Claim.model_validate(item) for item in outcome["result"]["claims"]]
+                    outcome["score"] = scored(article, claims)
+                self.save(row.model, row.strategy, article, outcome)
+                row.add(outcome)
+            if row is not None:
+                self.rows.append(row)
+        if not self.rows:
+            self.notes.append(f"--rescore {folder}: no per-article result of this set's articles")
+
     def run_model(self, spec: ModelSpec) -> None:
         """One server for this model: every strategy and article runs on it before the next model."""
         limits = {"max_tokens": self.max_tokens, "timeout": self.timeout}
@@ -528,6 +518,7 @@ class Bench:
             "model": client.settings.model,
             "strategy": strategy,
             "facts": len(article.facts),
+            "characters": len(article.text),
             "error": None,
         }
         started = time.perf_counter()
@@ -539,16 +530,8 @@ class Bench:
             outcome["error"] = str(error)
         outcome["wall_seconds"] = time.perf_counter() - started
         if outcome["error"] is None:
-            verdict = score(article, result.claims)
             outcome["strategy_run"] = getattr(result, "strategy", strategy)
-            outcome["score"] = {
-                "recall": f"{len(verdict.covered)}/{verdict.facts}",
-                "covered": verdict.covered,
-                "missed": [fact.id for fact in article.facts if fact.id not in verdict.covered],
-                "covered_by_claims": verdict.covered_by,
-                "unsupported": {str(number): missing for number, missing in verdict.unsupported.items()},
-                "junk": verdict.junk,
-            }
+            outcome["score"] = scored(article, result.claims)
             outcome["result"] = result.model_dump(mode="json")
         return outcome
 
@@ -620,7 +603,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="empty the cache first")
     parser.add_argument("--out", type=Path, help="folder for per-article JSON (default: a new temp folder)")
     parser.add_argument("--verbose", action="store_true", help="show instructor's and claimex's logs")
-    parser.add_argument("--devset", type=Path, default=DEVSET, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--set",
+        default="dev",
+        help=f"the labelled articles: {', '.join(SETS)} (default dev), or a folder of labelled articles",
+    )
+    parser.add_argument("--no-model", action="store_true", help="the baselines only: no model is run")
+    parser.add_argument(
+        "--rescore", type=Path, metavar="OUT", help="score a previous run's --out folder again, no model"
+    )
     # `--strategies a,b` reads as well as `--strategies a b`.
     options = parser.parse_args(argv)
     options.strategies = [part for entry in options.strategies for part in entry.split(",") if part]
@@ -641,9 +632,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading_is_main():
         # Unwind like Ctrl-C on SIGTERM, so the embedded server is stopped by its `finally`.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    articles = load_devset(options.articles, options.devset)
+    folder = set_folder(options.set)
+    try:
+        articles = load_devset(options.articles, folder)
+    except LabelError as error:
+        raise SystemExit(f"--set {options.set}: {error}") from None
+    if options.rescore is not None and not options.rescore.is_dir():
+        raise SystemExit(f"--rescore {options.rescore}: not a folder of a previous run's results")
     cache_dir = options.cache_dir or default_bench_cache()
-    if options.fresh:
+    if options.fresh and options.rescore is None and not options.no_model:
         cache = open_cache(cache_dir)
         cleared = cache.clear()
         cache.close()
@@ -663,9 +660,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     for note in notes:
         print(note, file=sys.stderr)
     facts = sum(len(article.facts) for article in articles)
+    characters = sum(len(article.text) for article in articles)
+    asked = (
+        "none (baselines only)" if options.no_model or options.rescore else ", ".join(strategies) or "none"
+    )
     print(
-        f"{len(articles)} articles, {facts} key facts; strategies {', '.join(strategies) or 'none'} "
-        f"(default {default}); cache {cache_dir}",
+        f"set {options.set}: {len(articles)} articles, {characters} characters, {facts} key facts; "
+        f"strategies {asked} (default {default}); cache {cache_dir}",
         flush=True,
     )
     bench = Bench(
@@ -680,8 +681,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default_strategy=default,
         notes=notes,
     )
-    if strategies:
+    if options.rescore is not None:
+        bench.rescore(options.rescore)
+    elif strategies and not options.no_model:
         bench.run(model_specs(options))
+    bench.run_baselines()
     print()
     print(format_table(bench.rows))
     print(LEGEND)
