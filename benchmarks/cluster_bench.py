@@ -74,11 +74,47 @@ def desk_scores(out_dir: Path, embeddings: bool) -> dict[str, object]:
     }
 
 
-SYLLABLES = "ka lo ri ven tor sal mi dra nov esk ul bar tin go rak fel"
+SYLLABLES = "ka lo ri ven tor sal mi dra nov esk ul bar tin go rak fel zu pan mer dos bel vik or tash"
+
+# How outlets word each claim of a synthetic story: English and French, figures typed each
+# language's way. {n} is the story's figure for that claim.
+TEMPLATES = {
+    "deployed": (
+        "{person} said {n} soldiers of {group} had been deployed in {place}.",
+        "Selon {person}, {n} soldats de {group} ont été déployés à {place}.",
+        "Some {n} {group} troops are now deployed in {place}, {person} said.",
+    ),
+    "evacuated": (
+        "Selon {person}, {n} civils ont été évacués de {place}.",
+        "{n} civilians were evacuated from {place}, according to {person}.",
+    ),
+    "denied": (
+        "The {group} ministry denied any operation near {place}.",
+        "Le ministère de {group} a démenti toute opération près de {place}.",
+    ),
+    "arrests": (
+        "Les autorités de {place} ont annoncé {n} arrestations.",
+        "Authorities in {place} announced {n} arrests.",
+    ),
+    "festival": (
+        "The {name} festival drew {n} visitors.",
+        "Le festival de {name} a attiré {n} visiteurs.",
+    ),
+}
 
 
-def synthetic(out_dir: Path, count: int, seed: int = 7) -> None:
-    """`count` results in a batch's layout, from stories told by several outlets."""
+def typed(number: int, french: bool) -> str:
+    return f"{number:,}".replace(",", "\u202f" if french else ",") if number >= 1000 else str(number)
+
+
+def synthetic(out_dir: Path, count: int, seed: int = 7) -> dict[str, str]:
+    """`count` results in a batch's layout, from stories told by several outlets.
+
+    Each story (one per 25 results) has four claims that its outlets word in English or French
+    (one of them, a force's size, in two conflicting figures), and each article one unrelated
+    claim of its own. Returns the expected cluster of every claim, named "RESULT#INDEX".
+    """
+    from claimex.clusters.features import key_of
     from claimex.models import Claim, Result
     from claimex.output import json_bytes, write_atomically
     from claimex.pipeline import reverify, source_of, stats_of
@@ -86,45 +122,70 @@ def synthetic(out_dir: Path, count: int, seed: int = 7) -> None:
 
     rng = random.Random(seed)
     syllables = SYLLABLES.split()
+    taken: set[str] = set()
+
+    def word() -> str:
+        return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize()
 
     def name() -> str:
-        return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))).capitalize()
+        # The places, people and forces of different stories have different names: none two
+        # that claimex would read as one ("Tinfel" and "Tinfelri" share a key), as two real
+        # places seldom are. (Festivals, one per article, have two-word names instead.)
+        for _ in range(1000):
+            made = word()
+            if key_of(made) not in taken:
+                taken.add(key_of(made))
+                return made
+        raise RuntimeError("out of distinct names: more syllables needed")
 
     stories = []
     for _ in range(max(1, count // 25)):
-        place, person, group = name(), f"{name()} {name()}", name()
         base = rng.choice([30, 120, 1500, 10000, 250000])
         stories.append(
-            [
-                (
-                    f"{person} said {base:,} soldiers of {group} had been deployed in {place}.",
-                    f"{person} said {base * 6 // 5:,} soldiers of {group} had been deployed in {place}.",
-                ),
-                (f"Selon {person}, {base // 10} civils ont été évacués de {place}.", None),
-                (f"The {group} ministry denied any operation near {place}.", None),
-                (f"Les autorités de {place} ont annoncé {rng.randint(2, 90)} arrestations.", None),
-            ]
+            {
+                "names": {"place": name(), "person": f"{name()} {name()}", "group": name()},
+                "deployed": (base, base * 6 // 5),
+                "evacuated": (max(2, base // 10),),
+                "denied": (0,),
+                "arrests": (rng.randint(2, 90),),
+            }
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = []
+    labels: dict[str, str] = {}
     for number in range(count):
-        story = stories[number % len(stories)]
-        sentences = [variant if variant and rng.random() < 0.2 else first for first, variant in story]
-        sentences.append(f"The {name()} festival drew {rng.randint(2, 40) * 500} visitors.")
-        text = "\n\n".join([f"Outlet {number % 25}", *sentences]) + "\n"
+        story_number = number % len(stories)
+        story = stories[story_number]
+        sentences: list[tuple[str, str]] = []
+        for kind in ("deployed", "evacuated", "denied", "arrests"):
+            figures = story[kind]
+            variant = 1 if len(figures) > 1 and rng.random() < 0.2 else 0
+            template = rng.choice(TEMPLATES[kind])
+            french = " de " in template or " ont " in template
+            text = template.format(n=typed(figures[variant], french), **story["names"])
+            sentences.append((text, f"{story_number}/{kind}/{variant}"))
+        festival, visitors = f"{word()} {word()}", rng.randint(2, 40) * 500
+        template = rng.choice(TEMPLATES["festival"])
+        sentences.append(
+            (
+                template.format(name=festival, n=typed(visitors, "attiré" in template)),
+                f"festival/{festival}/{visitors}",
+            )
+        )
+        text = "\n\n".join([f"Outlet {number % 25}", *(sentence for sentence, _ in sentences)]) + "\n"
         document = Document(
             text=text, path=f"synthetic/{number:05d}.txt", sha256=f"{number:064x}", encoding="utf-8"
         )
         claims_in = {
             "claims": [
                 {
-                    "statement": s,
+                    "statement": sentence,
                     "type": "quantity",
                     "speaker": "outlet",
                     "hedging": "reported",
-                    "evidence": [s],
+                    "evidence": [sentence],
                 }
-                for s in sentences
+                for sentence, _ in sentences
             ]
         }
         checked = reverify(document, claims_in, name=document.path)
@@ -139,7 +200,11 @@ def synthetic(out_dir: Path, count: int, seed: int = 7) -> None:
         target = out_dir / f"{number:05d}.txt.json"
         write_atomically(target, json_bytes(result))
         lines.append(json.dumps({"path": f"{number:05d}.txt", "status": "ok", "result": target.name}))
+        for position, (claim, (_, label)) in enumerate(zip(claims, sentences, strict=True)):
+            if claim.verified:
+                labels[f"{number:05d}.txt#{position}"] = label
     (out_dir / "index.jsonl").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return labels
 
 
 CHILD = """
@@ -151,25 +216,53 @@ started = time.perf_counter()
 summary, _ = cluster_folder(Path({folder!r}))
 print(json.dumps({{"seconds": round(time.perf_counter() - started, 2), "claims": summary.claims,
   "clusters": summary.clusters, "repeated": summary.repeated, "conflicts": summary.conflicts,
-  "compared": summary.compared,
+  "compared": summary.compared, "kept": getattr(summary, "kept", None),
   "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}}))
 """
 
 
-def large(sizes: list[int]) -> None:
+def scored(found: list[list[str]], labels: dict[str, str]) -> dict[str, object]:
+    """Pair precision and recall of found clusters against the label of every claim."""
+    groups: dict[str, list[str]] = {}
+    for member, label in labels.items():
+        groups.setdefault(label, []).append(member)
+    gold = sum(len(group) * (len(group) - 1) // 2 for group in groups.values())
+    predicted = right = 0
+    for cluster in found:
+        predicted += len(cluster) * (len(cluster) - 1) // 2
+        by_label: dict[str, int] = {}
+        for member in cluster:
+            by_label[labels[member]] = by_label.get(labels[member], 0) + 1
+        right += sum(size * (size - 1) // 2 for size in by_label.values())
+    return {
+        "pair precision": round(right / predicted, 3) if predicted else 1.0,
+        "pair recall": round(right / gold, 3) if gold else 1.0,
+    }
+
+
+def large(sizes: list[int], baseline: Path | None = None) -> None:
+    """Each size's synthetic folder clustered in a child process (by `baseline`'s claimex too)."""
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
-            synthetic(Path(folder), size)
+            labels = synthetic(Path(folder), size)
             made = time.perf_counter() - started
-            run = subprocess.run(
-                [sys.executable, "-c", CHILD.format(src=str(HERE.parent / "src"), folder=folder)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            figures = json.loads(run.stdout)
-            print(f"{size:>6} results (made in {made:.0f} s): {json.dumps(figures)}")
+            sources = [("", HERE.parent / "src")] + ([("baseline ", baseline)] if baseline else [])
+            for label, src in sources:
+                run = subprocess.run(
+                    [sys.executable, "-c", CHILD.format(src=str(src), folder=folder)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                figures = json.loads(run.stdout)
+                with open(Path(folder) / "clusters.jsonl", encoding="utf-8") as lines:
+                    found = [
+                        [f"{member['article']}#{member['claim']}" for member in json.loads(line)["members"]]
+                        for line in lines
+                    ]
+                figures |= scored(found, labels)
+                print(f"{label}{size:>6} results (made in {made:.0f} s): {json.dumps(figures)}", flush=True)
 
 
 def main() -> None:
@@ -177,6 +270,11 @@ def main() -> None:
     parser.add_argument("--embeddings", action="store_true")
     parser.add_argument(
         "--sizes", type=lambda value: [int(part) for part in value.split(",") if part], default=[1000, 10000]
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="the src folder of another claimex checkout, to cluster each synthetic folder with it too",
     )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -189,7 +287,7 @@ def main() -> None:
                 f"desk set, with embeddings ({time.perf_counter() - started:.1f} s):",
                 json.dumps(scores, ensure_ascii=False),
             )
-    large(options.sizes)
+    large(options.sizes, options.baseline)
 
 
 if __name__ == "__main__":
