@@ -17,10 +17,13 @@ and memory whatever the batch's size:
    scores at least `without_figures`; a claim with figures and one without are never the same
    claim (one says how many, the other does not). A pair whose figures are comparable but
    different (10 000 and 12 000 soldiers) is never merged: scoring at least `conflict`, it is
-   a conflict. Two claims that both name someone or somewhere and share no name need a score of
-   `disjoint_names` to be either ("the Kalori festival drew 5,000 visitors" and "the Venmi
-   festival drew 5,000 visitors" are two claims; "the mayor of Valmeyre asked for an inquiry"
-   and "Claire Dubreuil called for an inquiry" may be one).
+   a conflict. Two claims that both name someone or somewhere and share no name are neither
+   ("the Kalori festival drew 5,000 visitors" and "the Venmi festival drew 5,000 visitors";
+   "police in Lyon arrested 12" and "police in Nice arrested 12"), unless `disjoint_names` is
+   set to the score they then need. It costs the claims one outlet credits to "the mayor of
+   Valmeyre" and another to "Claire Dubreuil": at 0.35, the desk set's part it was tuned on
+   found that pair, and a thousand synthetic results lost 7 points of precision to claims like
+   the ones above, whose shared figure and common words score as high.
 3. Each claim keeps only its `pairs` best merge candidates and `conflicts` best conflicts: a
    cluster of thirty copies needs a chain of links, not all 435 of its pairs, so what waits for
    step 4 is at most a few pairs per claim.
@@ -54,7 +57,7 @@ class Settings:
     with_figures: float = 0.2
     without_figures: float = 0.25
     conflict: float = 0.15
-    disjoint_names: float = 0.35
+    disjoint_names: float | None = None  # None: never the same claim, nor a conflict
     root_link: float = 0.1
     name_weight: float = 2.0
     rare_keys: int = 4
@@ -136,7 +139,9 @@ class _Scorer:
         if found is None:
             return False
         score, _, disjoint = found
-        return score >= (self.settings.disjoint_names if disjoint else self.settings.root_link)
+        if disjoint:
+            return self.settings.disjoint_names is not None and score >= self.settings.disjoint_names
+        return score >= self.settings.root_link
 
 
 def group(
@@ -170,8 +175,10 @@ def group(
             if scored is None:
                 continue
             score, shared_slots, disjoint = scored
-            # Two claims that each name who or where, and not the same, need more in common.
-            floor = settings.disjoint_names if disjoint else 0.0
+            # Two claims that each name who or where, and not the same, are two claims.
+            if disjoint and settings.disjoint_names is None:
+                continue
+            floor = settings.disjoint_names if disjoint and settings.disjoint_names is not None else 0.0
             if not figures:
                 if score >= max(floor, settings.without_figures):
                     best.append((score, other))
