@@ -60,7 +60,7 @@ member, members | membres, membre
 # What happens to people
 killed, kill, kills, dead, deaths | tués, tué, tuée, tuées, morts, mort, morte, mortes
 killed, death, died, die, dies, fatalities, lives | décès, décédé, décédés, décédées
-killed | meurent, mourir, périssent, péri
+killed | meurent, mourir
 injured, injuries, injury, wounded, hurt | blessés, blessé, blessée, blessées, blessures, blessure
 missing | disparus, disparu, disparues, disparue
 evacuated, evacuation, evacuations, evacuate | évacués, évacué, évacuée
