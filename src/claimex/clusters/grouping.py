@@ -98,9 +98,11 @@ class _Scorer:
         names, idf, boost = self.table.names[index], self.idf, self.settings.name_weight
         return {key: idf[key] * (boost if key in names else 1.0) for key in self.table.keys[index]}
 
-    def score(self, index: int, mine: dict[int, float], other: int) -> tuple[float, set[int], bool] | None:
-        """(score, the value slots both state, whether both name someone and share no name);
-        None when they share nothing."""
+    def score(
+        self, index: int, mine: dict[int, float], other: int
+    ) -> tuple[float, set[int], bool, tuple[int, int] | None] | None:
+        """(score, the value slots both state, whether both name someone and share no name, a
+        pair of their figures in conflict); None when they share nothing."""
         table, idf = self.table, self.idf
         names, their_names, boost = table.names[index], table.names[other], self.settings.name_weight
         shared_max = shared_min = 0.0
@@ -119,7 +121,9 @@ class _Scorer:
                 shared_max += their_weight
                 shared_min += weight
         figures, theirs = table.figures[index], table.figures[other]
-        shared_slots = _shared(table.figure_list, figures, theirs) if figures and theirs else set()
+        shared_slots, clash = (
+            _relate(table.figure_list, figures, theirs) if figures and theirs else (set(), None)
+        )
         # A figure both state is evidence like a shared rare word; figures they do not share
         # are left out rather than counted against them (the conflict check judges those).
         bonus = sum(self.slot_idf[slot] for slot in shared_slots)
@@ -131,14 +135,14 @@ class _Scorer:
         if self.extra is not None:
             weight = self.settings.extra_weight
             score = (1 - weight) * score + weight * self.extra(min(index, other), max(index, other))
-        return score, shared_slots, bool(names and their_names and not shared_name)
+        return score, shared_slots, bool(names and their_names and not shared_name), clash
 
     def linked(self, a: int, b: int) -> bool:
         """Whether two claims are close enough to stand in one cluster (the check of step 4)."""
         found = self.score(a, self.weights(a), b)
         if found is None:
             return False
-        score, _, disjoint = found
+        score, _, disjoint, _ = found
         if disjoint:
             return self.settings.disjoint_names is not None and score >= self.settings.disjoint_names
         return score >= self.settings.root_link
@@ -174,7 +178,7 @@ def group(
             scored = scorer.score(index, mine, other)
             if scored is None:
                 continue
-            score, shared_slots, disjoint = scored
+            score, shared_slots, disjoint, clash = scored
             # Two claims that each name who or where, and not the same, are two claims.
             if disjoint and settings.disjoint_names is None:
                 continue
@@ -183,7 +187,6 @@ def group(
                 if score >= max(floor, settings.without_figures):
                     best.append((score, other))
                 continue
-            clash = _clash(figures_of, figures, theirs)
             if clash is not None:
                 if score >= max(floor, settings.conflict):
                     worst.append((score, other, clash[1], clash[0]))
@@ -225,7 +228,7 @@ def group(
         a, b = root(first), root(second)
         if a == b:
             continue
-        if _clash(figures_of, figures_at(a), figures_at(b)) is not None:
+        if _relate(figures_of, figures_at(a), figures_at(b))[1] is not None:
             continue  # never two different values of one kind in one cluster
         if (a, b) != (first, second) and not scorer.linked(a, b):
             continue  # a chain of near pairs whose ends have little in common: two claims
@@ -293,32 +296,30 @@ def _candidates(windows: dict[object, list[int]], blocks: list[object], settings
     return sorted(seen)
 
 
-def _same_kind(a: Figure, b: Figure) -> bool:
-    """One value that counts the same thing ("30 soldiers" and "thirty soldiers", not "30 arrests")."""
-    return a.slot == b.slot and (a.unit == b.unit or NO_UNIT in (a.unit, b.unit))
-
-
-def _shared(figures_of: list[Figure], mine: tuple[int, ...], theirs: tuple[int, ...]) -> set[int]:
-    """The value slots both claims state of the same kind of thing."""
-    return {figures_of[x].slot for x in mine for y in theirs if _same_kind(figures_of[x], figures_of[y])}
-
-
-def _clash(
+def _relate(
     figures_of: list[Figure], mine: tuple[int, ...], theirs: tuple[int, ...]
-) -> tuple[int, int] | None:
-    """A pair of comparable figures with different values, one from each side (figure ids): a
-    figure the other side also states, of the same kind, is not in conflict."""
-    if not mine or not theirs:
-        return None
-    left = [x for x in mine if not any(_same_kind(figures_of[x], figures_of[y]) for y in theirs)]
-    if not left:
-        return None
-    right = [y for y in theirs if not any(_same_kind(figures_of[x], figures_of[y]) for x in mine)]
-    for x in left:
-        for y in right:
-            if comparable(figures_of[x], figures_of[y]):
-                return (x, y)
-    return None
+) -> tuple[set[int], tuple[int, int] | None]:
+    """The value slots both claims state of the same kind of thing ("30 soldiers" and "thirty
+    soldiers", not "30 arrests"), and a pair of comparable figures with different values, one
+    from each side (figure ids), if any: a figure the other side also states is not in conflict.
+    One pass over the pairs of figures: a claim has one or two."""
+    shared: set[int] = set()
+    matched_mine = matched_theirs = 0  # bit i: figure i is stated by the other side too
+    for i, x in enumerate(mine):
+        a = figures_of[x]
+        for j, y in enumerate(theirs):
+            b = figures_of[y]
+            if a.slot == b.slot and (a.unit == b.unit or a.unit == NO_UNIT or b.unit == NO_UNIT):
+                shared.add(a.slot)
+                matched_mine |= 1 << i
+                matched_theirs |= 1 << j
+    for i, x in enumerate(mine):
+        if matched_mine >> i & 1:
+            continue
+        for j, y in enumerate(theirs):
+            if not matched_theirs >> j & 1 and comparable(figures_of[x], figures_of[y]):
+                return shared, (x, y)
+    return shared, None
 
 
 def _pack(score: float, first: int, second: int, bits: int) -> int:
