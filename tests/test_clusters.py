@@ -305,3 +305,26 @@ def test_batch_with_cluster_gives_clusters_and_a_page(
     assert 'href="./outlet0.txt.html#claim-1"' in page  # each member links to its highlighted evidence
     assert (out / "outlet0.txt.html").is_file()
     assert "<script" not in page
+
+
+def test_a_meaning_score_is_given_every_statement_in_claim_order(tmp_path: Path) -> None:
+    # What --embeddings is handed: the clustered statements, read back from the spill file in
+    # the claims' order, and asked about pairs by position. A score of 0 for every pair halves
+    # every pair's score (extra_weight 0.5): a pair that scored under twice its threshold is lost.
+    desk_set.build(tmp_path)
+    seen: list[list[str]] = []
+
+    def extra(statements: list[str]):
+        seen.append(statements)
+        return lambda a, b: 0.0
+
+    summary, grouping = cluster_folder(tmp_path, extra=extra)
+    claims = [
+        claim["statement"]
+        for line in (tmp_path / "index.jsonl").read_text(encoding="utf-8").splitlines()
+        for claim in json.loads((tmp_path / json.loads(line)["result"]).read_text(encoding="utf-8"))["claims"]
+        if claim["verified"]
+    ]
+    assert seen == [claims] and summary.claims == 34
+    alone, _ = cluster_folder(tmp_path, output=tmp_path / "alone.jsonl")
+    assert len(grouping.clusters) > alone.clusters  # the halved scores lose a pair
