@@ -4,6 +4,7 @@
     python benchmarks/cluster_bench.py --embeddings # also with the sentence model blended in
     python benchmarks/cluster_bench.py --sizes 1000 # only the desk set and 1,000 results
     python benchmarks/cluster_bench.py --baseline ../other/src  # the same folders by another checkout
+    python benchmarks/cluster_bench.py --sizes 10000 --outlets 10000  # one story in every article
 
 Precision and recall are over pairs of claims: a pair is right when both claims are in one
 expected cluster and in one found cluster. The desk set has two parts, each scored alone: the
@@ -111,10 +112,10 @@ def typed(number: int, french: bool) -> str:
     return f"{number:,}".replace(",", "\u202f" if french else ",") if number >= 1000 else str(number)
 
 
-def synthetic(out_dir: Path, count: int, seed: int = 7) -> dict[str, str]:
+def synthetic(out_dir: Path, count: int, seed: int = 7, outlets: int = 25) -> dict[str, str]:
     """`count` results in a batch's layout, from stories told by several outlets.
 
-    Each story (one per 25 results) has four claims that its outlets word in English or French
+    Each story (one per `outlets` results) has four claims that its outlets word in English or French
     (one of them, a force's size, in two conflicting figures), and each article one unrelated
     claim of its own. Returns the expected cluster of every claim, named "RESULT#INDEX".
     """
@@ -145,7 +146,7 @@ def synthetic(out_dir: Path, count: int, seed: int = 7) -> dict[str, str]:
         raise RuntimeError("out of distinct names: more syllables needed")
 
     stories = []
-    for _ in range(max(1, count // 25)):
+    for _ in range(max(1, count // outlets)):
         base = rng.choice([30, 120, 1500, 10000, 250000])
         stories.append(
             {
@@ -272,12 +273,12 @@ def conflicts_scored(records: list[dict], found: list[list[str]], labels: dict[s
     return f"{len(right)} of {len(both)} expected found, {len(pairs - right)} others"
 
 
-def large(sizes: list[int], baseline: Path | None = None) -> None:
+def large(sizes: list[int], baseline: Path | None = None, outlets: int = 25) -> None:
     """Each size's synthetic folder clustered in a child process (by `baseline`'s claimex too)."""
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
-            labels = synthetic(Path(folder), size)
+            labels = synthetic(Path(folder), size, outlets=outlets)
             made = time.perf_counter() - started
             sources = [("", HERE.parent / "src")] + ([("baseline ", baseline)] if baseline else [])
             for label, src in sources:
@@ -307,6 +308,12 @@ def main() -> None:
         type=Path,
         help="the src folder of another claimex checkout, to cluster each synthetic folder with it too",
     )
+    parser.add_argument(
+        "--outlets",
+        type=int,
+        default=25,
+        help="results per synthetic story (--outlets 10000: every article repeats one story)",
+    )
     options = parser.parse_args()
     for part, about in (("dev", "tuned on"), ("heldout", "held out")):
         with tempfile.TemporaryDirectory() as folder:
@@ -320,7 +327,7 @@ def main() -> None:
                     f"desk set, {part} ({about}), with embeddings ({time.perf_counter() - started:.1f} s):",
                     json.dumps(scores, ensure_ascii=False),
                 )
-    large(options.sizes, options.baseline)
+    large(options.sizes, options.baseline, options.outlets)
 
 
 if __name__ == "__main__":
