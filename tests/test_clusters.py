@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -328,3 +330,34 @@ def test_a_meaning_score_is_given_every_statement_in_claim_order(tmp_path: Path)
     assert seen == [claims] and summary.claims == 34
     alone, _ = cluster_folder(tmp_path, output=tmp_path / "alone.jsonl")
     assert len(grouping.clusters) > alone.clusters  # the halved scores lose a pair
+
+
+HASHING = """
+from claimex.clusters.features import claim_features
+from claimex.clusters.table import FeatureTable
+table = FeatureTable.of(
+    claim_features({"statement": statement})
+    for statement in [
+        "Orla Venn said 500 soldiers had been deployed in Kestrel on Monday.",
+        "Selon Bram Tessel, 600 soldats ont été déployés à Dunmore vendredi.",
+    ]
+)
+print(list(table.key_ids))
+"""
+
+
+def test_clusters_do_not_depend_on_the_processes_string_hashing() -> None:
+    # Sets of strings iterate in an order each process draws anew (PYTHONHASHSEED). Blocks and
+    # candidates break ties between keys by their ids: ids drawn in a set's order made 10,000
+    # results compare 1,292,470 pairs in one run and 1,292,483 in the next.
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", HASHING],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1

@@ -65,7 +65,9 @@ class FeatureTable:
 
     def add(self, item: ClaimFeatures) -> int:
         """Intern one claim's features; its number in the table."""
-        keys = tuple(sorted(self._key(key) for key in item.keys))
+        # Keys in their own order, not the set's: ids, and every tie broken by id, do not
+        # depend on the process's string hashing.
+        keys = tuple(sorted(self._key(key) for key in sorted(item.keys)))
         names = tuple(sorted(self.key_ids[key] for key in item.names))
         figures: list[int] = []
         for figure in item.figures:
