@@ -250,23 +250,25 @@ def _write(
                 }
             )
 
+    def member_at(index: int) -> dict[str, Any]:
+        member, _ = _spilled(spill, offsets[index])
+        moment = article_dates[articles[index]]
+        member["date"] = moment.isoformat() if moment else None
+        return member
+
     with atomic_file(target) as out:
         for number in order:
             claims = grouping.clusters[number]
-            members: list[dict[str, Any]] = []
             texts: dict[int, Counter[str]] = {}
             for index in claims:
-                member, written = _spilled(spill, offsets[index])
-                moment = article_dates[articles[index]]
-                member["date"] = moment.isoformat() if moment else None
-                members.append(member)
+                _, written = _spilled(spill, offsets[index])
                 for figure, text in zip(table.figures[index], written, strict=True):
                     texts.setdefault(table.figure_list[figure].slot, Counter())[text] += 1
             dated = [(article_dates[articles[i]], articles[i]) for i in claims if article_dates[articles[i]]]
             first_article = min(dated)[1] if dated else min(articles[i] for i in claims)
             record = {
                 "id": names[number],
-                "statement": members[_representative(table, claims)]["statement"],
+                "statement": member_at(claims[_representative(table, claims)])["statement"],
                 "size": len(claims),
                 "articles": len({articles[i] for i in claims}),
                 "first": {
@@ -277,9 +279,17 @@ def _write(
                 "figures": _figures(table, texts),
                 "speakers": [{"speaker": name, "articles": count} for name, count in credited(number)],
                 "conflicts": sorted(conflicts.pop(number, []), key=lambda item: int(item["cluster"][1:])),
-                "members": members,
+                "members": [],
             }
-            out.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+            # The members are written one at a time, read back from the spill file: a cluster
+            # of every article's copy of one claim is never held whole.
+            head = json.dumps(record, ensure_ascii=False).encode()
+            out.write(head[: -len(b"[]}")] + b"[")
+            for position, index in enumerate(claims):
+                out.write(
+                    (b", " if position else b"") + json.dumps(member_at(index), ensure_ascii=False).encode()
+                )
+            out.write(b"]}\n")
 
 
 def _representative(table: FeatureTable, claims: list[int]) -> int:
