@@ -29,9 +29,9 @@ and memory whatever the batch's size:
    step 4 is at most a few pairs per claim.
 4. Merging: candidates best first (ties by claim order, so the result never depends on hash
    order); two clusters merge unless that would put two different values of comparable figures
-   in one cluster, or their first claims score under `root_link` (a chain of near pairs, each
-   sharing one word of a name with the next, whose ends share nothing). Conflicts are then read
-   between the clusters their claims ended in.
+   in one cluster, or their first claims share nothing or name different things (a chain of
+   near pairs, each sharing a word of a name with the next, whose ends are two claims).
+   Conflicts are then read between the clusters their claims ended in.
 
 `extra` lets a meaning-based score (`embeddings`) join the key overlap: the pair's score is then
 the mean of both, weighted `extra_weight`.
@@ -58,7 +58,6 @@ class Settings:
     without_figures: float = 0.25
     conflict: float = 0.15
     disjoint_names: float | None = None  # None: never the same claim, nor a conflict
-    root_link: float = 0.1
     name_weight: float = 2.0
     rare_keys: int = 4
     window: int = 16
@@ -138,14 +137,15 @@ class _Scorer:
         return score, shared_slots, bool(names and their_names and not shared_name), clash
 
     def linked(self, a: int, b: int) -> bool:
-        """Whether two claims are close enough to stand in one cluster (the check of step 4)."""
+        """Whether two claims may stand in one cluster (the check of step 4): they share
+        something, and not only words beside names that differ."""
         found = self.score(a, self.weights(a), b)
         if found is None:
             return False
         score, _, disjoint, _ = found
-        if disjoint:
-            return self.settings.disjoint_names is not None and score >= self.settings.disjoint_names
-        return score >= self.settings.root_link
+        return not disjoint or (
+            self.settings.disjoint_names is not None and score >= self.settings.disjoint_names
+        )
 
 
 def group(
@@ -167,7 +167,7 @@ def group(
     for index in range(count):
         figures = table.figures[index]
         mine = scorer.weights(index)
-        blocks = _blocks(table, index, {figures_of[number].slot for number in figures})
+        blocks = _blocks(table, index, {figures_of[number].slot for number in figures}, settings.rare_keys)
         best: list[tuple[float, int]] = []
         worst: list[tuple[float, int, int, int]] = []
         for other in _candidates(windows, blocks, settings):
@@ -264,7 +264,7 @@ def group(
     return Grouping(clusters, sorted(found.values(), key=lambda item: item.clusters), compared, kept)
 
 
-def _blocks(table: FeatureTable, index: int, slots: set[int]) -> list[object]:
+def _blocks(table: FeatureTable, index: int, slots: set[int], rare_keys: int) -> list[object]:
     """The blocks a claim is found by, most specific first."""
     counts = table.key_counts
     # A key no other claim holds finds nothing: it is not a block.
@@ -275,7 +275,7 @@ def _blocks(table: FeatureTable, index: int, slots: set[int]) -> list[object]:
         blocks.append((rare[0], rare[1]))
     ordered_slots = sorted(slots, key=lambda slot: (table.slot_counts[slot], slot))
     blocks += [(-1 - slot, key) for slot in ordered_slots for key in top]
-    singles: list[tuple[int, object]] = [(counts[key], key) for key in rare[:4]]
+    singles: list[tuple[int, object]] = [(counts[key], key) for key in rare[:rare_keys]]
     singles += [(table.slot_counts[slot], -1 - slot) for slot in ordered_slots if table.slot_counts[slot] > 1]
     blocks += [block for _, block in sorted(singles, key=lambda item: item[0])]
     return blocks
