@@ -120,7 +120,7 @@ def synthetic(out_dir: Path, count: int, seed: int = 7, outlets: int = 25) -> di
     claim of its own. Returns the expected cluster of every claim, named "RESULT#INDEX".
     """
     from claimex.checks.figures import find_figures
-    from claimex.clusters.features import key_of
+    from claimex.clusters.features import STOPWORDS, key_of
     from claimex.models import Claim, Result
     from claimex.output import json_bytes, write_atomically
     from claimex.pipeline import reverify, source_of, stats_of
@@ -139,9 +139,15 @@ def synthetic(out_dir: Path, count: int, seed: int = 7, outlets: int = 25) -> di
         # measured at scale is the clustering, not collisions between invented names.
         for _ in range(1000):
             made = word()
-            # Nor a lexicon word, nor a number ("Zero").
-            if key_of(made) not in taken and not key_of(made).startswith("~") and not find_figures(made):
-                taken.add(key_of(made))
+            # Nor a lexicon word, a number ("Zero") or a function word ("Some").
+            key = key_of(made)
+            if (
+                key not in taken
+                and not key.startswith("~")
+                and not find_figures(made)
+                and made.casefold() not in STOPWORDS
+            ):
+                taken.add(key)
                 return made
         raise RuntimeError("out of distinct names: more syllables needed")
 
