@@ -41,9 +41,9 @@ def cluster(
 ) -> None:
     """Group the verified claims of every result in a batch into clusters of the same claim.
 
-    Claims are compared on their figures as values ("10.000" = "10 000" = "dix mille"), their names and their words, across French and English, with no model. A cluster never holds two different figures of the same kind: 10.000 and 12.000 soldiers are two clusters, shown side by side as a conflict. Each cluster in clusters.jsonl has a representative statement, every member (article, claim, speaker, spans), who is credited with it in how many articles, and the first article to carry it (by the date the index or the article's dateline gives, else by the batch's order).
+    Claims are compared on their figures as values ("10.000" = "10 000" = "dix mille"), their names and their words, across French and English (common news words through a small bilingual lexicon: "pompiers" = "firefighters"), with no model. A cluster never holds two different figures of the same kind: 10.000 and 12.000 soldiers are two clusters, shown side by side as a conflict. Two claims that name different people or places are never one claim. Each cluster in clusters.jsonl has a representative statement, every member (article, claim, speaker, spans), who is credited with it in how many articles, and the first article to carry it (by the date the index or the article's dateline gives, else by the batch's order).
 
-    Only result files are read; a batch of 10,000 results is clustered in bounded memory.
+    Only result files are read, one at a time, with a progress bar. Memory is bounded per claim: a claim's statement, speaker and spans wait on disk; what stays in memory is a few hundred bytes of its features, and each claim is compared with at most 32 earlier claims and keeps at most 9 pairs, so a batch of 10,000 results takes time and memory in proportion to its claims, however many articles repeat one claim.
 
     Example: claimex batch articles/ -o results/ --report && claimex cluster results/
     """

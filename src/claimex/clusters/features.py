@@ -4,9 +4,11 @@ A key is a word folded for comparison across French and English: accents and cas
 the spellings that transliteration and inflection vary ("ou"/"u", "c"/"k", "y"/"i", doubled
 letters, endings such as -ie/-ia/-ian/-ien/-ienne/-ois/-aise/-s) reduced, then cut to its first
 five letters. "Kouvrane" and "Kuvran" give one key, "Norvalie", "Norvalia", "norvaliens" and
-"Norvalian" another, "déployés" and "deployed" a third. What a key fails to join ("troupes" and
-"troops") the figures and the names usually join; what it joins by accident weighs little,
-because keys are weighted by how rare they are in the batch.
+"Norvalian" another, "déployés" and "deployed" a third. A word that `lexicon` lists is its
+concept's key instead, whatever the language: "pompiers", "firefighters" and "sapeurs" are
+"~firefighter", and such a word is never a name ("Monday", "Defence"). What keys fail to join
+the figures and the names usually join; what they join by accident weighs little, because keys
+are weighted by how rare they are in the batch.
 
 A figure is a value (`claimex.checks.figures`: "10.000" = "10 000" = "dix mille"), whether it
 is a percentage, and its unit key: the claim's own `quantities[].unit` when it gives one for
@@ -17,7 +19,6 @@ keys, not figures: "in 2024" says when, not how many.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -25,11 +26,13 @@ from functools import lru_cache
 from typing import Any
 
 from ..checks.figures import find_figures, shown
+from . import lexicon
 
 # Function words of French and English: they say nothing about which claim this is. The IDF
 # weighting would push them down anyway; in a batch of a dozen articles it cannot do it alone.
-STOPWORDS = frozenset(
-    """
+STOPWORDS = (
+    frozenset(
+        """
     les des une aux par pour dans sur avec sans sous entre vers chez que qui quoi dont est sont
     ont été etre être avait avaient sera seront fait faire plus moins tout tous toute toutes
     selon cette ces ses son sa leur leurs lui elle elles ils nous vous mais donc car aussi
@@ -39,6 +42,8 @@ STOPWORDS = frozenset(
     her our your who whom which what when where while said says say according also than then
     some any all more most other such only very just not nor but yet
     """.split()
+    )
+    | lexicon.FILLERS
 )
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -57,18 +62,40 @@ _DOUBLED = re.compile(r"(.)\1+")
 @lru_cache(maxsize=65536)
 def key_of(word: str) -> str:
     """The comparison key of one word (see the module's docstring); "" for a word too short."""
-    folded = "".join(
-        ch for ch in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(ch)
-    )
+    folded = lexicon.fold(word)
+    concept = _concepts().get(folded)
+    if concept is not None:
+        return concept
     # Endings first ("déployés" and "deployed" both end as "deploy"), then spellings.
+    stem = _stem(folded)
+    concept = _concepts().get(stem)
+    if concept is not None:
+        return concept
+    for old, new in _TRANSLITERATION:
+        stem = stem.replace(old, new)
+    stem = _DOUBLED.sub(r"\1", stem)
+    return stem[:_KEY_LENGTH] if len(stem) >= 3 else ""
+
+
+def _stem(folded: str) -> str:
     for ending in _ENDINGS:
         if len(folded) - len(ending) >= 4 and folded.endswith(ending):
-            folded = folded[: -len(ending)]
-            break
-    for old, new in _TRANSLITERATION:
-        folded = folded.replace(old, new)
-    folded = _DOUBLED.sub(r"\1", folded)
-    return folded[:_KEY_LENGTH] if len(folded) >= 3 else ""
+            return folded[: -len(ending)]
+    return folded
+
+
+@lru_cache(maxsize=1)
+def _concepts() -> dict[str, str]:
+    """The lexicon's words, and their stems, to their concepts' keys (a word's own entry first)."""
+    words = lexicon.concepts()
+    table = dict(words)
+    for word, concept in words.items():
+        table.setdefault(_stem(word), concept)
+    return table
+
+
+def is_concept(key: str) -> bool:
+    return key.startswith("~")
 
 
 def unit_key(word: str | None) -> str | None:
@@ -76,7 +103,10 @@ def unit_key(word: str | None) -> str | None:
     if not word:
         return None
     words = [w for w in _WORD.findall(word) if w.casefold() not in STOPWORDS]
-    return key_of(words[0])[:_UNIT_LENGTH] or None if words else None
+    if not words:
+        return None
+    key = key_of(words[0])
+    return (key if is_concept(key) else key[:_UNIT_LENGTH]) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +191,7 @@ def claim_features(claim: Mapping[str, Any]) -> ClaimFeatures:
         for name in claim.get("entities") or []
         if isinstance(name, str)
         for word in _WORD.findall(name)
+        if word.casefold() not in STOPWORDS
     }
     inside_figures = [(figure.start, figure.end) for figure in stated]
     for match in _WORD.finditer(statement):
@@ -174,6 +205,7 @@ def claim_features(claim: Mapping[str, Any]) -> ClaimFeatures:
         if word[0].isupper() and not _starts_sentence(statement, match.start()):
             names.add(key)
     names.discard("")
+    names = {name for name in names if not is_concept(name)}
     keys |= names
     return ClaimFeatures(tuple(figures.values()), frozenset(keys), frozenset(names))
 

@@ -1,10 +1,11 @@
 """A batch's output folder into `clusters.jsonl`, result by result, in bounded memory.
 
 Results are read in the order of `index.jsonl` (or, without one, of their paths), one at a time.
-What clustering needs of each verified claim (`features`) stays in memory, a few hundred bytes;
-what `clusters.jsonl` shows of it (statement, speaker, spans) waits in a spill file and is read
-back by offset when its cluster is written. The folder's articles, texts and results are never
-held together.
+What clustering needs of each verified claim stays in memory in compact form (`table`: a few
+tuples of integers, about 200 bytes), with its article's number, its speaker and an offset;
+what `clusters.jsonl` shows of it (statement, speaker, spans, how its figures are written) waits
+in a spill file and is read back by offset when its cluster is written. The folder's articles,
+texts and results are never held together, and `grouping` keeps a few pairs per claim at most.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import sys
 import tempfile
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,8 +25,9 @@ from typing import Any
 from ..errors import InputError
 from ..output import atomic_file
 from . import dates
-from .features import ClaimFeatures, claim_features
+from .features import claim_features
 from .grouping import Grouping, Settings, group
+from .table import FeatureTable
 
 INDEX_NAME = "index.jsonl"  # what `claimex batch` writes (claimex.batch.INDEX_NAME)
 CLUSTERS_NAME = "clusters.jsonl"
@@ -50,6 +53,7 @@ class ClusterSummary:
     repeated: int = 0  # clusters with members in two articles or more
     conflicts: int = 0
     compared: int = 0  # pairs of claims scored
+    kept: int = 0  # candidate pairs kept for merging (at most a few per claim)
     seconds: float = 0.0
     unreadable: list[str] = field(default_factory=list)  # one line each: the file and the problem
     path: Path | None = None
@@ -105,11 +109,10 @@ def cluster_folder(
     started = time.monotonic()
     summary = ClusterSummary()
     total = count_entries(out_dir)
-    features: list[ClaimFeatures] = []
-    offsets: list[int] = []
-    articles: list[int] = []  # the entry number of each claim
+    table = FeatureTable()
+    offsets = array("q")  # where each claim's member waits in the spill file
+    articles = array("l")  # the entry number of each claim
     speakers: list[str] = []  # interned: a batch has few speakers and many claims
-    statements: list[str] | None = [] if extra is not None else None
     article_names: list[str] = []
     article_dates: list[datetime | None] = []
     with tempfile.TemporaryFile() as spill:
@@ -123,40 +126,50 @@ def cluster_folder(
             claims = data.get("claims") if isinstance(data, dict) else None
             if data is not None and not isinstance(claims, list):
                 summary.unreadable.append(f"{entry.result}: not a claimex result (no claims list)")
-            article_names.append(entry.article)
+            article_names.append(sys.intern(entry.article))
             article_dates.append(
                 entry.date or (_dateline(data, entry.result) if isinstance(claims, list) else None)
             )
             for position, claim in enumerate(claims if isinstance(claims, list) else []):
                 if not isinstance(claim, dict) or claim.get("verified") is not True:
                     continue
-                features.append(claim_features(claim))
+                features = claim_features(claim)
+                table.add(features)
                 articles.append(number)
                 speakers.append(sys.intern(str(claim.get("speaker") or "")))
                 offsets.append(spill.tell())
-                spill.write(
-                    json.dumps(_member(entry, out_dir, position, claim), ensure_ascii=False).encode() + b"\n"
-                )
-                if statements is not None:
-                    statements.append(str(claim.get("statement") or ""))
+                # How its figures are written, in the table's order, for the cluster's line.
+                spilled = [_member(entry, out_dir, position, claim), [f.text for f in features.figures]]
+                spill.write(json.dumps(spilled, ensure_ascii=False).encode() + b"\n")
+            del data, claims
             if on_progress is not None:
                 on_progress("results", summary.results, total)
-        summary.claims = len(features)
+        summary.claims = len(table)
+        scorer = None
+        if extra is not None:
+            scorer = extra([str(_spilled(spill, offset)[0].get("statement") or "") for offset in offsets])
         grouping = group(
-            features,
+            table,
             settings or Settings(),
-            extra=extra(statements) if extra is not None and statements is not None else None,
+            extra=scorer,
             on_progress=(lambda done, all_: on_progress("claims", done, all_)) if on_progress else None,
         )
         target = output or out_dir / CLUSTERS_NAME
-        _write(target, grouping, features, articles, speakers, article_names, article_dates, offsets, spill)
+        _write(target, grouping, table, articles, speakers, article_names, article_dates, offsets, spill)
     summary.path = target
     summary.clusters = len(grouping.clusters)
     summary.repeated = sum(len({articles[i] for i in members}) > 1 for members in grouping.clusters)
     summary.conflicts = len(grouping.conflicts)
     summary.compared = grouping.compared
+    summary.kept = grouping.kept
     summary.seconds = round(time.monotonic() - started, 3)
     return summary, grouping
+
+
+def _spilled(spill: Any, offset: int) -> tuple[dict[str, Any], list[str]]:
+    spill.seek(offset)
+    member, texts = json.loads(spill.readline())
+    return member, texts
 
 
 def _member(entry: Entry, out_dir: Path, position: int, claim: dict[str, Any]) -> dict[str, Any]:
@@ -180,12 +193,12 @@ def _member(entry: Entry, out_dir: Path, position: int, claim: dict[str, Any]) -
 def _write(
     target: Path,
     grouping: Grouping,
-    features: list[ClaimFeatures],
-    articles: list[int],
+    table: FeatureTable,
+    articles: array[int],
     speakers: list[str],
     article_names: list[str],
     article_dates: list[datetime | None],
-    offsets: list[int],
+    offsets: array[int],
     spill: Any,
 ) -> None:
     order = sorted(
@@ -197,35 +210,48 @@ def _write(
         ),
     )
     names = {number: f"c{rank}" for rank, number in enumerate(order, start=1)}
+    tops: dict[int, tuple[str, int]] = {}
 
     def credited(number: int) -> list[tuple[str, int]]:
         """Who is credited with the cluster's claim, by the number of articles that say so."""
         pairs = {(speakers[index], articles[index]) for index in grouping.clusters[number]}
         return sorted(Counter(speaker for speaker, _ in pairs).items(), key=lambda item: (-item[1], item[0]))
 
+    def top(number: int) -> tuple[str, int]:
+        if number not in tops:
+            tops[number] = credited(number)[0]
+        return tops[number]
+
+    def text_of(claim: int, figure: int) -> str:
+        # The figure as that claim writes it ("dix mille", "10,000").
+        _, texts = _spilled(spill, offsets[claim])
+        return texts[table.figures[claim].index(figure)]
+
     conflicts: dict[int, list[dict[str, Any]]] = {}
     for conflict in grouping.conflicts:
         first, second = conflict.clusters
-        figure_first, figure_second = conflict.figures
+        claim_first, claim_second = conflict.claims
+        figure_first, figure_second = (
+            table.figure_ids[(figure.slot, figure.unit)] for figure in conflict.figures
+        )
+        shown_first, shown_second = text_of(claim_first, figure_first), text_of(claim_second, figure_second)
         for here, there, mine, theirs in (
-            (first, second, figure_first, figure_second),
-            (second, first, figure_second, figure_first),
+            (first, second, shown_first, shown_second),
+            (second, first, shown_second, shown_first),
         ):
-            top = credited(there)[0]
             conflicts.setdefault(here, []).append(
                 {
                     "cluster": names[there],
-                    "figure": mine.text,
-                    "other": theirs.text,
-                    "other_speaker": top[0],
+                    "figure": mine,
+                    "other": theirs,
+                    "other_speaker": top(there)[0],
                     "other_articles": len({articles[i] for i in grouping.clusters[there]}),
                     "score": round(conflict.score, 3),
                 }
             )
 
-    def read(index: int) -> dict[str, Any]:
-        spill.seek(offsets[index])
-        member: dict[str, Any] = json.loads(spill.readline())
+    def member_at(index: int) -> dict[str, Any]:
+        member, _ = _spilled(spill, offsets[index])
         moment = article_dates[articles[index]]
         member["date"] = moment.isoformat() if moment else None
         return member
@@ -233,13 +259,16 @@ def _write(
     with atomic_file(target) as out:
         for number in order:
             claims = grouping.clusters[number]
-            members = [read(index) for index in claims]
+            texts: dict[int, Counter[str]] = {}
+            for index in claims:
+                _, written = _spilled(spill, offsets[index])
+                for figure, text in zip(table.figures[index], written, strict=True):
+                    texts.setdefault(table.figure_list[figure].slot, Counter())[text] += 1
             dated = [(article_dates[articles[i]], articles[i]) for i in claims if article_dates[articles[i]]]
             first_article = min(dated)[1] if dated else min(articles[i] for i in claims)
-            figures = _figures(features, claims)
             record = {
                 "id": names[number],
-                "statement": members[_representative(features, claims)]["statement"],
+                "statement": member_at(claims[_representative(table, claims)])["statement"],
                 "size": len(claims),
                 "articles": len({articles[i] for i in claims}),
                 "first": {
@@ -247,38 +276,41 @@ def _write(
                     "date": moment.isoformat() if (moment := article_dates[first_article]) else None,
                     "by": "date" if dated else "order",
                 },
-                "figures": figures,
+                "figures": _figures(table, texts),
                 "speakers": [{"speaker": name, "articles": count} for name, count in credited(number)],
-                "conflicts": sorted(conflicts.get(number, []), key=lambda item: int(item["cluster"][1:])),
-                "members": members,
+                "conflicts": sorted(conflicts.pop(number, []), key=lambda item: int(item["cluster"][1:])),
+                "members": [],
             }
-            out.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+            # The members are written one at a time, read back from the spill file: a cluster
+            # of every article's copy of one claim is never held whole.
+            head = json.dumps(record, ensure_ascii=False).encode()
+            out.write(head[: -len(b"[]}")] + b"[")
+            for position, index in enumerate(claims):
+                out.write(
+                    (b", " if position else b"") + json.dumps(member_at(index), ensure_ascii=False).encode()
+                )
+            out.write(b"]}\n")
 
 
-def _representative(features: list[ClaimFeatures], claims: list[int]) -> int:
+def _representative(table: FeatureTable, claims: list[int]) -> int:
     """The member whose keys the others share most: the cluster's most typical statement."""
-    counts: Counter[str] = Counter()
+    counts: Counter[int] = Counter()
     for index in claims:
-        counts.update(features[index].keys)
+        counts.update(table.keys[index])
     scores = [
-        sum(counts[key] for key in features[index].keys) / (len(features[index].keys) or 1)
-        for index in claims
+        sum(counts[key] for key in table.keys[index]) / (len(table.keys[index]) or 1) for index in claims
     ]
     return max(range(len(claims)), key=lambda position: (scores[position], -position))
 
 
-def _figures(features: list[ClaimFeatures], claims: list[int]) -> list[dict[str, Any]]:
-    texts: dict[tuple[Any, bool], Counter[str]] = {}
-    for index in claims:
-        for figure in features[index].figures:
-            texts.setdefault(figure.slot, Counter())[figure.text] += 1
+def _figures(table: FeatureTable, texts: dict[int, Counter[str]]) -> list[dict[str, Any]]:
     return [
         {
-            "value": format(value, "f"),
-            "percent": percent,
+            "value": format(table.slot_values[slot][0], "f"),
+            "percent": table.slot_values[slot][1],
             "texts": [text for text, _ in counter.most_common()],
         }
-        for (value, percent), counter in texts.items()
+        for slot, counter in texts.items()
     ]
 
 
