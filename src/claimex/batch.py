@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import AnswerTimeout, ClaimexError, ModelError, ServerUnreachable, Terminated
+from .errors import AnswerTimeout, ClaimexError, InputError, ModelError, ServerUnreachable, Terminated
 from .llm.client import ModelClient
 from .models import SCHEMA_VERSION
 from .output import atomic_file, json_bytes, write_atomically
@@ -100,13 +100,20 @@ class BatchSummary:
         ]
 
 
-def discover(in_dir: Path, *, pattern: str | None = None, exclude: Path | None = None) -> Iterator[Path]:
+def discover(
+    in_dir: Path,
+    *,
+    pattern: str | None = None,
+    exclude: Path | None = None,
+    shard: tuple[int, int] | None = None,
+) -> Iterator[Path]:
     """Input files under `in_dir`, in a stable order, lazily (a huge folder is never listed whole).
 
     With no pattern, every .txt, .md, .html and .htm file; a pattern is matched against the
     path relative to `in_dir` (`*.txt`, `2024/**/*.html`). Broken symlinks are yielded too, to
     be reported as failures rather than silently skipped. `exclude` (OUT_DIR inside IN_DIR) is
-    never walked, so results are never taken for inputs.
+    never walked, so results are never taken for inputs. `shard` (I, N): only the files of
+    shard I of N (`in_shard`).
     """
     excluded = exclude.resolve() if exclude else None
     for folder, subfolders, files in os.walk(in_dir):
@@ -117,11 +124,42 @@ def discover(in_dir: Path, *, pattern: str | None = None, exclude: Path | None =
         for name in sorted(files):
             path = current / name
             relative = path.relative_to(in_dir).as_posix()
+            if shard is not None and not in_shard(relative, shard):
+                continue
             if pattern is not None:
                 if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern):
                     yield path
             elif path.suffix.lower() in INPUT_SUFFIXES:
                 yield path
+
+
+def in_shard(relative: str, shard: tuple[int, int]) -> bool:
+    """Whether the input at `relative` (its path under IN_DIR) belongs to shard I of N.
+
+    Decided by a hash of the relative path alone: the N shards are disjoint and together the
+    whole folder, and a file stays in its shard when others are added or removed (a position
+    in the listing would move every file after a new one into another shard).
+    """
+    index, count = shard
+    digest = hashlib.blake2b(relative.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count == index
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`I/N` (0 ≤ I < N), as SLURM array and Kubernetes indexed-job indices count from 0."""
+    index, slash, count = text.partition("/")
+    try:
+        shard = int(index), int(count)
+    except ValueError:
+        shard = None
+    if not slash or shard is None or not (shard[1] >= 1 and 0 <= shard[0] < shard[1]):
+        raise InputError(f"--shard {text}: expected I/N with 0 <= I < N, e.g. 0/4 (the first of 4 shards)")
+    return shard
+
+
+def index_name(shard: tuple[int, int] | None) -> str:
+    """`index.jsonl`, or a shard's own (`index.shard-0-of-4.jsonl`): shards run at once in one OUT_DIR."""
+    return INDEX_NAME if shard is None else f"index.shard-{shard[0]}-of-{shard[1]}.jsonl"
 
 
 class OutputFolders:
@@ -187,6 +225,18 @@ class BatchOptions:
     pattern: str | None = None
     max_claims: int = 8
     strategy: str = "single"
+    # (I, N): only shard I of N of the folder (`in_shard`), with an index of its own.
+    shard: tuple[int, int] | None = None
+
+    @property
+    def index_name(self) -> str:
+        return index_name(self.shard)
+
+
+# What runs the articles instead of the batch's own threads (claimex.raybatch's engine): it takes
+# paths from `todo` until a None, puts each article's outcome in `done`, and returns when all it
+# took are done, or sooner once the callable says the batch is ending (nothing new is started).
+Workers = Callable[["queue.Queue[Path | None]", "queue.Queue[ArticleOutcome]", Callable[[], bool]], None]
 
 
 class Batch:
@@ -284,18 +334,36 @@ class Batch:
                 return
             self._unreachable_streak += 1
             if self._unreachable_streak >= UNREACHABLE_LIMIT and self._stopped is None:
-                self._stopped = (
+                self.stop(
                     f"{UNREACHABLE_LIMIT} articles in a row found no server: {error}; the articles not "
                     "started are left undone: run the same command again when the server is back"
                 )
-                self._stop.set()
 
-    def run(self, on_outcome: Callable[[ArticleOutcome], None] | None = None) -> BatchSummary:
+    @property
+    def stopped(self) -> str | None:
+        """Why the batch stopped starting articles (the model server down), if it did."""
+        return self._stopped
+
+    def stop(self, reason: str) -> None:
+        """Start no new article (those started finish); the first reason given is kept."""
+        if self._stopped is None:
+            self._stopped = reason
+        self._stop.set()
+
+    def attach_output(self) -> None:
+        """OUT_DIR exists: its folders are resolved once from now on, not once per article."""
+        self._folders = OutputFolders(self.options.out_dir)
+
+    def run(
+        self, on_outcome: Callable[[ArticleOutcome], None] | None = None, *, workers: Workers | None = None
+    ) -> BatchSummary:
         """Process every article with `concurrency` workers; Ctrl-C returns a partial summary.
 
         Workers are daemon threads fed through a small queue: a folder is discovered lazily, at
         most a few paths wait in memory, and an interrupted batch does not wait for in-flight
-        model calls to end before it exits.
+        model calls to end before it exits. `workers`, when given, runs the articles instead
+        (another engine's, e.g. Ray's), fed from the same queue; the index, the summary and
+        interruptions are this run's either way.
         """
         options = self.options
         try:
@@ -305,18 +373,24 @@ class Batch:
                 f"{options.out_dir}: cannot create the output folder ({error.strerror})"
             ) from None
         _remove_stale_temporaries(options.out_dir)
-        self._folders = OutputFolders(options.out_dir)
+        self.attach_output()
         summary = BatchSummary()
         started = time.monotonic()
         todo: queue.Queue[Path | None] = queue.Queue(maxsize=options.concurrency * 2)
         done: queue.Queue[ArticleOutcome | BaseException | None] = queue.Queue()
+
+        # The engine, when one runs the articles, takes paths until the first None.
+        consumers = options.concurrency if workers is None else 1
+        engine_returned = threading.Event()
 
         def ending() -> bool:
             return self._abandon.is_set() or self._stop.is_set()
 
         def feed() -> None:
             try:
-                for article in discover(options.in_dir, pattern=options.pattern, exclude=options.out_dir):
+                for article in discover(
+                    options.in_dir, pattern=options.pattern, exclude=options.out_dir, shard=options.shard
+                ):
                     while not ending():
                         try:
                             todo.put(article, timeout=0.2)
@@ -328,8 +402,13 @@ class Batch:
             except BaseException as error:  # an unreadable folder ends the batch, with its reason
                 done.put(error)
             finally:
-                for _ in range(options.concurrency):
-                    todo.put(None)
+                for _ in range(consumers):
+                    while not engine_returned.is_set():  # an engine that stopped takes no more
+                        try:
+                            todo.put(None, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
 
         def work() -> None:
             while (article := todo.get()) is not None:
@@ -338,13 +417,26 @@ class Batch:
                 done.put(self.process(article))
             done.put(None)
 
+        def engine() -> None:
+            assert workers is not None
+            try:
+                workers(todo, done, ending)  # type: ignore[arg-type]
+            except BaseException as error:  # the engine failed as a whole: the batch ends with its reason
+                done.put(error)
+            finally:
+                engine_returned.set()
+                done.put(None)
+
         threads = [threading.Thread(target=feed, daemon=True, name="claimex-discover")]
-        threads += [
-            threading.Thread(target=work, daemon=True, name=f"claimex-worker-{n}")
-            for n in range(options.concurrency)
-        ]
-        index_path = options.out_dir / INDEX_NAME
-        workers_left = options.concurrency
+        if workers is None:
+            threads += [
+                threading.Thread(target=work, daemon=True, name=f"claimex-worker-{n}")
+                for n in range(options.concurrency)
+            ]
+        else:
+            threads.append(threading.Thread(target=engine, daemon=True, name="claimex-engine"))
+        index_path = options.out_dir / options.index_name
+        workers_left = len(threads) - 1
         this_run = 0
         try:
             # Appended to, so a run killed at any moment loses none of the earlier lines; made
@@ -388,6 +480,8 @@ class Batch:
                         summary.add(outcome)
                         if on_outcome is not None:
                             on_outcome(outcome)
+                    if isinstance(failure, ClaimexError):
+                        raise failure  # the engine's, which says what failed
                     if failure is not None:
                         raise ClaimexError(f"{options.in_dir}: cannot list the folder ({failure})")
         except KeyboardInterrupt as stop:
@@ -446,6 +540,12 @@ def _path_of(line: bytes) -> str:
         return ""
 
 
-def count_inputs(in_dir: Path, *, pattern: str | None = None, exclude: Path | None = None) -> int:
+def count_inputs(
+    in_dir: Path,
+    *,
+    pattern: str | None = None,
+    exclude: Path | None = None,
+    shard: tuple[int, int] | None = None,
+) -> int:
     """How many inputs there are, for the progress bar's total: names only, nothing is read."""
-    return sum(1 for _ in discover(in_dir, pattern=pattern, exclude=exclude))
+    return sum(1 for _ in discover(in_dir, pattern=pattern, exclude=exclude, shard=shard))
