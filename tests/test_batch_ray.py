@@ -1,10 +1,12 @@
 """`claimex batch --engine ray` on a local Ray (2 CPUs, loopback) against the stub server.
 
 The same folder through both engines gives the same index lines, result files, summary and exit
-code; resume works as locally; a worker killed mid-run costs only the articles it held, which Ray
-runs again, with every article in the index exactly once; a local Ray started for a run is gone
-after it, on Ctrl-C too. Most tests join one Ray started for this module (`ray_cluster`, about
-10 s to start on 2 cores); two start their own through the command, as a user's run does.
+code, bad files among good ones included; resume works as locally; a worker killed mid-run costs
+only the articles it held, which Ray runs again, with every article in the index exactly once.
+Inputs and outputs at fsspec URLs (memory://, file://, S3 on loopback) give the same lines.
+Most tests join one Ray started for this module (`ray_cluster`, about 10 s to start on 2 cores);
+one starts its own through the command, as a user's run does, and interrupts it. Those marked
+`ray_long` run in `make test-ray` (and CI), to keep `make test` under 5 minutes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from claimex.batch import in_shard
+from claimex.errors import ClaimexError
 from conftest import ROOT
 from stub_openai import QUOTE, StubServer
 from test_batch import ARTICLE, batch, index_of, mixed_folder, spans_text
@@ -70,12 +73,38 @@ def wait_until_gone(value: str, timeout: float = 30) -> list[int]:
     return left
 
 
+S3_INSTALLED = all(importlib.util.find_spec(name) for name in ("s3fs", "moto"))
+
+
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def s3() -> Iterator[dict[str, str]]:
+    """An S3 API on loopback (moto's server), and the variables that point boto at it: empty when
+    s3fs and moto are not installed. Started before the module's Ray, whose workers need them."""
+    if not S3_INSTALLED:
+        yield {}
+        return
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory, s3: dict[str, str]) -> Iterator[str]:
     """A local Ray for the module's tests: its address, to pass as --ray-address."""
     home = tmp_path_factory.mktemp("ray-home")
     marker = uuid.uuid4().hex
-    env = {**os.environ, **RAY_ENV, "HOME": str(home), MARKER: marker}
+    env = {**os.environ, **RAY_ENV, **s3, "HOME": str(home), MARKER: marker}
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "ray_cluster.py")],
         env=env,
@@ -176,23 +205,35 @@ def test_the_same_index_results_and_exit_code_as_the_local_engine(
     assert "done: 10 articles (4 ok, 0 already done, 6 failed)" in remote.stdout
 
 
-def test_a_rerun_skips_what_is_done_and_asks_again_what_failed(
-    mixed_folder: Path, tmp_path: Path, ray_cluster: str, ray_env: dict[str, str]
+def test_a_rerun_skips_what_is_done_and_asks_again_what_changed_or_failed(
+    tmp_path: Path, ray_cluster: str, ray_env: dict[str, str]
 ) -> None:
-    out = tmp_path / "out"
+    folder, out = numbered_folder(tmp_path / "in", 6), tmp_path / "out"
+    (folder / "empty.txt").write_bytes(b"")
     with StubServer() as stub:
-        first = on_ray(stub, mixed_folder, out, ray_cluster)
-        asked = stub.requests
-        again = on_ray(stub, mixed_folder, out, ray_cluster)
-        # Only the model-error article goes back to the model (HTTP 500 is tried 4 times).
-        assert stub.requests == asked + 4
+        first = on_ray(stub, folder, out, ray_cluster)
+        (out / "article-01.txt.json").unlink()
+        (folder / "article-02.txt").write_text(ARTICLE.format(quote=QUOTE) + " Modifié.", encoding="utf-8")
+        (folder / "empty.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+        again = on_ray(stub, folder, out, ray_cluster)
+        assert stub.requests == 6 + 3, "the missing result, the changed article and the failed one"
 
-    assert first.exit_code == again.exit_code == 1
-    assert "(0 ok, 5 already done, 5 failed)" in again.stdout
+    assert (first.exit_code, again.exit_code) == (1, 0), again.output
+    assert "(3 ok, 4 already done, 0 failed)" in again.stdout
     index = index_of(out)
-    assert index["seed.txt"]["status"] == "skipped" and index["model-error.txt"]["status"] == "failed"
+    assert [index[f"article-0{n}.txt"]["status"] for n in range(6)] == [
+        "skipped",
+        "ok",
+        "ok",
+        "skipped",
+        "skipped",
+        "skipped",
+    ]
+    assert index["empty.txt"]["status"] == "ok"
 
 
+# The longer ones (past make test's 5 minutes on 2 busy cores) run in make test-ray.
+@pytest.mark.ray_long
 def test_a_partial_article_is_asked_again_for_what_failed_only(
     tmp_path: Path, ray_cluster: str, ray_env: dict[str, str]
 ) -> None:
@@ -303,6 +344,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(
     assert 40 < stub.requests <= 40 + 2, stub.requests
 
 
+@pytest.mark.ray_long
 def test_a_local_ray_for_the_run_is_stopped_after_it_on_ctrl_c_too(
     tmp_path: Path, ray_cluster: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -400,3 +442,155 @@ def test_the_ray_engine_refuses_what_it_cannot_run(tmp_path: Path, monkeypatch: 
     missing = CliRunner().invoke(app, [*args, "--engine", "ray", "--base-url", "http://127.0.0.1:9/v1"])
     assert missing.exit_code == 2
     assert missing.stderr.strip() == "claimex: error: --engine ray needs Ray: pip install 'claimex[ray]'"
+
+
+# --- inputs and outputs at fsspec URLs ---------------------------------------------------------
+
+
+@pytest.mark.ray_long
+def test_a_folder_at_a_url_gives_the_same_results_through_ray_and_resumes(
+    mixed_folder: Path, tmp_path: Path, ray_cluster: str, ray_env: dict[str, str]
+) -> None:
+    """file:// goes through fsspec as any URL does: listing, reading, writing, the index put whole."""
+    (mixed_folder / "dangling.txt").unlink()  # fsspec lists no broken link (local folders do)
+    url_in, url_out = f"file://{mixed_folder}", f"file://{tmp_path / 'url'}"
+    with StubServer() as stub:
+        local = batch(stub, mixed_folder, tmp_path / "local", "--max-chars", "10000")
+        engine = ["--engine", "ray", "--ray-address", ray_cluster, "--max-chars", "10000"]
+        remote = batch(stub, url_in, url_out, *engine)  # type: ignore[arg-type]
+        url_index = index_of(tmp_path / "url")
+        again = batch(stub, url_in, url_out, *engine)  # type: ignore[arg-type]
+
+    assert remote.exit_code == local.exit_code == 1, remote.output
+    local_index = index_of(tmp_path / "local")
+    assert set(url_index) == set(local_index)
+    for path, line in local_index.items():
+        # The same line, but that a reason names the article by its URL.
+        expected = {
+            **without_timings(line),
+            "error": line["error"] and line["error"].replace(str(mixed_folder), url_in),
+        }  # type: ignore[dict-item]
+        assert without_timings(url_index[path]) == expected, path
+    local_results, url_results = results_of(tmp_path / "local"), results_of(tmp_path / "url")
+    assert set(url_results) == set(local_results)
+    for name, result in local_results.items():
+        if isinstance(result, dict):
+            result["source"]["path"] = result["source"]["path"].replace(str(mixed_folder), url_in)
+        assert url_results[name] == result, name
+    assert "(0 ok, 4 already done, 5 failed)" in again.stdout
+    assert not [p for p in (tmp_path / "url").rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_the_local_engine_reads_and_writes_urls_too_and_the_index_is_put_whole(tmp_path: Path) -> None:
+    import fsspec
+
+    memory = fsspec.filesystem("memory")
+    for number in range(5):
+        memory.pipe_file(f"/day/a{number}.txt", (ARTICLE.format(quote=QUOTE) + f" {number}").encode())
+    memory.pipe_file("/day/sub/empty.txt", b"")
+    memory.pipe_file("/day/notes.json", b"{}")  # not an article
+    try:
+        with StubServer() as stub:
+            first = batch(stub, "memory://day", "memory://claims")  # type: ignore[arg-type]
+            memory.rm_file("/claims/a1.txt.json")
+            again = batch(stub, "memory://day", "memory://claims")  # type: ignore[arg-type]
+        assert first.exit_code == again.exit_code == 1, first.output
+        assert "(1 ok, 4 already done, 1 failed)" in again.stdout
+        lines = [json.loads(line) for line in memory.cat_file("/claims/index.jsonl").decode().splitlines()]
+        assert sorted(line["path"] for line in lines) == [
+            "a0.txt",
+            "a1.txt",
+            "a2.txt",
+            "a3.txt",
+            "a4.txt",
+            "sub/empty.txt",
+        ]
+        failed = next(line for line in lines if line["status"] == "failed")
+        assert failed["error"] == "memory://day/sub/empty.txt: the file is empty"
+        result = json.loads(memory.cat_file("/claims/a1.txt.json"))
+        assert result["source"]["path"] == "memory://day/a1.txt" and result["claims"][0]["verified"]
+    finally:
+        memory.rm("/day", recursive=True)
+        if memory.exists("/claims"):
+            memory.rm("/claims", recursive=True)
+
+
+@pytest.mark.filterwarnings("ignore:UPath 'flaky' filesystem not explicitly implemented")
+def test_a_write_that_fails_midway_leaves_no_result_on_a_filesystem_without_atomic_puts(
+    tmp_path: Path,
+) -> None:
+    """Where a PUT is not atomic (here a local filesystem under a scheme of its own), a result is
+    written under a temporary name and renamed: a write cut short leaves neither."""
+    import fsspec
+    from fsspec.implementations.local import LocalFileSystem
+
+    from claimex.batch import BatchOptions
+    from claimex.remote import RemoteFiles, upath
+
+    class Flaky(LocalFileSystem):
+        protocol = "flaky"
+        root_marker = "/"
+
+        def pipe_file(self, path: str, value: bytes, **kwargs: object) -> None:
+            with open(path, "wb") as file:
+                file.write(value[: len(value) // 2])  # half of it, then the connection drops
+            raise ConnectionResetError("connection reset by peer")
+
+    fsspec.register_implementation("flaky", Flaky, clobber=True)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    options = BatchOptions(upath(f"flaky://{tmp_path / 'in'}"), upath(f"flaky://{tmp_path / 'out'}"))
+    files = RemoteFiles(options)
+    files.open()
+    target = files.target(options.in_dir / "a.txt")
+    with pytest.raises(ClaimexError, match=r"^flaky://.*a\.txt\.json: cannot write \(ConnectionResetError"):
+        files.write(target, b'{"whole": true}')
+    assert list((tmp_path / "out").iterdir()) == [], "neither a half result nor its temporary"
+    files.publish_index()
+
+
+@pytest.mark.ray_long
+@pytest.mark.skipif(not S3_INSTALLED, reason="needs s3fs and moto (claimex[dev])")
+def test_from_s3_to_s3_on_ray(
+    tmp_path: Path,
+    ray_cluster: str,
+    ray_env: dict[str, str],
+    s3: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The issue's own example: `claimex batch s3://… -o s3://… --engine ray`, against an S3 API on
+    loopback that the workers (other processes) reach as the command does."""
+    import s3fs
+
+    for name, value in s3.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"news-{uuid.uuid4().hex[:8]}"
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)
+    fs.mkdir(bucket)
+    for number in range(6):
+        fs.pipe_file(f"{bucket}/day/{number:02}.txt", (ARTICLE.format(quote=QUOTE) + f" n°{number}").encode())
+    fs.pipe_file(
+        f"{bucket}/day/sub/page.html",
+        f"<html><body><p>{ARTICLE.format(quote=QUOTE)}</p></body></html>".encode(),
+    )
+    fs.pipe_file(f"{bucket}/day/sub/empty.txt", b"")
+    engine = ["--engine", "ray", "--ray-address", ray_cluster]
+    with StubServer() as stub:
+        first = batch(stub, f"s3://{bucket}/day/", f"s3://{bucket}/claims/", *engine)  # type: ignore[arg-type]
+        fs.rm_file(f"{bucket}/claims/03.txt.json")
+        again = batch(stub, f"s3://{bucket}/day/", f"s3://{bucket}/claims/", *engine)  # type: ignore[arg-type]
+        assert stub.requests == 7 + 1, "the rerun asked for the one result that went missing"
+
+    assert first.exit_code == again.exit_code == 1, first.output
+    assert "done: 8 articles (7 ok, 0 already done, 1 failed)" in first.stdout
+    assert "(1 ok, 6 already done, 1 failed)" in again.stdout
+    fs.invalidate_cache()
+    lines = [json.loads(line) for line in fs.cat_file(f"{bucket}/claims/index.jsonl").decode().splitlines()]
+    assert len(lines) == 8 and len({line["path"] for line in lines}) == 8
+    empty = next(line for line in lines if line["path"] == "sub/empty.txt")
+    assert empty["error"] == f"s3://{bucket}/day/sub/empty.txt: the file is empty"
+    page = json.loads(fs.cat_file(f"{bucket}/claims/sub/page.html.json"))
+    text = fs.cat_file(f"{bucket}/claims/sub/{page['source']['text_path']}").decode()
+    ((start, end),) = page["claims"][0]["evidence"][0]["spans"]
+    assert text[start:end] == QUOTE and page["source"]["path"] == f"s3://{bucket}/day/sub/page.html"
+    assert not [key for key in fs.find(bucket) if key.endswith(".tmp")]

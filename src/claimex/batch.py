@@ -191,11 +191,13 @@ def result_path_for(
     return target
 
 
-def _complete_result(result_file: Path, sha256: str) -> dict[str, Any] | None:
+def _complete_result(stored: bytes | None, sha256: str) -> dict[str, Any] | None:
     """The stored result if it is whole and was made from these exact input bytes."""
+    if stored is None:
+        return None
     try:
-        data = json.loads(result_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = json.loads(stored)
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         return None
@@ -233,6 +235,61 @@ class BatchOptions:
         return index_name(self.shard)
 
 
+class LocalFiles:
+    """Where a batch's articles come from and its results go: folders of this machine.
+
+    `claimex.remote.RemoteFiles` is the same for fsspec URLs (object storage); `Batch.process`
+    and `Batch.run` go through one or the other.
+    """
+
+    def __init__(self, options: BatchOptions) -> None:
+        self.options = options
+        self._folders: OutputFolders | None = None  # once OUT_DIR exists
+
+    def open(self) -> None:
+        """Before the first article: OUT_DIR made, what a kill left half-written removed."""
+        out_dir = self.options.out_dir
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ClaimexError(f"{out_dir}: cannot create the output folder ({error.strerror})") from None
+        _remove_stale_temporaries(out_dir)
+        self.attach()
+
+    def attach(self) -> None:
+        """OUT_DIR exists: its folders are resolved once from now on, not once per article."""
+        self._folders = OutputFolders(self.options.out_dir)
+
+    def inputs(self) -> Iterator[Path]:
+        options = self.options
+        return discover(options.in_dir, pattern=options.pattern, exclude=options.out_dir, shard=options.shard)
+
+    def target(self, article: Path) -> Path:
+        options = self.options
+        return result_path_for(options.in_dir, options.out_dir, article, folders=self._folders)
+
+    def read(self, article: Path) -> bytes:
+        return read_bytes(article, max_bytes=self.options.max_bytes)
+
+    def stored(self, target: Path) -> bytes | None:
+        """The result a run before left, if there is one."""
+        try:
+            with open(target, "rb") as file:
+                return file.read()
+        except OSError:
+            return None
+
+    def write(self, path: Path, content: str | bytes) -> None:
+        write_atomically(path, content)
+
+    def index(self) -> Path:
+        """The index file this run appends to."""
+        return self.options.out_dir / self.options.index_name
+
+    def publish_index(self) -> None:
+        """The index made one line per article is where it belongs (here, it already is)."""
+
+
 # What runs the articles instead of the batch's own threads (claimex.raybatch's engine): it takes
 # paths from `todo` until a None, puts each article's outcome in `done`, and returns when all it
 # took are done, or sooner once the callable says the batch is ending (nothing new is started).
@@ -240,15 +297,15 @@ Workers = Callable[["queue.Queue[Path | None]", "queue.Queue[ArticleOutcome]", C
 
 
 class Batch:
-    def __init__(self, options: BatchOptions, client: ModelClient) -> None:
+    def __init__(self, options: BatchOptions, client: ModelClient, files: LocalFiles | None = None) -> None:
         self.options = options
         self.client = client
+        self.files = files or LocalFiles(options)
         self._abandon = threading.Event()  # interrupted: drop what is in flight
         self._stop = threading.Event()  # the server is down: start nothing new
         self._stopped: str | None = None
         self._unreachable_streak = 0
         self._lock = threading.Lock()
-        self._folders: OutputFolders | None = None  # once OUT_DIR exists
 
     def process(self, article: Path) -> ArticleOutcome:
         """One article, start to finish; every failure becomes an outcome, never an exception."""
@@ -256,11 +313,11 @@ class Batch:
         relative = article.relative_to(options.in_dir).as_posix()
         started = time.monotonic()
         try:
-            target = result_path_for(options.in_dir, options.out_dir, article, folders=self._folders)
-            data = read_bytes(article, max_bytes=options.max_bytes)
+            target = self.files.target(article)
+            data = self.files.read(article)
             sha256 = hashlib.sha256(data).hexdigest()
             if not options.force:
-                done = _complete_result(target, sha256)
+                done = _complete_result(self.files.stored(target), sha256)
                 if done is not None:
                     stats = done.get("stats") or {}
                     return ArticleOutcome(
@@ -296,9 +353,9 @@ class Batch:
                 return ArticleOutcome(relative, "failed", error="interrupted")
             if not document.text_is_file:
                 text_file = target.with_name(target.name.removesuffix(".json") + ".text.txt")
-                write_atomically(text_file, document.text)
+                self.files.write(text_file, document.text)
                 result.source.text_path = text_file.name
-            write_atomically(target, json_bytes(result))
+            self.files.write(target, json_bytes(result))
         except ClaimexError as error:
             self._count_reach(error)
             # Every reason names its file, also those that come from the model's side.
@@ -351,8 +408,8 @@ class Batch:
         self._stop.set()
 
     def attach_output(self) -> None:
-        """OUT_DIR exists: its folders are resolved once from now on, not once per article."""
-        self._folders = OutputFolders(self.options.out_dir)
+        """OUT_DIR exists (a worker's, made by the run): resolved once from now on."""
+        self.files.attach()
 
     def run(
         self, on_outcome: Callable[[ArticleOutcome], None] | None = None, *, workers: Workers | None = None
@@ -366,14 +423,7 @@ class Batch:
         interruptions are this run's either way.
         """
         options = self.options
-        try:
-            options.out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ClaimexError(
-                f"{options.out_dir}: cannot create the output folder ({error.strerror})"
-            ) from None
-        _remove_stale_temporaries(options.out_dir)
-        self.attach_output()
+        self.files.open()
         summary = BatchSummary()
         started = time.monotonic()
         todo: queue.Queue[Path | None] = queue.Queue(maxsize=options.concurrency * 2)
@@ -388,9 +438,7 @@ class Batch:
 
         def feed() -> None:
             try:
-                for article in discover(
-                    options.in_dir, pattern=options.pattern, exclude=options.out_dir, shard=options.shard
-                ):
+                for article in self.files.inputs():
                     while not ending():
                         try:
                             todo.put(article, timeout=0.2)
@@ -435,7 +483,7 @@ class Batch:
             ]
         else:
             threads.append(threading.Thread(target=engine, daemon=True, name="claimex-engine"))
-        index_path = options.out_dir / options.index_name
+        index_path = self.files.index()
         workers_left = len(threads) - 1
         this_run = 0
         try:
@@ -494,6 +542,7 @@ class Batch:
             summary.stopped = self._stopped
             summary.seconds = round(time.monotonic() - started, 3)
         _compact_index(index_path, this_run, whole=not (summary.interrupted or summary.stopped))
+        self.files.publish_index()
         return summary
 
 

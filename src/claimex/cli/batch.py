@@ -47,11 +47,22 @@ class Engine(StrEnum):
 
 @app.command()
 def batch(
-    in_dir: Annotated[
-        Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .htm), searched recursively.")
+    # Strings, not paths: a URL (s3://bucket/day/) would lose a slash as a Path.
+    in_location: Annotated[
+        str,
+        typer.Argument(
+            metavar="IN_DIR",
+            help="Folder of articles (.txt, .md, .html, .htm), searched recursively; or an fsspec URL (s3://bucket/day/, gs://…, pip install 'claimex[remote]' and the filesystem's package, e.g. s3fs).",
+        ),
     ],
-    out_dir: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder for the results (created if needed).")
+    out_location: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="OUT_DIR",
+            help="Folder for the results (created if needed), or an fsspec URL.",
+        ),
     ],
     glob: Annotated[
         str | None,
@@ -138,12 +149,16 @@ def batch(
     On Ray: claimex batch articles/ -o results/ --engine ray --base-url http://vllm:8000/v1 --concurrency 256
     """
     with reported_errors(verbose):
-        from ..batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs, parse_shard
+        from ..batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, LocalFiles, parse_shard
         from ..llm.settings import resolve_settings
         from ..pipeline import extraction_options
 
         if engine is not Engine.ray and (ray_address is not None or ray_workers is not None):
             raise InputError("--ray-address and --ray-workers need --engine ray")
+        in_dir, out_dir = _location(in_location), _location(out_location)
+        remote = not (isinstance(in_dir, Path) and isinstance(out_dir, Path))
+        if remote and (with_report or with_clusters):
+            raise InputError("--report and --cluster read OUT_DIR as a folder of this machine, not a URL")
         if not in_dir.is_dir():
             raise InputError(f"{in_dir}: not a folder")
         shard_of = parse_shard(shard) if shard is not None else None
@@ -174,19 +189,20 @@ def batch(
             max_claims=chosen.max_claims,
             shard=shard_of,
         )
+        files = _remote_files(options) if remote else LocalFiles(options)
         if engine is Engine.ray:
             summary = _run_on_ray(
-                options, settings, ray_address, ray_workers, model_path, cache_dir, no_cache
+                options, files, settings, ray_address, ray_workers, model_path, cache_dir, no_cache
             )
         else:
-            total = count_inputs(in_dir, pattern=glob, exclude=out_dir, shard=shard_of)
+            total = sum(1 for _ in files.inputs())
             with (
                 command_session(
                     settings, model_path, cache_dir, no_cache, connections=options.concurrency
                 ) as client,
                 batch_progress(total) as on_outcome,
             ):
-                summary = Batch(options, client).run(on_outcome)
+                summary = Batch(options, client, files).run(on_outcome)
         for line in summary.lines():
             typer.echo(line)
         if with_report and not summary.interrupted:
@@ -212,8 +228,22 @@ def batch(
             raise typer.Exit(1)
 
 
+def _location(text: str) -> Any:
+    """A local folder as a Path, an fsspec URL as a UPath (claimex.remote)."""
+    from ..remote import is_url, upath
+
+    return upath(text) if is_url(text) else Path(text)
+
+
+def _remote_files(options: Any) -> Any:
+    from ..remote import RemoteFiles
+
+    return RemoteFiles(options)
+
+
 def _run_on_ray(
     options: Any,
+    files: Any,
     settings: Any,
     address: str | None,
     workers: int | None,
@@ -222,7 +252,7 @@ def _run_on_ray(
     no_cache: bool,
 ) -> Any:
     """The batch with Ray workers in place of this process's threads (claimex.raybatch)."""
-    from ..batch import Batch, count_inputs
+    from ..batch import Batch
     from ..llm.client import ModelClient
     from ..raybatch.engine import ray_workers, require_ray
 
@@ -234,10 +264,8 @@ def _run_on_ray(
             "--provider); the embedded model serves one machine: use --engine local"
         )
     # The run's own client is never asked: each worker has its own.
-    batch = Batch(options, ModelClient(settings))
-    total = count_inputs(
-        options.in_dir, pattern=options.pattern, exclude=options.out_dir, shard=options.shard
-    )
+    batch = Batch(options, ModelClient(settings), files)
+    total = sum(1 for _ in files.inputs())
     with contextlib.ExitStack() as stack:
         with status("starting Ray workers…"):  # a local Ray takes seconds to start
             engine = stack.enter_context(

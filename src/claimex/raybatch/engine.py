@@ -143,7 +143,7 @@ class RayWorkers:
                     break
                 worker = max(range(len(free)), key=free.__getitem__)
                 free[worker] -= 1
-                held[self._actors[worker][0].process.remote(str(article))] = (worker, article)
+                held[self._actors[worker][0].process.remote(article)] = (worker, article)
             if not held:
                 if not listed or ending():
                     return
@@ -208,7 +208,14 @@ def ray_workers(
                     max_concurrency=in_flight,
                     max_restarts=-1,
                     max_task_retries=TASK_RETRIES,
-                ).remote(options, settings, cache_dir=cache_dir, no_cache=no_cache, in_flight=in_flight),
+                ).remote(
+                    options,
+                    settings,
+                    files=batch.files,
+                    cache_dir=cache_dir,
+                    no_cache=no_cache,
+                    in_flight=in_flight,
+                ),
                 in_flight,
             )
             for in_flight in split

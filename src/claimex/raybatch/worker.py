@@ -13,7 +13,7 @@ import gc
 import os
 from pathlib import Path
 
-from ..batch import ArticleOutcome, Batch, BatchOptions
+from ..batch import ArticleOutcome, Batch, BatchOptions, LocalFiles
 from ..llm.settings import ModelSettings
 from ..pipeline import prepare
 from ..session import model_session
@@ -27,6 +27,7 @@ class ArticleWorker:
         options: BatchOptions,
         settings: ModelSettings,
         *,
+        files: LocalFiles,
         cache_dir: Path | None,
         no_cache: bool,
         in_flight: int,
@@ -39,7 +40,7 @@ class ArticleWorker:
                 settings, model_path=None, cache_dir=cache_dir, no_cache=no_cache, connections=in_flight
             )
         )
-        self._batch = Batch(options, session.client)
+        self._batch = Batch(options, session.client, files)
         self._batch.attach_output()  # the driver made OUT_DIR before any worker started
         prepare(options.strategy, options.max_claims)  # type: ignore[arg-type]
         # What exists now lives as long as the worker, as in the local batch's run.
@@ -49,6 +50,8 @@ class ArticleWorker:
         """Answered once the worker is set up: its process id."""
         return os.getpid()
 
-    def process(self, article: str) -> tuple[ArticleOutcome, str | None]:
-        """The article's outcome, and why this worker's batch stopped, if it did (the server down)."""
-        return self._batch.process(Path(article)), self._batch.stopped
+    def process(self, article: Path) -> tuple[ArticleOutcome, str | None]:
+        """The article's outcome, and why this worker's batch stopped, if it did (the server down).
+
+        `article` is a local path, or a `UPath` at an fsspec URL (claimex.remote)."""
+        return self._batch.process(article), self._batch.stopped
