@@ -249,8 +249,10 @@ def test_a_partial_article_is_asked_again_for_what_failed_only(
         "single",
         "--chunk-chars",
         "300",
+        # A fresh worker's first call loads the OpenAI client and instructor within its deadline:
+        # 8 s, not the 3 s of the local test, on 2 busy cores.
         "--timeout",
-        "3",
+        "8",
         "--cache-dir",
         str(tmp_path / "cache"),
     ]
@@ -332,10 +334,12 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(
 
     assert 6 <= done_before < 40, "the kill came mid-run"
     assert process.returncode == 0, stderr
-    assert "done: 40 articles (40 ok, 0 already done, 0 failed)" in stdout
+    assert "done: 40 articles (" in stdout and ", 0 failed)" in stdout
     index = index_of(out)  # fails if an article has two lines
     assert sorted(index) == [f"article-{n:02}.txt" for n in range(40)], "no article lost"
-    assert {line["status"] for line in index.values()} == {"ok"}
+    # An article whose result the dead worker wrote just before it died (it could not say so) is
+    # found whole when Ray runs it again: skipped, rather than ok; never asked twice.
+    assert {line["status"] for line in index.values()} <= {"ok", "skipped"}
     for number in range(40):
         result = json.loads((out / f"article-{number:02}.txt.json").read_text(encoding="utf-8"))
         assert result["complete"] and result["claims"][0]["verified"], "every result whole"
