@@ -22,10 +22,11 @@ checkout):
 
 `--engine local,ray` runs each level through both engines (`claimex batch --engine ray`, a local
 Ray started by each run, as a user's run starts one), interleaved. A Ray run is many processes
-(the driver, Ray's own, the workers): its CPU is that of the whole tree (`wait4` counts every
-descendant the tree reaped), and its memory the peak of the tree's summed PSS, sampled every
-0.25 s (RSS would count the libraries the processes share once per process). The run the issue
-asked for:
+(the driver, Ray's own, the workers), and Ray's workers are not reaped by the command (`wait4`
+misses them): its CPU is the sum over every process of the tree of its own user + sys time, read
+from /proc every 0.25 s (the last reading of each), and its memory the peak of the tree's summed
+PSS, sampled likewise (RSS would count the libraries the processes share once per process). The
+run the issue asked for:
 
     python benchmarks/batch_bench.py --engine local,ray --levels 64,256 --sizes 200,2000 --big 0
 """
@@ -77,7 +78,7 @@ class Stub:
 class Run:
     articles: int
     wall: float
-    cpu: float  # user + sys of the claimex process, every thread
+    cpu: float  # user + sys of the claimex process, every thread (a process tree's: of every process)
     rss_mb: float  # its peak resident set (a process tree's: its peak summed PSS)
     requests: int
     error: str | None = None
@@ -143,23 +144,40 @@ def _pss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-class TreeMemory:
-    """The peak of a process tree's summed PSS, sampled in a thread until stopped."""
+def _cpu_seconds(pid: int) -> float | None:
+    """A process's own user + sys time (not its children's)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rpartition(b")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Tree:
+    """A process tree's peak summed PSS and the CPU of every process in it, sampled until stopped."""
 
     def __init__(self, pid: int) -> None:
         self.pid, self.peak = pid, 0.0
+        self.cpu: dict[int, float] = {}  # the last reading of each process
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
         while not self._stop.wait(0.25):
-            self.peak = max(self.peak, _pss_mb(_descendants(self.pid)))
+            pids = _descendants(self.pid)
+            for pid in pids:
+                seconds = _cpu_seconds(pid)
+                if seconds is not None:
+                    self.cpu[pid] = max(seconds, self.cpu.get(pid, 0.0))
+            self.peak = max(self.peak, _pss_mb(pids))
 
-    def stop(self) -> float:
+    def stop(self) -> tuple[float, float]:
+        """(peak MB, CPU seconds)."""
         self._stop.set()
         self._thread.join()
-        return self.peak
+        return self.peak, sum(self.cpu.values())
 
 
 def run_batch(
@@ -167,7 +185,7 @@ def run_batch(
 ) -> Run:
     """One `claimex batch` in a process of its own, with `src` first on its path.
 
-    `tree`: its memory is the peak PSS of its whole process tree (a local Ray), not its own RSS.
+    `tree`: its memory and CPU are those of its whole process tree (a local Ray), sampled.
     """
     env = dict(os.environ)
     if src is not None:
@@ -179,10 +197,12 @@ def run_batch(
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-        memory = TreeMemory(process.pid) if tree else None
+        sampled = Tree(process.pid) if tree else None
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
-        peak = memory.stop() if memory is not None else usage.ru_maxrss / 1024
+        peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+        if sampled is not None:
+            peak, cpu = sampled.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
         lines = errors.read().decode("utf-8", "replace").strip().splitlines()
@@ -191,7 +211,7 @@ def run_batch(
         said = [line.strip(" │╭╮╰╯─") for line in lines]
         said = [line for line in said if line]
         error = f"exit {process.returncode}: {said[-1] if said else ''}"[:160]
-    return Run(count, wall, usage.ru_utime + usage.ru_stime, peak, stub.requests - before, error)
+    return Run(count, wall, cpu, peak, stub.requests - before, error)
 
 
 def engine_args(engine: str) -> list[str]:
@@ -304,11 +324,12 @@ def main() -> None:
         print(
             f"seed-sized articles ({len(bench.articles.seed.encode()) / 1000:.1f} KB), stub delay "
             f"{options.delay * 1000:.0f} ms, cache off, {os.cpu_count()} cores; wall/ideal and CPU are "
-            "the marginal cost of one more article between the two folder sizes"
+            "the marginal cost of one more article between the two folder sizes; peak MB (of each "
+            "size) is the process's peak RSS (local), its process tree's peak summed PSS (ray)"
         )
         print(
             f"{'claimex':<{width}} {'in flight':>9} {'articles':>12} {'wall/ideal':>10} "
-            f"{'CPU ms/article':>14} {'peak RSS MB':>15} {'wall of the larger':>19}"
+            f"{'CPU ms/article':>14} {'peak MB':>15} {'wall of the larger':>19}"
         )
         print(f"{'':<{width}} {'':>9} {'':>12} {'':>10} {'':>14} {'':>15} {'(s, × ideal)':>19}")
         for level in levels:
@@ -319,7 +340,7 @@ def main() -> None:
                 sizes = (int(first_size), int(second_size))
             for label, src, engine in rows:
                 runs = bench.runs(src, level, sizes, engine)
-                bench.row(label, level, runs, f"{runs[1].rss_mb:.0f}")
+                bench.row(label, level, runs, f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}")
         if options.big:
             for label, src, engine in rows:
                 runs = bench.runs(src, options.big_level, (options.small, options.big), engine)

@@ -3,6 +3,10 @@
 Results mirror the input tree under OUT_DIR (`a/b.txt` → `a/b.txt.json`), each written
 atomically, so a batch killed at any moment leaves only whole results; the next run skips
 every article whose result is complete and whose input bytes are unchanged (sha256).
+
+Where articles come from and results go is a `LocalFiles` (folders of this machine) or
+`claimex.remote.RemoteFiles` (fsspec URLs); who runs the articles is the batch's own threads, or
+another engine's workers (`claimex.raybatch`) running the same `Batch.process`.
 """
 
 from __future__ import annotations
@@ -469,8 +473,11 @@ class Batch:
             assert workers is not None
             try:
                 workers(todo, done, ending)  # type: ignore[arg-type]
-            except BaseException as error:  # the engine failed as a whole: the batch ends with its reason
+            except ClaimexError as error:  # the engine failed as a whole: the batch ends with its reason
                 done.put(error)
+            except BaseException as error:
+                said = next((line for line in str(error).splitlines() if line.strip()), "")
+                done.put(ClaimexError(f"the workers failed: {type(error).__name__}: {said}".rstrip(": ")))
             finally:
                 engine_returned.set()
                 done.put(None)

@@ -48,14 +48,14 @@ class Engine(StrEnum):
 @app.command()
 def batch(
     # Strings, not paths: a URL (s3://bucket/day/) would lose a slash as a Path.
-    in_location: Annotated[
+    in_dir: Annotated[
         str,
         typer.Argument(
-            metavar="IN_DIR",
-            help="Folder of articles (.txt, .md, .html, .htm), searched recursively; or an fsspec URL (s3://bucket/day/, gs://…, pip install 'claimex[remote]' and the filesystem's package, e.g. s3fs).",
+            help="Folder of articles (.txt, .md, .html, .htm), searched recursively; or an fsspec URL (s3://bucket/day/, gs://…: pip install 'claimex\\[remote]' and the filesystem's package, e.g. s3fs).",
+            show_default=False,
         ),
     ],
-    out_location: Annotated[
+    out_dir: Annotated[
         str,
         typer.Option(
             "--output",
@@ -107,7 +107,7 @@ def batch(
     engine: Annotated[
         Engine,
         typer.Option(
-            help="Who runs the articles: this process's threads (local), or the workers of a Ray cluster (ray; pip install 'claimex[ray]'). Same results, index and exit codes either way.",
+            help="Who runs the articles: this process's threads (local), or the workers of a Ray cluster (ray; pip install 'claimex\\[ray]'). Same results, index and exit codes either way.",
         ),
     ] = Engine.local,
     ray_address: Annotated[
@@ -155,12 +155,12 @@ def batch(
 
         if engine is not Engine.ray and (ray_address is not None or ray_workers is not None):
             raise InputError("--ray-address and --ray-workers need --engine ray")
-        in_dir, out_dir = _location(in_location), _location(out_location)
-        remote = not (isinstance(in_dir, Path) and isinstance(out_dir, Path))
+        source, results = _location(in_dir), _location(out_dir)
+        remote = not (isinstance(source, Path) and isinstance(results, Path))
         if remote and (with_report or with_clusters):
             raise InputError("--report and --cluster read OUT_DIR as a folder of this machine, not a URL")
-        if not in_dir.is_dir():
-            raise InputError(f"{in_dir}: not a folder")
+        if not source.is_dir():
+            raise InputError(f"{source}: not a folder")
         shard_of = parse_shard(shard) if shard is not None else None
         settings = resolve_settings(
             provider=provider,
@@ -178,8 +178,8 @@ def batch(
             concurrency=concurrency,
         )
         options = BatchOptions(
-            in_dir=in_dir,
-            out_dir=out_dir,
+            in_dir=source,
+            out_dir=results,
             concurrency=chosen.concurrency,
             force=force,
             max_chars=max_chars or DEFAULT_MAX_CHARS,
@@ -206,11 +206,11 @@ def batch(
         for line in summary.lines():
             typer.echo(line)
         if with_report and not summary.interrupted:
-            typer.echo(f"report: {_batch_report(out_dir, options.index_name)}")
+            typer.echo(f"report: {_batch_report(results, options.index_name)}")
         if with_clusters and not summary.interrupted:
             from .cluster import run_clusters
 
-            for line in run_clusters(out_dir, output=None, page=True):
+            for line in run_clusters(results, output=None, page=True):
                 typer.echo(line)
         # Off a terminal every failure already had its line; on one, the bar showed only a count.
         shown = summary.failures if stderr().is_terminal else []
@@ -218,7 +218,7 @@ def batch(
             typer.echo(f"  {failure.status}: {failure.error}", err=True)
         if shown and summary.failed + summary.partial > len(shown):
             more = summary.failed + summary.partial - len(shown)
-            typer.echo(f"  … and {more} more failures in {out_dir / options.index_name}", err=True)
+            typer.echo(f"  … and {more} more failures in {results / options.index_name}", err=True)
         if summary.interrupted:
             typer.echo("interrupted: run the same command again to finish the rest", err=True)
             raise typer.Exit(EXIT_TERMINATED if summary.terminated else EXIT_INTERRUPTED)

@@ -189,7 +189,6 @@ def ray_workers(
     workers: int | None,
     cache_dir: Path | None,
     no_cache: bool,
-    on_start: Callable[[str], None] | None = None,
 ) -> Iterator[Workers]:
     """Ray workers for `batch`, started and answering, as the engine `Batch.run(workers=...)` takes.
 
@@ -223,8 +222,6 @@ def ray_workers(
         engine = RayWorkers(ray, batch, actors)
         try:
             _wait_until_started(ray, actors, cpus)
-            if on_start is not None:
-                on_start(f"{len(actors)} Ray workers, {options.concurrency} articles in flight")
             yield engine
         finally:
             engine.close()
