@@ -6,7 +6,7 @@ SEED := seeds/000_a74d49738eea9ff9.txt
 # llama.cpp compiles with every core (CMake's default is one job).
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test test-local record lint clean schemas
+.PHONY: demo test test-local test-ray record lint clean schemas
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: $(VENV)/.dev
 # Tests that start the real embedded server (lifecycle, `model serve`); they ask no model.
 test-local: $(VENV)/.dev $(VENV)/.local
 	$(BIN)/python -m pytest -m local_model
+
+# The longer tests of `claimex batch --engine ray` (a local Ray started by the command and
+# interrupted, URLs through Ray workers, S3 on loopback, a partial article's resume): about 90 s.
+test-ray: $(VENV)/.dev
+	$(BIN)/python -m pytest -m ray_long tests/test_batch_ray.py
 
 # Re-record every cassette against the embedded model; starts and stops the server itself.
 record: $(VENV)/.dev $(VENV)/.local

@@ -19,6 +19,16 @@ checkout):
     python benchmarks/batch_bench.py
     git worktree add /tmp/claimex-before 64a84e8
     python benchmarks/batch_bench.py --claimex before=/tmp/claimex-before/src --claimex after=src
+
+`--engine local,ray` runs each level through both engines (`claimex batch --engine ray`, a local
+Ray started by each run, as a user's run starts one), interleaved. A Ray run is many processes
+(the driver, Ray's own, the workers), and Ray's workers are not reaped by the command (`wait4`
+misses them): its CPU is the sum over every process of the tree of its own user + sys time, read
+from /proc every 0.25 s (the last reading of each), and its memory the peak of the tree's summed
+PSS, sampled likewise (RSS would count the libraries the processes share once per process). The
+run the issue asked for:
+
+    python benchmarks/batch_bench.py --engine local,ray --levels 64,256 --sizes 200,2000 --big 0
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -67,8 +78,8 @@ class Stub:
 class Run:
     articles: int
     wall: float
-    cpu: float  # user + sys of the claimex process, every thread
-    rss_mb: float  # its peak resident set
+    cpu: float  # user + sys of the claimex process, every thread (a process tree's: of every process)
+    rss_mb: float  # its peak resident set (a process tree's: its peak summed PSS)
     requests: int
     error: str | None = None
 
@@ -101,8 +112,81 @@ class Articles:
         return folder
 
 
-def run_batch(stub: Stub, src: Path | None, inputs: Path, outputs: Path, *extra: str) -> Run:
-    """One `claimex batch` in a process of its own, with `src` first on its path."""
+def _descendants(root: int) -> list[int]:
+    """`root` and every live process below it."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    parents[int(entry.name)] = int(stat.read().rpartition(b")")[2].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sorted(tree)
+
+
+def _pss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+                for line in rollup:
+                    if line.startswith(b"Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """A process's own user + sys time (not its children's)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rpartition(b")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Tree:
+    """A process tree's peak summed PSS and the CPU of every process in it, sampled until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak = pid, 0.0
+        self.cpu: dict[int, float] = {}  # the last reading of each process
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.25):
+            pids = _descendants(self.pid)
+            for pid in pids:
+                seconds = _cpu_seconds(pid)
+                if seconds is not None:
+                    self.cpu[pid] = max(seconds, self.cpu.get(pid, 0.0))
+            self.peak = max(self.peak, _pss_mb(pids))
+
+    def stop(self) -> tuple[float, float]:
+        """(peak MB, CPU seconds)."""
+        self._stop.set()
+        self._thread.join()
+        return self.peak, sum(self.cpu.values())
+
+
+def run_batch(
+    stub: Stub, src: Path | None, inputs: Path, outputs: Path, *extra: str, tree: bool = False
+) -> Run:
+    """One `claimex batch` in a process of its own, with `src` first on its path.
+
+    `tree`: its memory and CPU are those of its whole process tree (a local Ray), sampled.
+    """
     env = dict(os.environ)
     if src is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
@@ -113,8 +197,12 @@ def run_batch(stub: Stub, src: Path | None, inputs: Path, outputs: Path, *extra:
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        sampled = Tree(process.pid) if tree else None
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+        if sampled is not None:
+            peak, cpu = sampled.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
         lines = errors.read().decode("utf-8", "replace").strip().splitlines()
@@ -123,9 +211,12 @@ def run_batch(stub: Stub, src: Path | None, inputs: Path, outputs: Path, *extra:
         said = [line.strip(" │╭╮╰╯─") for line in lines]
         said = [line for line in said if line]
         error = f"exit {process.returncode}: {said[-1] if said else ''}"[:160]
-    return Run(
-        count, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, stub.requests - before, error
-    )
+    return Run(count, wall, cpu, peak, stub.requests - before, error)
+
+
+def engine_args(engine: str) -> list[str]:
+    """Nothing for the local engine, so that trees from before `--engine` run as they are."""
+    return [] if engine == "local" else ["--engine", engine]
 
 
 def marginal(small: Run, large: Run, delay: float, level: int) -> tuple[float, float]:
@@ -142,7 +233,7 @@ class Bench:
         self.stub, self.root, self.delay, self.width = stub, root, delay, width
         self.articles = Articles(root)
 
-    def runs(self, src: Path | None, level: int, sizes: tuple[int, int]) -> list[Run]:
+    def runs(self, src: Path | None, level: int, sizes: tuple[int, int], engine: str = "local") -> list[Run]:
         return [
             run_batch(
                 self.stub,
@@ -152,6 +243,8 @@ class Bench:
                 "--no-cache",
                 "--concurrency",
                 str(level),
+                *engine_args(engine),
+                tree=engine == "ray",
             )
             for size in sizes
         ]
@@ -164,8 +257,12 @@ class Bench:
             print(f"{label:<{self.width}} {level:>9} {sizes:>12} failed: {failed}", flush=True)
             return
         ratio, cpu = marginal(*runs, self.delay, level)
+        large = runs[1]
+        whole = large.wall / (large.articles * self.delay / level)
         print(
-            f"{label:<{self.width}} {level:>9} {sizes:>12} {ratio:>10.3f} {cpu:>14.2f} {rss:>15}", flush=True
+            f"{label:<{self.width}} {level:>9} {sizes:>12} {ratio:>10.3f} {cpu:>14.2f} {rss:>15} "
+            f"{large.wall:>8.1f} s {whole:>6.2f}",
+            flush=True,
         )
 
 
@@ -192,6 +289,15 @@ def main() -> None:
         "--big-level", type=int, default=64, help="requests in flight of the memory runs (64)"
     )
     parser.add_argument(
+        "--engine",
+        default="local",
+        help="engines to run each level through, comma-separated: local, ray (default local)",
+    )
+    parser.add_argument(
+        "--sizes",
+        help="the two folder sizes of every level, e.g. 200,2000 (default: from --seconds, and 3 times that)",
+    )
+    parser.add_argument(
         "--claimex",
         action="append",
         metavar="LABEL=SRC_DIR",
@@ -203,36 +309,59 @@ def main() -> None:
         for label, _, path in (entry.partition("=") for entry in options.claimex or [f"this={ROOT / 'src'}"])
     ]
     levels = [int(part) for part in options.levels.split(",")]
-    width = max(7, *(len(label) for label, _ in trees))
+    engines = options.engine.split(",")
+    assert set(engines) <= {"local", "ray"}, engines
+    # One row per tree and engine: "this" for one of each, else "this/ray".
+    rows = [
+        (label if len(engines) == 1 else f"{label}/{engine}", src, engine)
+        for label, src in trees
+        for engine in engines
+    ]
+    width = max(7, *(len(label) for label, _, _ in rows))
 
     with tempfile.TemporaryDirectory() as scratch, Stub(options.delay) as stub:
         bench = Bench(stub, Path(scratch), options.delay, width)
         print(
             f"seed-sized articles ({len(bench.articles.seed.encode()) / 1000:.1f} KB), stub delay "
             f"{options.delay * 1000:.0f} ms, cache off, {os.cpu_count()} cores; wall/ideal and CPU are "
-            "the marginal cost of one more article between the two folder sizes"
+            "the marginal cost of one more article between the two folder sizes; peak MB (of each "
+            "size) is the process's peak RSS (local), its process tree's peak summed PSS (ray)"
         )
         print(
             f"{'claimex':<{width}} {'in flight':>9} {'articles':>12} {'wall/ideal':>10} "
-            f"{'CPU ms/article':>14} {'peak RSS MB':>15}"
+            f"{'CPU ms/article':>14} {'peak MB':>15} {'wall of the larger':>19}"
         )
+        print(f"{'':<{width}} {'':>9} {'':>12} {'':>10} {'':>14} {'':>15} {'(s, × ideal)':>19}")
         for level in levels:
             small = max(options.fewest, round(options.seconds * level / options.delay))
-            for label, src in trees:
-                runs = bench.runs(src, level, (small, 3 * small))
-                bench.row(label, level, runs, f"{runs[1].rss_mb:.0f}")
+            sizes = (small, 3 * small)
+            if options.sizes:
+                first_size, _, second_size = options.sizes.partition(",")
+                sizes = (int(first_size), int(second_size))
+            for label, src, engine in rows:
+                runs = bench.runs(src, level, sizes, engine)
+                bench.row(label, level, runs, f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}")
         if options.big:
-            for label, src in trees:
-                runs = bench.runs(src, options.big_level, (options.small, options.big))
+            for label, src, engine in rows:
+                runs = bench.runs(src, options.big_level, (options.small, options.big), engine)
                 bench.row(label, options.big_level, runs, f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}")
 
         print("\ncache on, 8 in flight: a second run (new output folder) asks nothing")
         inputs = bench.articles.folder(options.small)
-        for label, src in trees:
-            cache = bench.root / f"cache-{label}"
+        for label, src, engine in rows:
+            cache = bench.root / f"cache-{label.replace('/', '-')}"
             first, second = (
                 run_batch(
-                    stub, src, inputs, new_output(bench.root), "--cache-dir", str(cache), "--concurrency", "8"
+                    stub,
+                    src,
+                    inputs,
+                    new_output(bench.root),
+                    "--cache-dir",
+                    str(cache),
+                    "--concurrency",
+                    "8",
+                    *engine_args(engine),
+                    tree=engine == "ray",
                 )
                 for _ in range(2)
             )

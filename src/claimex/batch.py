@@ -3,6 +3,10 @@
 Results mirror the input tree under OUT_DIR (`a/b.txt` → `a/b.txt.json`), each written
 atomically, so a batch killed at any moment leaves only whole results; the next run skips
 every article whose result is complete and whose input bytes are unchanged (sha256).
+
+Where articles come from and results go is a `LocalFiles` (folders of this machine) or
+`claimex.remote.RemoteFiles` (fsspec URLs); who runs the articles is the batch's own threads, or
+another engine's workers (`claimex.raybatch`) running the same `Batch.process`.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .errors import AnswerTimeout, ClaimexError, ModelError, ServerUnreachable, Terminated
+from .errors import AnswerTimeout, ClaimexError, InputError, ModelError, ServerUnreachable, Terminated
 from .llm.client import ModelClient
 from .models import SCHEMA_VERSION
 from .output import atomic_file, json_bytes, write_atomically
@@ -100,13 +104,20 @@ class BatchSummary:
         ]
 
 
-def discover(in_dir: Path, *, pattern: str | None = None, exclude: Path | None = None) -> Iterator[Path]:
+def discover(
+    in_dir: Path,
+    *,
+    pattern: str | None = None,
+    exclude: Path | None = None,
+    shard: tuple[int, int] | None = None,
+) -> Iterator[Path]:
     """Input files under `in_dir`, in a stable order, lazily (a huge folder is never listed whole).
 
     With no pattern, every .txt, .md, .html and .htm file; a pattern is matched against the
     path relative to `in_dir` (`*.txt`, `2024/**/*.html`). Broken symlinks are yielded too, to
     be reported as failures rather than silently skipped. `exclude` (OUT_DIR inside IN_DIR) is
-    never walked, so results are never taken for inputs.
+    never walked, so results are never taken for inputs. `shard` (I, N): only the files of
+    shard I of N (`in_shard`).
     """
     excluded = exclude.resolve() if exclude else None
     for folder, subfolders, files in os.walk(in_dir):
@@ -117,11 +128,42 @@ def discover(in_dir: Path, *, pattern: str | None = None, exclude: Path | None =
         for name in sorted(files):
             path = current / name
             relative = path.relative_to(in_dir).as_posix()
+            if shard is not None and not in_shard(relative, shard):
+                continue
             if pattern is not None:
                 if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(name, pattern):
                     yield path
             elif path.suffix.lower() in INPUT_SUFFIXES:
                 yield path
+
+
+def in_shard(relative: str, shard: tuple[int, int]) -> bool:
+    """Whether the input at `relative` (its path under IN_DIR) belongs to shard I of N.
+
+    Decided by a hash of the relative path alone: the N shards are disjoint and together the
+    whole folder, and a file stays in its shard when others are added or removed (a position
+    in the listing would move every file after a new one into another shard).
+    """
+    index, count = shard
+    digest = hashlib.blake2b(relative.encode("utf-8", "surrogateescape"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count == index
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`I/N` (0 ≤ I < N), as SLURM array and Kubernetes indexed-job indices count from 0."""
+    index, slash, count = text.partition("/")
+    try:
+        shard = int(index), int(count)
+    except ValueError:
+        shard = None
+    if not slash or shard is None or not (shard[1] >= 1 and 0 <= shard[0] < shard[1]):
+        raise InputError(f"--shard {text}: expected I/N with 0 <= I < N, e.g. 0/4 (the first of 4 shards)")
+    return shard
+
+
+def index_name(shard: tuple[int, int] | None) -> str:
+    """`index.jsonl`, or a shard's own (`index.shard-0-of-4.jsonl`): shards run at once in one OUT_DIR."""
+    return INDEX_NAME if shard is None else f"index.shard-{shard[0]}-of-{shard[1]}.jsonl"
 
 
 class OutputFolders:
@@ -153,11 +195,13 @@ def result_path_for(
     return target
 
 
-def _complete_result(result_file: Path, sha256: str) -> dict[str, Any] | None:
+def _complete_result(stored: bytes | None, sha256: str) -> dict[str, Any] | None:
     """The stored result if it is whole and was made from these exact input bytes."""
+    if stored is None:
+        return None
     try:
-        data = json.loads(result_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
+        data = json.loads(stored)
+    except (ValueError, RecursionError):
         return None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         return None
@@ -188,18 +232,85 @@ class BatchOptions:
     max_claims: int = 8
     min_checkworthiness: float = DEFAULT_MIN_CHECKWORTHINESS
     strategy: str = "single"
+    # (I, N): only shard I of N of the folder (`in_shard`), with an index of its own.
+    shard: tuple[int, int] | None = None
+
+    @property
+    def index_name(self) -> str:
+        return index_name(self.shard)
+
+
+class LocalFiles:
+    """Where a batch's articles come from and its results go: folders of this machine.
+
+    `claimex.remote.RemoteFiles` is the same for fsspec URLs (object storage); `Batch.process`
+    and `Batch.run` go through one or the other.
+    """
+
+    def __init__(self, options: BatchOptions) -> None:
+        self.options = options
+        self._folders: OutputFolders | None = None  # once OUT_DIR exists
+
+    def open(self) -> None:
+        """Before the first article: OUT_DIR made, what a kill left half-written removed."""
+        out_dir = self.options.out_dir
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise ClaimexError(f"{out_dir}: cannot create the output folder ({error.strerror})") from None
+        _remove_stale_temporaries(out_dir)
+        self.attach()
+
+    def attach(self) -> None:
+        """OUT_DIR exists: its folders are resolved once from now on, not once per article."""
+        self._folders = OutputFolders(self.options.out_dir)
+
+    def inputs(self) -> Iterator[Path]:
+        options = self.options
+        return discover(options.in_dir, pattern=options.pattern, exclude=options.out_dir, shard=options.shard)
+
+    def target(self, article: Path) -> Path:
+        options = self.options
+        return result_path_for(options.in_dir, options.out_dir, article, folders=self._folders)
+
+    def read(self, article: Path) -> bytes:
+        return read_bytes(article, max_bytes=self.options.max_bytes)
+
+    def stored(self, target: Path) -> bytes | None:
+        """The result a run before left, if there is one."""
+        try:
+            with open(target, "rb") as file:
+                return file.read()
+        except OSError:
+            return None
+
+    def write(self, path: Path, content: str | bytes) -> None:
+        write_atomically(path, content)
+
+    def index(self) -> Path:
+        """The index file this run appends to."""
+        return self.options.out_dir / self.options.index_name
+
+    def publish_index(self) -> None:
+        """The index made one line per article is where it belongs (here, it already is)."""
+
+
+# What runs the articles instead of the batch's own threads (claimex.raybatch's engine): it takes
+# paths from `todo` until a None, puts each article's outcome in `done`, and returns when all it
+# took are done, or sooner once the callable says the batch is ending (nothing new is started).
+Workers = Callable[["queue.Queue[Path | None]", "queue.Queue[ArticleOutcome]", Callable[[], bool]], None]
 
 
 class Batch:
-    def __init__(self, options: BatchOptions, client: ModelClient) -> None:
+    def __init__(self, options: BatchOptions, client: ModelClient, files: LocalFiles | None = None) -> None:
         self.options = options
         self.client = client
+        self.files = files or LocalFiles(options)
         self._abandon = threading.Event()  # interrupted: drop what is in flight
         self._stop = threading.Event()  # the server is down: start nothing new
         self._stopped: str | None = None
         self._unreachable_streak = 0
         self._lock = threading.Lock()
-        self._folders: OutputFolders | None = None  # once OUT_DIR exists
 
     def process(self, article: Path) -> ArticleOutcome:
         """One article, start to finish; every failure becomes an outcome, never an exception."""
@@ -207,11 +318,11 @@ class Batch:
         relative = article.relative_to(options.in_dir).as_posix()
         started = time.monotonic()
         try:
-            target = result_path_for(options.in_dir, options.out_dir, article, folders=self._folders)
-            data = read_bytes(article, max_bytes=options.max_bytes)
+            target = self.files.target(article)
+            data = self.files.read(article)
             sha256 = hashlib.sha256(data).hexdigest()
             if not options.force:
-                done = _complete_result(target, sha256)
+                done = _complete_result(self.files.stored(target), sha256)
                 if done is not None:
                     stats = done.get("stats") or {}
                     return ArticleOutcome(
@@ -248,9 +359,9 @@ class Batch:
                 return ArticleOutcome(relative, "failed", error="interrupted")
             if not document.text_is_file:
                 text_file = target.with_name(target.name.removesuffix(".json") + ".text.txt")
-                write_atomically(text_file, document.text)
+                self.files.write(text_file, document.text)
                 result.source.text_path = text_file.name
-            write_atomically(target, json_bytes(result))
+            self.files.write(target, json_bytes(result))
         except ClaimexError as error:
             self._count_reach(error)
             # Every reason names its file, also those that come from the model's side.
@@ -286,39 +397,54 @@ class Batch:
                 return
             self._unreachable_streak += 1
             if self._unreachable_streak >= UNREACHABLE_LIMIT and self._stopped is None:
-                self._stopped = (
+                self.stop(
                     f"{UNREACHABLE_LIMIT} articles in a row found no server: {error}; the articles not "
                     "started are left undone: run the same command again when the server is back"
                 )
-                self._stop.set()
 
-    def run(self, on_outcome: Callable[[ArticleOutcome], None] | None = None) -> BatchSummary:
+    @property
+    def stopped(self) -> str | None:
+        """Why the batch stopped starting articles (the model server down), if it did."""
+        return self._stopped
+
+    def stop(self, reason: str) -> None:
+        """Start no new article (those started finish); the first reason given is kept."""
+        if self._stopped is None:
+            self._stopped = reason
+        self._stop.set()
+
+    def attach_output(self) -> None:
+        """OUT_DIR exists (a worker's, made by the run): resolved once from now on."""
+        self.files.attach()
+
+    def run(
+        self, on_outcome: Callable[[ArticleOutcome], None] | None = None, *, workers: Workers | None = None
+    ) -> BatchSummary:
         """Process every article with `concurrency` workers; Ctrl-C returns a partial summary.
 
         Workers are daemon threads fed through a small queue: a folder is discovered lazily, at
         most a few paths wait in memory, and an interrupted batch does not wait for in-flight
-        model calls to end before it exits.
+        model calls to end before it exits. `workers`, when given, runs the articles instead
+        (another engine's, e.g. Ray's), fed from the same queue; the index, the summary and
+        interruptions are this run's either way.
         """
         options = self.options
-        try:
-            options.out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise ClaimexError(
-                f"{options.out_dir}: cannot create the output folder ({error.strerror})"
-            ) from None
-        _remove_stale_temporaries(options.out_dir)
-        self._folders = OutputFolders(options.out_dir)
+        self.files.open()
         summary = BatchSummary()
         started = time.monotonic()
         todo: queue.Queue[Path | None] = queue.Queue(maxsize=options.concurrency * 2)
         done: queue.Queue[ArticleOutcome | BaseException | None] = queue.Queue()
+
+        # The engine, when one runs the articles, takes paths until the first None.
+        consumers = options.concurrency if workers is None else 1
+        engine_returned = threading.Event()
 
         def ending() -> bool:
             return self._abandon.is_set() or self._stop.is_set()
 
         def feed() -> None:
             try:
-                for article in discover(options.in_dir, pattern=options.pattern, exclude=options.out_dir):
+                for article in self.files.inputs():
                     while not ending():
                         try:
                             todo.put(article, timeout=0.2)
@@ -330,8 +456,13 @@ class Batch:
             except BaseException as error:  # an unreadable folder ends the batch, with its reason
                 done.put(error)
             finally:
-                for _ in range(options.concurrency):
-                    todo.put(None)
+                for _ in range(consumers):
+                    while not engine_returned.is_set():  # an engine that stopped takes no more
+                        try:
+                            todo.put(None, timeout=0.2)
+                            break
+                        except queue.Full:
+                            continue
 
         def work() -> None:
             while (article := todo.get()) is not None:
@@ -340,13 +471,29 @@ class Batch:
                 done.put(self.process(article))
             done.put(None)
 
+        def engine() -> None:
+            assert workers is not None
+            try:
+                workers(todo, done, ending)  # type: ignore[arg-type]
+            except ClaimexError as error:  # the engine failed as a whole: the batch ends with its reason
+                done.put(error)
+            except BaseException as error:
+                said = next((line for line in str(error).splitlines() if line.strip()), "")
+                done.put(ClaimexError(f"the workers failed: {type(error).__name__}: {said}".rstrip(": ")))
+            finally:
+                engine_returned.set()
+                done.put(None)
+
         threads = [threading.Thread(target=feed, daemon=True, name="claimex-discover")]
-        threads += [
-            threading.Thread(target=work, daemon=True, name=f"claimex-worker-{n}")
-            for n in range(options.concurrency)
-        ]
-        index_path = options.out_dir / INDEX_NAME
-        workers_left = options.concurrency
+        if workers is None:
+            threads += [
+                threading.Thread(target=work, daemon=True, name=f"claimex-worker-{n}")
+                for n in range(options.concurrency)
+            ]
+        else:
+            threads.append(threading.Thread(target=engine, daemon=True, name="claimex-engine"))
+        index_path = self.files.index()
+        workers_left = len(threads) - 1
         this_run = 0
         try:
             # Appended to, so a run killed at any moment loses none of the earlier lines; made
@@ -390,6 +537,8 @@ class Batch:
                         summary.add(outcome)
                         if on_outcome is not None:
                             on_outcome(outcome)
+                    if isinstance(failure, ClaimexError):
+                        raise failure  # the engine's, which says what failed
                     if failure is not None:
                         raise ClaimexError(f"{options.in_dir}: cannot list the folder ({failure})")
         except KeyboardInterrupt as stop:
@@ -402,6 +551,7 @@ class Batch:
             summary.stopped = self._stopped
             summary.seconds = round(time.monotonic() - started, 3)
         _compact_index(index_path, this_run, whole=not (summary.interrupted or summary.stopped))
+        self.files.publish_index()
         return summary
 
 
@@ -448,6 +598,12 @@ def _path_of(line: bytes) -> str:
         return ""
 
 
-def count_inputs(in_dir: Path, *, pattern: str | None = None, exclude: Path | None = None) -> int:
+def count_inputs(
+    in_dir: Path,
+    *,
+    pattern: str | None = None,
+    exclude: Path | None = None,
+    shard: tuple[int, int] | None = None,
+) -> int:
     """How many inputs there are, for the progress bar's total: names only, nothing is read."""
-    return sum(1 for _ in discover(in_dir, pattern=pattern, exclude=exclude))
+    return sum(1 for _ in discover(in_dir, pattern=pattern, exclude=exclude, shard=shard))

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import InputError
-from .console import EXIT_INTERRUPTED, EXIT_TERMINATED, command_session, fail, reported_errors, stderr
+from .console import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    command_session,
+    fail,
+    reported_errors,
+    status,
+    stderr,
+)
 from .options import (
     BaseUrlOption,
     BatchConcurrencyOption,
@@ -31,13 +41,29 @@ from .progress import batch_progress
 from .root import app
 
 
+class Engine(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 @app.command()
 def batch(
+    # Strings, not paths: a URL (s3://bucket/day/) would lose a slash as a Path.
     in_dir: Annotated[
-        Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .htm), searched recursively.")
+        str,
+        typer.Argument(
+            help="Folder of articles (.txt, .md, .html, .htm), searched recursively; or an fsspec URL (s3://bucket/day/, gs://…: pip install 'claimex\\[remote]' and the filesystem's package, e.g. s3fs).",
+            show_default=False,
+        ),
     ],
     out_dir: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder for the results (created if needed).")
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="OUT_DIR",
+            help="Folder for the results (created if needed), or an fsspec URL.",
+        ),
     ],
     glob: Annotated[
         str | None,
@@ -80,6 +106,36 @@ def batch(
             help="Also group the claims into clusters of the same claim (OUT_DIR/clusters.jsonl and clusters.html).",
         ),
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="Who runs the articles: this process's threads (local), or the workers of a Ray cluster (ray; pip install 'claimex\\[ray]'). Same results, index and exit codes either way.",
+        ),
+    ] = Engine.local,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine ray: the cluster to join (auto, HOST:PORT, ray://HOST:10001); default: RAY_ADDRESS (set inside `ray job submit`), else a local Ray started for the run and stopped after it.",
+            show_default=False,
+        ),
+    ] = None,
+    ray_workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=4096,
+            help="With --engine ray: how many workers, one CPU each, sharing --concurrency (default: the cluster's CPUs).",
+            show_default=False,
+        ),
+    ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            metavar="I/N",
+            help="Only shard I of N of the folder (0 ≤ I < N), e.g. --shard $SLURM_ARRAY_TASK_ID/8: the N shards are disjoint, cover the folder, and keep their files when others are added. Each shard writes OUT_DIR/index.shard-I-of-N.jsonl.",
+            show_default=False,
+        ),
+    ] = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Extract and verify claims for every article in a folder.
@@ -91,14 +147,23 @@ def batch(
     Exit code 0 when every article succeeded, 1 when any failed or is partial (or the batch stopped), 130 on Ctrl-C, 143 on SIGTERM.
 
     Example: claimex batch articles/ -o results/ --glob '*.html'
+
+    On Ray: claimex batch articles/ -o results/ --engine ray --base-url http://vllm:8000/v1 --concurrency 256
     """
     with reported_errors(verbose):
-        from ..batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, count_inputs
+        from ..batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, LocalFiles, parse_shard
         from ..llm.settings import resolve_settings
         from ..pipeline import extraction_options
 
-        if not in_dir.is_dir():
-            raise InputError(f"{in_dir}: not a folder")
+        if engine is not Engine.ray and (ray_address is not None or ray_workers is not None):
+            raise InputError("--ray-address and --ray-workers need --engine ray")
+        source, results = _location(in_dir), _location(out_dir)
+        remote = not (isinstance(source, Path) and isinstance(results, Path))
+        if remote and (with_report or with_clusters):
+            raise InputError("--report and --cluster read OUT_DIR as a folder of this machine, not a URL")
+        if not source.is_dir():
+            raise InputError(f"{source}: not a folder")
+        shard_of = parse_shard(shard) if shard is not None else None
         settings = resolve_settings(
             provider=provider,
             base_url=base_url,
@@ -116,8 +181,8 @@ def batch(
             concurrency=concurrency,
         )
         options = BatchOptions(
-            in_dir=in_dir,
-            out_dir=out_dir,
+            in_dir=source,
+            out_dir=results,
             concurrency=chosen.concurrency,
             force=force,
             max_chars=max_chars or DEFAULT_MAX_CHARS,
@@ -126,23 +191,30 @@ def batch(
             strategy=chosen.strategy,
             max_claims=chosen.max_claims,
             min_checkworthiness=chosen.min_checkworthiness,
+            shard=shard_of,
         )
-        total = count_inputs(in_dir, pattern=glob, exclude=out_dir)
-        with (
-            command_session(
-                settings, model_path, cache_dir, no_cache, connections=options.concurrency
-            ) as client,
-            batch_progress(total) as on_outcome,
-        ):
-            summary = Batch(options, client).run(on_outcome)
+        files = _remote_files(options) if remote else LocalFiles(options)
+        if engine is Engine.ray:
+            summary = _run_on_ray(
+                options, files, settings, ray_address, ray_workers, model_path, cache_dir, no_cache
+            )
+        else:
+            total = sum(1 for _ in files.inputs())
+            with (
+                command_session(
+                    settings, model_path, cache_dir, no_cache, connections=options.concurrency
+                ) as client,
+                batch_progress(total) as on_outcome,
+            ):
+                summary = Batch(options, client, files).run(on_outcome)
         for line in summary.lines():
             typer.echo(line)
         if with_report and not summary.interrupted:
-            typer.echo(f"report: {_batch_report(out_dir)}")
+            typer.echo(f"report: {_batch_report(results, options.index_name)}")
         if with_clusters and not summary.interrupted:
             from .cluster import run_clusters
 
-            for line in run_clusters(out_dir, output=None, page=True):
+            for line in run_clusters(results, output=None, page=True):
                 typer.echo(line)
         # Off a terminal every failure already had its line; on one, the bar showed only a count.
         shown = summary.failures if stderr().is_terminal else []
@@ -150,7 +222,7 @@ def batch(
             typer.echo(f"  {failure.status}: {failure.error}", err=True)
         if shown and summary.failed + summary.partial > len(shown):
             more = summary.failed + summary.partial - len(shown)
-            typer.echo(f"  … and {more} more failures in {out_dir / 'index.jsonl'}", err=True)
+            typer.echo(f"  … and {more} more failures in {results / options.index_name}", err=True)
         if summary.interrupted:
             typer.echo("interrupted: run the same command again to finish the rest", err=True)
             raise typer.Exit(EXIT_TERMINATED if summary.terminated else EXIT_INTERRUPTED)
@@ -160,11 +232,59 @@ def batch(
             raise typer.Exit(1)
 
 
-def _batch_report(out_dir: Path) -> Path:
-    from ..batch import INDEX_NAME
+def _location(text: str) -> Any:
+    """A local folder as a Path, an fsspec URL as a UPath (claimex.remote)."""
+    from ..remote import is_url, upath
+
+    return upath(text) if is_url(text) else Path(text)
+
+
+def _remote_files(options: Any) -> Any:
+    from ..remote import RemoteFiles
+
+    return RemoteFiles(options)
+
+
+def _run_on_ray(
+    options: Any,
+    files: Any,
+    settings: Any,
+    address: str | None,
+    workers: int | None,
+    model_path: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+) -> Any:
+    """The batch with Ray workers in place of this process's threads (claimex.raybatch)."""
+    from ..batch import Batch
+    from ..llm.client import ModelClient
+    from ..raybatch.engine import ray_workers, require_ray
+
+    require_ray()
+    if (settings.provider == "local" and not settings.base_url) or model_path is not None:
+        # Each worker would start an embedded server of its own (2 GB each, on every node).
+        raise InputError(
+            "--engine ray needs a model server every worker can reach (--base-url, or a hosted "
+            "--provider); the embedded model serves one machine: use --engine local"
+        )
+    # The run's own client is never asked: each worker has its own.
+    batch = Batch(options, ModelClient(settings), files)
+    total = sum(1 for _ in files.inputs())
+    with contextlib.ExitStack() as stack:
+        with status("starting Ray workers…"):  # a local Ray takes seconds to start
+            engine = stack.enter_context(
+                ray_workers(
+                    batch, settings, address=address, workers=workers, cache_dir=cache_dir, no_cache=no_cache
+                )
+            )
+        with batch_progress(total) as on_outcome:
+            return batch.run(on_outcome, workers=engine)
+
+
+def _batch_report(out_dir: Path, index_name: str) -> Path:
     from ..report import write_batch_report
 
-    lines = [json.loads(line) for line in (out_dir / INDEX_NAME).read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(line) for line in (out_dir / index_name).read_text(encoding="utf-8").splitlines()]
     names = {out_dir / line["result"]: line["path"] for line in lines if line.get("result")}
     failures = {line["path"]: line["error"] for line in lines if line["status"] == "failed"}
     return write_batch_report(list(names), out_dir / "index.html", failures=failures, names=names)
