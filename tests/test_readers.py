@@ -234,6 +234,23 @@ def test_inflections_and_elided_articles_are_carried() -> None:
     )
 
 
+def test_the_wording_check_gives_each_thread_its_own_answer() -> None:
+    # A batch checks claims in up to 256 threads at once; the stemmer keeps the word it stems in
+    # itself, and a shared one gave other threads' words ("string index out of range").
+    from concurrent.futures import ThreadPoolExecutor
+
+    pairs = [
+        ("Les pompiers ont déployé 640 hommes dans la vallée.", ["Les pompiers ont déployé 640 hommes."]),
+        ("The firefighters deployed 640 people in the valley overnight.", ["The firefighters deployed 640 people."]),
+        ("Le gouvernement annonce des investissements considérables.", ["Le gouvernement a annoncé un plan."]),
+    ] * 400  # fmt: skip
+    alone = [uncarried(statement, quotes) for statement, quotes in pairs[:3]]
+    assert alone == [["vallée"], ["valley", "overnight"], ["investissements", "considérables"]]
+    with ThreadPoolExecutor(32) as pool:
+        together = list(pool.map(lambda pair: uncarried(*pair), pairs))
+    assert together == alone * 400
+
+
 # --- when --------------------------------------------------------------------------------------
 
 
