@@ -75,3 +75,18 @@ def test_every_character_is_in_some_chunk_and_no_chunk_is_too_long(
             covered[position] = True
     uncovered = "".join(char for char, seen in zip(text, covered, strict=True) if not seen)
     assert uncovered.strip() == "", "only whitespace between paragraphs may fall outside every chunk"
+
+
+def test_sentences_are_the_same_read_from_many_threads_at_once() -> None:
+    # A batch reads its articles in up to 256 threads; pysbd's segmenter keeps the text it
+    # segments in itself, and a shared one now and then placed one article's sentences in another.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from claimex.text.sentences import sentence_spans
+
+    seed = SEED.read_text(encoding="utf-8")
+    texts = [f"Article {number}. {'Une phrase de plus. ' * (number % 7)}\n\n{seed}" for number in range(240)]
+    alone = [sentence_spans(text) for text in texts]
+    with ThreadPoolExecutor(32) as pool:
+        together = list(pool.map(sentence_spans, texts))
+    assert together == alone
