@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,3 +91,24 @@ def test_sentences_are_the_same_read_from_many_threads_at_once() -> None:
     with ThreadPoolExecutor(32) as pool:
         together = list(pool.map(sentence_spans, texts))
     assert together == alone
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # Real sentences (AP, Financial Post) that pysbd cut after an abbreviation's point.
+        (
+            "Analysts expect the number of electric vehicles for sale in the U.S. to grow from 16 "
+            "currently to as many as 80 by 2022. They say the selection will make them popular.",
+            2,
+        ),
+        ("David Watt of Rosenberg Research & Associates Inc. said that the economy is scraping by.", 1),
+        ("Le bilan est lourd. M. Dupont a compté 50.000 soldats. Ensuite il est parti.", 3),
+    ],
+)
+def test_no_sentence_opens_in_lower_case(text: str, sentences: int) -> None:
+    from claimex.text.sentences import sentence_spans
+
+    spans = sentence_spans(text)
+    assert len(spans) == sentences, [text[a:b] for a, b in spans]
+    assert all(not text[a].islower() for a, _ in spans)

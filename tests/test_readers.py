@@ -11,7 +11,7 @@ import pytest
 
 from claimex.checks.attribution import attributions, speakers
 from claimex.checks.hedging import read_hedging
-from claimex.checks.standalone import fragment, not_standalone, opening_reference
+from claimex.checks.standalone import fragment, not_standalone, opening_reference, opens_mid_sentence
 from claimex.checks.when import time_in
 from claimex.checks.wording import uncarried
 from claimex.checks.worthiness import LOW, Specifics, check_worthiness
@@ -108,11 +108,45 @@ def test_a_pronoun_speaker_is_read_in_the_sentence_before() -> None:
     assert said.candidates[0].earlier
 
 
+def test_a_chain_of_pronouns_goes_back_to_the_last_speaker_named() -> None:
+    # Financial Post: "He said…", "He added…", then "he expects…", the economist named earlier.
+    from claimex.checks.readers import read_sentence
+    from claimex.checks.support import SupportChecker
+    from claimex.text.sentences import sentence_spans
+
+    text = (
+        "Andrew Hencic of TD Economics said the report was a good one. It showed 48,000 new jobs.\n\n"
+        "He said there continues to be a lot of noise in the data. Exports fell 3 per cent.\n\n"
+        "He added that the economy is operating below capacity. With this backdrop he expects the "
+        "Bank of Canada to keep its policy rate at 2.25 per cent."
+    )
+    spans = sentence_spans(text)
+    last = len(spans) - 1
+    reading = read_sentence(text, spans[last], spans[last - 2 : last], SupportChecker(text))
+    assert [c.text_of(text) for c in reading.candidates] == ["Andrew Hencic of TD Economics"]
+    assert reading.speakers.settled
+
+
 def test_a_quotation_is_credited_to_who_the_next_sentence_names() -> None:
     text = "« On joue avec la vie des gens. » Le maire de Montclar a déclaré cela samedi."
     cut = text.index(" Le maire")
     said = speakers(text, (0, cut), [], (cut + 1, len(text)))
     assert [c.text_of(text) for c in said.candidates] == ["Le maire de Montclar"]
+
+
+def test_a_quotation_goes_on_with_the_speaker_of_the_quotation_before() -> None:
+    # Euronews: a quoted paragraph with no cue, after a quoted sentence that names its speaker.
+    text = (
+        '"There are many reasons why we have seen an increase in migration," Ms McEntee said.\n\n'
+        '"My focus as minister for justice is making sure that we have an effective system."\n\n'
+        "The decision follows revelations that up to 80% of asylum seekers crossed the land border."
+    )
+    first, second, third = (text.index(part) for part in ('"There', '"My', "The decision"))
+    spans = [(first, second - 2), (second, third - 2), (third, len(text))]
+    said = speakers(text, spans[1], spans[:1], spans[2])
+    assert [c.text_of(text) for c in said.candidates] == ["Ms McEntee"]
+    # A sentence that is no quotation is not credited so: the outlet speaks after the quotes.
+    assert speakers(text, spans[2], spans[:2]).candidates == ()
 
 
 def test_without_a_cue_the_article_speaks_for_itself() -> None:
@@ -190,9 +224,26 @@ def test_a_fragment_does_not_stand_alone(statement: str, words: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("sentence", "words"),
+    [
+        # What is left of a sentence cut after "U.S.": no sentence of an article opens in lower case.
+        ("to grow from 16 currently to as many as 80 by 2022.", "to grow from"),
+        ("« et que 30 soldats ont été tués ».", "et que 30"),
+        ("eBay sold 3 million items in 2024.", None),
+        ("Au moins 30 soldats ont été tués.", None),
+    ],
+)
+def test_an_articles_sentence_in_lower_case_is_a_piece_of_the_one_before(
+    sentence: str, words: str | None
+) -> None:
+    assert opens_mid_sentence(sentence) == words
+
+
+@pytest.mark.parametrize(
     "statement",
     [
         "Il y a 30 morts selon la préfecture.",
+        "eBay sold 3 million items in 2024.",
         "It is expected to cost $4.8 million.",
         "Ce week-end, 30 soldats ont été tués.",
         "This year the council cut 12% of its budget.",
@@ -241,11 +292,11 @@ def test_the_wording_check_gives_each_thread_its_own_answer() -> None:
 
     pairs = [
         ("Les pompiers ont déployé 640 hommes dans la vallée.", ["Les pompiers ont déployé 640 hommes."]),
-        ("The firefighters deployed 640 people in the valley overnight.", ["The firefighters deployed 640 people."]),
-        ("Le gouvernement annonce des investissements considérables.", ["Le gouvernement a annoncé un plan."]),
+        ("The firefighters deployed 640 people in the valley overnight.", ["The firefighters deployed 640."]),
+        ("Le gouvernement annonce des investissements considérables.", ["Le gouvernement a annoncé."]),
     ] * 400  # fmt: skip
     alone = [uncarried(statement, quotes) for statement, quotes in pairs[:3]]
-    assert alone == [["vallée"], ["valley", "overnight"], ["investissements", "considérables"]]
+    assert alone == [["vallée"], ["people", "valley", "overnight"], ["investissements", "considérables"]]
     with ThreadPoolExecutor(32) as pool:
         together = list(pool.map(lambda pair: uncarried(*pair), pairs))
     assert together == alone * 400

@@ -180,10 +180,19 @@ def speakers(
     """The speaker candidates of one sentence; `earlier` are the sentences before it, nearest last,
     and `later` the one after it (a quotation's speaker is often named just after it)."""
     own = attributions(text, *sentence)
-    if not own and later is not None and text[sentence[0] : sentence[1]].lstrip()[:1] in '«“"':
+    quotation = text[sentence[0] : sentence[1]].lstrip()[:1] in '«“"'
+    if not own and quotation and later is not None:
         after = [a for a in attributions(text, *later) if not a.pronoun]
         if after:
             return Speakers((Candidate(after[0].speaker, earlier=True),), False, ())
+    if not own and quotation and earlier:
+        # A quotation with no cue after a quoted sentence that names its speaker: a newspaper's
+        # next paragraph of the same speaker's words ("…," Ms McEntee said. / "My focus…").
+        previous = earlier[-1]
+        if any(mark in text[previous[0] : previous[1]] for mark in '«“"'):
+            before = [a for a in attributions(text, *previous) if not a.pronoun]
+            if before:
+                return Speakers((Candidate(before[-1].speaker, earlier=True),), False, ())
     named = [Candidate(a.speaker, earlier=False) for a in own if not a.pronoun]
     pronoun = any(a.pronoun for a in own)
     resolved: list[Candidate] = []

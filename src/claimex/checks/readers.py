@@ -21,7 +21,7 @@ from . import lexicon
 from .attribution import OUTLET, Candidate, Speakers, attributions, speakers
 from .figures import Figure, find_figures
 from .hedging import HedgingReading, read_hedging
-from .standalone import fragment, not_standalone
+from .standalone import fragment, not_standalone, opens_mid_sentence
 from .support import SupportChecker, names_in
 from .when import time_in
 from .worthiness import Specifics, check_worthiness
@@ -105,6 +105,10 @@ class SentenceReading:
         return self.speakers.candidates[:MAX_CANDIDATES]
 
 
+PRONOUN_REACH = 6
+"""Sentences read back for the speaker a pronoun stands for, when the context's two name none."""
+
+
 def read_sentence(
     text: str,
     sentence: tuple[int, int],
@@ -116,6 +120,12 @@ def read_sentence(
     `later` the one after it."""
     words = text[sentence[0] : sentence[1]]
     said = speakers(text, sentence, earlier, later)
+    if said.pronoun and not said.candidates:
+        # "He said…", "He added…", "he expects…": a chain of pronouns goes back to the last
+        # speaker named, often further than the sentences given; the nearest one named is it.
+        wider = speakers(text, sentence, sentences_before(text, sentence, PRONOUN_REACH), later)
+        if wider.candidates:
+            said = replace(said, candidates=wider.candidates[:1])
     time = time_in(words)
     figures = tuple(_figures(words, time))
     names = tuple(name for name in names_in(words, checker.lower_case_words) if checker.in_article(name))
@@ -130,7 +140,7 @@ def read_sentence(
         names=names,
         time=time,
         reference=not_standalone(words),
-        fragment=fragment(words) is not None,
+        fragment=fragment(words) is not None or opens_mid_sentence(words) is not None,
     )
 
 

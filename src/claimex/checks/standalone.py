@@ -99,6 +99,17 @@ def fragment(statement: str) -> str | None:
     return None
 
 
+def opens_mid_sentence(sentence: str) -> str | None:
+    """The opening of an article's sentence that begins in lower case ("to grow from 16…", what
+    is left of a sentence cut after "U.S."), or None. Only for the article's own sentences: a
+    statement a user declares ("au moins 30 soldats") may well be written so."""
+    text = sentence.translate(_APOSTROPHES).lstrip(_OPENING_QUOTES)
+    words = _WORDS.findall(text[:120])
+    if words and text[:1].islower() and not any(ch.isupper() for ch in words[0]):
+        return _opening(text, 3)  # "eBay", "iPhone" keep a capital
+    return None
+
+
 def not_standalone(statement: str) -> str | None:
     """Why `statement` does not stand alone (the words concerned), or None when it does."""
     return opening_reference(statement) or fragment(statement)

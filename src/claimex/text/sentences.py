@@ -54,7 +54,12 @@ def sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
         found = paragraph.find(stripped, cursor)
         if found < 0:  # the segmenter altered the sentence: fall back to what is left
             break
-        ranges.append((start + found, start + found + len(stripped)))
+        if ranges and stripped[:1].islower():
+            # "…in the U.S. to grow from 16…", "Associates Inc. said that…": an abbreviation's
+            # point that pysbd took for an end; no sentence opens in lower case.
+            ranges[-1] = (ranges[-1][0], start + found + len(stripped))
+        else:
+            ranges.append((start + found, start + found + len(stripped)))
         cursor = found + len(stripped)
     if cursor < len(paragraph) and paragraph[cursor:].strip():
         ranges.append((start + cursor, end))
