@@ -205,6 +205,11 @@ def test_hedging_is_read_from_the_text(
         ("The measure passed 52-48.", "The measure"),
         ("Le pacte prévoit une aide militaire immédiate.", "Le pacte"),
         ("« Ils sont arrivés hier », a-t-il dit.", "Ils"),
+        # From the real dev set (AP, Le Monde, Financial Post):
+        ("It’s built on new underpinnings that lower it two inches.", "It's"),
+        ("C'est la base de la future prospérité en Europe.", "C'est"),
+        ("C'est pourquoi 30 soldats sont partis.", "C'est"),
+        ("“That resilience comes as Canada looks ahead,” he says.", "That resilience"),
     ],
 )
 def test_a_statement_that_points_back_does_not_stand_alone(statement: str, words: str) -> None:
@@ -244,6 +249,9 @@ def test_an_articles_sentence_in_lower_case_is_a_piece_of_the_one_before(
     [
         "Il y a 30 morts selon la préfecture.",
         "eBay sold 3 million items in 2024.",
+        "C’est difficile à dire pour 30 soldats.",
+        "It’s likely to cost $4.8 million.",
+        "That year, 30 people died.",
         "It is expected to cost $4.8 million.",
         "Ce week-end, 30 soldats ont été tués.",
         "This year the council cut 12% of its budget.",

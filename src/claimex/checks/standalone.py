@@ -31,11 +31,16 @@ def _opening(text: str, count: int) -> str:
 
 
 _IMPERSONAL = re.compile(
-    r"^(?:il y a|il y avait|il n'y a|il n'y avait|il faut|il faudra|il s'agit|ce n'est|c'est|ce qui|ce que|"
+    r"^(?:il y a|il y avait|il n'y a|il n'y avait|il faut|il faudra|il s'agit|ce n'est|ce qui|ce que|"
     r"il est (?:possible|probable|prévu|question)|"
-    r"it is (?:likely|unlikely|expected|possible|estimated|thought|not)|it was (?:not|unclear)|"
+    r"it(?: is|'s) (?:likely|unlikely|expected|possible|estimated|thought|not|unclear|time|hard|"
+    r"difficult|clear|worth|important)|it was (?:not|unclear)|"
     r"there (?:is|are|was|were|will))(?!\w)",
     re.IGNORECASE,
+)
+_IMPERSONAL_ADJECTIVES = frozenset(
+    "possible impossible probable improbable difficile facile important nécessaire essentiel vrai "
+    "faux clair évident rare normal urgent inutile utile temps".split()
 )
 _TIME_NOUNS = frozenset(
     (
@@ -65,13 +70,19 @@ def opening_reference(statement: str) -> str | None:
     if not words:
         return None
     first = words[0].lower()
+    if first == "c'" and len(words) > 1 and words[1].lower() == "est":
+        # "C'est la base de…", "C'est pourquoi…" point back; "C'est difficile de…" does not.
+        following = words[2].lower() if len(words) > 2 else ""
+        return None if following in _IMPERSONAL_ADJECTIVES else text[:5]
+    if first == "it'" and len(words) > 1 and words[1].lower() == "s":
+        return text[:4]  # "It's built on new underpinnings…": what is "it"?
     if first in {"this", "these", "those"} and len(words) >= 2 and words[1].lower() in _TIME_NOUNS:
         return None  # "This year…" refers to a time, not to what was said before
     if first in lexicon.OPENING_PRONOUNS:
         return words[0]
     if len(words) >= 2:
         noun = words[1].lower()
-        if first in lexicon.DEMONSTRATIVES | {"this", "these", "those"} and noun not in _TIME_NOUNS:
+        if first in lexicon.DEMONSTRATIVES | {"this", "that", "these", "those"} and noun not in _TIME_NOUNS:
             return _opening(text, 2)
         if first in lexicon.DEFINITE_ARTICLES and noun in lexicon.BACK_REFERRING_NOUNS:
             # "Le pacte prévoit…" points back; "Le pacte de défense mutuelle…" says which.
