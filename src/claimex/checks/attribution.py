@@ -190,9 +190,9 @@ def speakers(
         # next paragraph of the same speaker's words ("…," Ms McEntee said. / "My focus…").
         previous = earlier[-1]
         if any(mark in text[previous[0] : previous[1]] for mark in '«“"'):
-            before = [a for a in attributions(text, *previous) if not a.pronoun]
-            if before:
-                return Speakers((Candidate(before[-1].speaker, earlier=True),), False, ())
+            quoted = [a for a in attributions(text, *previous) if not a.pronoun]
+            if quoted:
+                return Speakers((Candidate(quoted[-1].speaker, earlier=True),), False, ())
     named = [Candidate(a.speaker, earlier=False) for a in own if not a.pronoun]
     pronoun = any(a.pronoun for a in own)
     resolved: list[Candidate] = []
