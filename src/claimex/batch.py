@@ -294,6 +294,10 @@ class LocalFiles:
     def publish_index(self) -> None:
         """The index made one line per article is where it belongs (here, it already is)."""
 
+    def sweep(self) -> None:
+        """Every article done: what a killed worker left half-written goes now, not next run."""
+        _remove_stale_temporaries(self.options.out_dir)
+
 
 # What runs the articles instead of the batch's own threads (claimex.raybatch's engine): it takes
 # paths from `todo` until a None, puts each article's outcome in `done`, and returns when all it
@@ -552,6 +556,8 @@ class Batch:
             summary.seconds = round(time.monotonic() - started, 3)
         _compact_index(index_path, this_run, whole=not (summary.interrupted or summary.stopped))
         self.files.publish_index()
+        if not (summary.interrupted or summary.stopped):
+            self.files.sweep()  # no article is being written any more
         return summary
 
 

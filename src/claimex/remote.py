@@ -138,10 +138,7 @@ class RemoteFiles(LocalFiles):
         fs = out.fs
         try:
             fs.makedirs(out.path, exist_ok=True)
-            if _protocol(out) not in ATOMIC_PUT:
-                for stale in fs.find(out.path):
-                    if PurePosixPath(stale).name.startswith(".") and stale.endswith(".tmp"):
-                        fs.rm_file(stale)
+            self._remove_temporaries()
         except Exception as error:
             raise ClaimexError(f"{out}: cannot create the output folder ({error})") from None
         # The index is appended to locally, starting from the one the last run left.
@@ -197,6 +194,20 @@ class RemoteFiles(LocalFiles):
         if self._spool is None:
             return super().index()
         return self._spool
+
+    def _remove_temporaries(self) -> None:
+        out: Any = self.options.out_dir
+        if _protocol(out) not in ATOMIC_PUT:
+            for stale in out.fs.find(out.path):
+                if PurePosixPath(stale).name.startswith(".") and stale.endswith(".tmp"):
+                    out.fs.rm_file(stale)
+
+    def sweep(self) -> None:
+        if not self.remote_out:
+            super().sweep()
+            return
+        with contextlib.suppress(Exception):  # a leftover is removed by the next run's start too
+            self._remove_temporaries()
 
     def publish_index(self) -> None:
         if self._spool is None:
