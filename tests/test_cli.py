@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from claimex.cli import app
 from claimex.cli.console import EXIT_UNVERIFIED
 from conftest import RECORDING_BASE_URL, SEED
+from oracles import assert_agrees_with_the_labels
 
 runner = CliRunner()
 
@@ -86,6 +87,7 @@ def test_extract_writes_the_result_file_and_can_fail_on_unverified(tmp_path: Pat
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["schema_version"] == "2.2" and data["strategy"] == "single" and data["complete"]
     assert data["source"]["sha256"] and data["source"]["length"] == 3263
+    assert_agrees_with_the_labels(data["claims"])
     all_verified = all(claim["verified"] for claim in data["claims"])
     assert result.exit_code == (0 if all_verified else EXIT_UNVERIFIED)
     assert result.stdout == "", "with -o and the json format, nothing else goes to stdout"

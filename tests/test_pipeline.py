@@ -20,6 +20,7 @@ from claimex.text.chunking import plan_chunks
 from claimex.text.documents import document_from_bytes, load_document
 from claimex.text.sentences import sentence_spans
 from conftest import RECORDING_BASE_URL, ROOT, SEED, http_requests
+from oracles import assert_agrees_with_the_labels, skeleton
 from stub_openai import completion
 
 # The single strategy with the embedded model's claim cap for it, as these cassettes were recorded
@@ -43,6 +44,10 @@ def _assert_honest(result: Result, text: str) -> None:
         for evidence in claim.evidence:
             again = SourceIndex(text).locate(evidence.quote)
             assert (evidence.status, evidence.spans) == (again.status, again.spans)
+            if evidence.verified:
+                # Independent of the verifier's folding: the passages' letters and digits are the quote's.
+                passage = "".join(text[start:end] for start, end in evidence.spans)
+                assert skeleton(passage) == skeleton(evidence.quote), (evidence.quote, passage)
             if evidence.status == "exact":
                 ((start, end),) = evidence.spans
                 assert text[start:end] == evidence.quote
@@ -65,6 +70,7 @@ def test_seed_article_gives_claims_with_honest_statuses(tmp_path: Path, vcr) -> 
     assert result.provider == "local"
     assert result.claims, "the recorded answer holds claims"
     _assert_honest(result, document.text)
+    assert_agrees_with_the_labels(result.claims)
     assert result.stats.claims == len(result.claims)
     assert result.stats.verified == sum(c.verified for c in result.claims)
     assert sum(result.stats.by_status.values()) == sum(len(c.evidence) for c in result.claims)
@@ -141,6 +147,7 @@ def test_sentences_of_several_facts_are_split_by_the_embedded_model(tmp_path: Pa
 
     assert result.stats.restated >= 1 and result.stats.requests == http_requests(vcr) >= 1
     _assert_honest(result, document.text)
+    assert_agrees_with_the_labels(result.claims)
     labelled = {  # figure: the speaker the label names
         "420": "the company",
         "41": "Martin Pryce",
@@ -191,6 +198,7 @@ def test_long_text_is_chunked_with_spans_into_the_whole_text(tmp_path: Path, vcr
 
     assert result.stats.chunks == 4
     _assert_honest(result, document.text)
+    assert_agrees_with_the_labels(result.claims)
     for claim in result.claims:  # spans index the whole text, not a chunk
         for evidence in claim.evidence:
             if evidence.status == "exact":

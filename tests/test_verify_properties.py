@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from claimex.checks.verify import SourceIndex
+from oracles import APOSTROPHES, skeleton
 
 LETTERS = [*"abcdefghiklmorstuvxyzABCDEFGHKLMORSTUVXYZ", "é", "è", "à", "ç", "ß", "É", "e\u0301", "ü"]
 DIGITS = list("0123456789")
@@ -51,7 +52,6 @@ SEPARATORS = [
     "\u202f",
     "!",
 ]
-APOSTROPHES = "'’ʼ‘"
 QUOTE_MARKS = '"«»“”„'
 DASHES = "-‐–—−"
 SPACES = [" ", "\u00a0", "\n", "  ", "\t", "\u202f", "\u2009", " \n "]
@@ -84,12 +84,6 @@ def offsets(words: list[str], seps: list[str]) -> list[int]:
         out.append(pos)
         pos += len(w) + len(s)
     return out
-
-
-def skeleton(s: str) -> str:
-    """Letters and digits only, in NFC and case-folded: what no typography may change."""
-    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", s).casefold())
-    return "".join(ch for ch in folded if ch.isalnum() and ch not in APOSTROPHES)
 
 
 def wordish(ch: str) -> bool:
