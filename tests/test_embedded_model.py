@@ -40,7 +40,7 @@ from claimex.local.model import (
     selected_model,
 )
 from claimex.local.server import default_model_path, model_alias
-from conftest import ROOT
+from conftest import ROOT, missing_tool
 
 CHUNKS = [b"GGUF-first part-", b"second part, a little longer-", b"third"]
 MakeModel = Callable[..., EmbeddedModel]
@@ -309,11 +309,10 @@ def test_the_table_matches_the_pins_in_pyproject() -> None:
     assert not any("smollm" in pin for pins in extras.values() for pin in pins)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec(MODELS[DEFAULT_MODEL].packages[0]) is None, reason="claimex[local] not installed"
-)
 def test_the_installed_parts_add_up_to_the_size_in_the_table() -> None:
     model = MODELS[DEFAULT_MODEL]
+    if importlib.util.find_spec(model.packages[0]) is None:
+        missing_tool("claimex[local] is not installed: its model parts cannot be measured")
     parts, missing = part_paths(model)
     assert missing == []
     assert [part.name for part in parts] == [f"part{number:02d}.bin" for number in range(1, 23)]
