@@ -27,7 +27,7 @@ demo: $(VENV)/.local
 	$(BIN)/claimex extract $(SEED) --format table
 
 # The report's browser tests need Debian's chromium; the script installs it where it can
-# (root with apt-get) and otherwise they skip, saying why.
+# (root with apt-get) and otherwise they skip, saying why (under CI=true, as .ci/run sets, they fail).
 test: $(VENV)/.dev
 	@sh tests/install_chromium.sh
 	$(BIN)/python -m pytest

@@ -1,8 +1,16 @@
 """`claimex batch` against a fast endpoint: wall time over ideal, claimex's CPU per article, peak RSS.
 
 A stub OpenAI-compatible server (its own process, so it takes no CPU time from claimex) answers
-every chat completion with the same valid reply after a fixed delay. A batch's wall time should
-then be the server's alone: N × delay / requests in flight. Each `claimex batch` runs in a
+every chat completion with the same reply after a fixed delay. A batch's wall time should
+then be the server's alone: requests × delay / requests in flight.
+
+The reply is, by default, every claim the embedded model gave for the seed in the recordings
+(`cassettes/`, each claim once, as recorded: statements, quotes and all), so that claimex's CPU
+per article is spent locating and checking answers of a real answer's size and mix: quotes that
+are exact, retyped and cut short, one claim its evidence does not support (which makes claimex
+ask once more, as the model's own answer did; the stub answers the same, and the answer is kept,
+marked). `--answer stub,recorded` also runs the stub's own one-claim reply, interleaved, for
+the ratio. Each `claimex batch` runs in a
 process of its own, cache off, on seed-sized articles (the seed, 3.4 KB, numbered); what it
 costs is read from that process alone (`wait4`: user + sys CPU of all its threads, peak RSS).
 
@@ -34,6 +42,7 @@ run the issue asked for:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -51,13 +60,57 @@ STUB = ROOT / "tests" / "stub_openai.py"
 SEED = ROOT / "seeds" / "000_a74d49738eea9ff9.txt"
 
 
-class Stub:
-    """The stub server in a child process."""
+CASSETTES = ROOT / "cassettes"
+# The stub server with its reply replaced: tests/stub_openai.py reads its module's ANSWER per request.
+_STUB_WITH_ANSWER = """
+import json, sys, threading
+sys.path.insert(0, sys.argv[1])
+import stub_openai
+stub_openai.ANSWER = json.loads(sys.argv[3])
+with stub_openai.StubServer(delay=float(sys.argv[2])) as stub:
+    print(stub.base_url, flush=True)
+    threading.Event().wait()
+"""
 
-    def __init__(self, delay: float) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(STUB), str(delay)], stdout=subprocess.PIPE, text=True
-        )
+
+def recorded_seed_answer() -> dict[str, object]:
+    """Every claim the recordings' answers give for the seed, each once, in recorded order."""
+    import yaml  # vcrpy's dependency, in claimex[dev]
+
+    title = SEED.read_text(encoding="utf-8").split("\n\n")[1]
+    claims: list[object] = []
+    for cassette in sorted(CASSETTES.rglob("*.yaml")):
+        for interaction in yaml.safe_load(cassette.read_text(encoding="utf-8"))["interactions"]:
+            request = json.loads(interaction["request"]["body"] or "{}")
+            tools = request.get("tools") or [{}]
+            if tools[0].get("function", {}).get("name") != "ClaimsResponse":
+                continue
+            if title not in request["messages"][1]["content"]:
+                continue
+            answer = json.loads(interaction["response"]["body"]["string"])
+            (call,) = answer["choices"][0]["message"]["tool_calls"]
+            for claim in json.loads(call["function"]["arguments"])["claims"]:
+                if claim not in claims:
+                    claims.append(claim)
+    assert claims, f"no recorded answer about the seed under {CASSETTES}"
+    return {"claims": claims}
+
+
+class Stub:
+    """The stub server in a child process; `answer`, its reply (else the stub's own)."""
+
+    def __init__(self, delay: float, answer: dict[str, object] | None = None) -> None:
+        command = [sys.executable, str(STUB), str(delay)]
+        if answer is not None:
+            command = [
+                sys.executable,
+                "-c",
+                _STUB_WITH_ANSWER,
+                str(STUB.parent),
+                str(delay),
+                json.dumps(answer),
+            ]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         self.base_url = self.process.stdout.readline().strip()
 
@@ -220,23 +273,32 @@ def engine_args(engine: str) -> list[str]:
 
 
 def marginal(small: Run, large: Run, delay: float, level: int) -> tuple[float, float]:
-    """(wall/ideal, CPU ms) of one more article, from two folder sizes."""
+    """(wall/ideal, CPU ms) of one more article, from two folder sizes. The ideal counts the
+    requests made (a re-ask is a second answer to wait for)."""
     more = large.articles - small.articles
-    ideal = more * delay / level
+    ideal = (large.requests - small.requests) * delay / level
     return (large.wall - small.wall) / ideal, 1000 * (large.cpu - small.cpu) / more
 
 
 class Bench:
-    """`claimex batch` runs of one tree of claimex after another, against one stub, on shared folders."""
+    """`claimex batch` runs of one tree of claimex after another, against one stub per reply, on
+    shared folders."""
 
-    def __init__(self, stub: Stub, root: Path, delay: float, width: int) -> None:
-        self.stub, self.root, self.delay, self.width = stub, root, delay, width
+    def __init__(self, stubs: dict[str, Stub], root: Path, delay: float, width: int) -> None:
+        self.stubs, self.root, self.delay, self.width = stubs, root, delay, width
         self.articles = Articles(root)
 
-    def runs(self, src: Path | None, level: int, sizes: tuple[int, int], engine: str = "local") -> list[Run]:
+    def runs(
+        self,
+        src: Path | None,
+        level: int,
+        sizes: tuple[int, int],
+        engine: str = "local",
+        answer: str = "recorded",
+    ) -> list[Run]:
         return [
             run_batch(
-                self.stub,
+                self.stubs[answer],
                 src,
                 self.articles.folder(size),
                 new_output(self.root),
@@ -258,10 +320,11 @@ class Bench:
             return
         ratio, cpu = marginal(*runs, self.delay, level)
         large = runs[1]
-        whole = large.wall / (large.articles * self.delay / level)
+        whole = large.wall / (large.requests * self.delay / level)
+        asked = large.requests / large.articles
         print(
             f"{label:<{self.width}} {level:>9} {sizes:>12} {ratio:>10.3f} {cpu:>14.2f} {rss:>15} "
-            f"{large.wall:>8.1f} s {whole:>6.2f}",
+            f"{large.wall:>8.1f} s {whole:>6.2f} {asked:>13.2f}",
             flush=True,
         )
 
@@ -303,6 +366,12 @@ def main() -> None:
         metavar="LABEL=SRC_DIR",
         help="a tree of claimex to measure (repeatable); default: this checkout",
     )
+    parser.add_argument(
+        "--answer",
+        default="recorded",
+        help="the stub's replies to run each level with, comma-separated: recorded (every claim the "
+        "recordings give for the seed), stub (its own one claim, one quote); default recorded",
+    )
     options = parser.parse_args()
     trees = [
         (label, Path(path).resolve())
@@ -311,48 +380,71 @@ def main() -> None:
     levels = [int(part) for part in options.levels.split(",")]
     engines = options.engine.split(",")
     assert set(engines) <= {"local", "ray"}, engines
-    # One row per tree and engine: "this" for one of each, else "this/ray".
+    answers = options.answer.split(",")
+    assert set(answers) <= {"recorded", "stub"}, answers
+    # One row per tree, engine and reply: "this" for one of each, else "this/ray", "this/stub".
     rows = [
-        (label if len(engines) == 1 else f"{label}/{engine}", src, engine)
+        (
+            "/".join(
+                [label, *([engine] if len(engines) > 1 else []), *([answer] if len(answers) > 1 else [])]
+            ),
+            src,
+            engine,
+            answer,
+        )
         for label, src in trees
         for engine in engines
+        for answer in answers
     ]
-    width = max(7, *(len(label) for label, _, _ in rows))
+    width = max(7, *(len(label) for label, _, _, _ in rows))
+    recorded = recorded_seed_answer()
 
-    with tempfile.TemporaryDirectory() as scratch, Stub(options.delay) as stub:
-        bench = Bench(stub, Path(scratch), options.delay, width)
+    with contextlib.ExitStack() as stack:
+        scratch = stack.enter_context(tempfile.TemporaryDirectory())
+        stubs = {
+            answer: stack.enter_context(Stub(options.delay, recorded if answer == "recorded" else None))
+            for answer in answers
+        }
+        bench = Bench(stubs, Path(scratch), options.delay, width)
+        claims = recorded["claims"]
+        assert isinstance(claims, list)
+        quotes = sum(len(claim["evidence"]) for claim in claims)
         print(
             f"seed-sized articles ({len(bench.articles.seed.encode()) / 1000:.1f} KB), stub delay "
-            f"{options.delay * 1000:.0f} ms, cache off, {os.cpu_count()} cores; wall/ideal and CPU are "
-            "the marginal cost of one more article between the two folder sizes; peak MB (of each "
-            "size) is the process's peak RSS (local), its process tree's peak summed PSS (ray)"
+            f"{options.delay * 1000:.0f} ms, cache off, {os.cpu_count()} cores; the recorded reply: "
+            f"{len(claims)} claims, {quotes} quotes, {len(json.dumps(recorded)):,} bytes; the stub's: "
+            "1 claim, 1 quote. wall/ideal and CPU are the marginal cost of one more article between "
+            "the two folder sizes (ideal: requests × delay / in flight); peak MB (of each size) is "
+            "the process's peak RSS (local), its process tree's peak summed PSS (ray)"
         )
         print(
             f"{'claimex':<{width}} {'in flight':>9} {'articles':>12} {'wall/ideal':>10} "
-            f"{'CPU ms/article':>14} {'peak MB':>15} {'wall of the larger':>19}"
+            f"{'CPU ms/article':>14} {'peak MB':>15} {'wall of the larger':>19} {'requests':>13}"
         )
-        print(f"{'':<{width}} {'':>9} {'':>12} {'':>10} {'':>14} {'':>15} {'(s, × ideal)':>19}")
+        print(
+            f"{'':<{width}} {'':>9} {'':>12} {'':>10} {'':>14} {'':>15} {'(s, × ideal)':>19} {'/article':>13}"
+        )
         for level in levels:
             small = max(options.fewest, round(options.seconds * level / options.delay))
             sizes = (small, 3 * small)
             if options.sizes:
                 first_size, _, second_size = options.sizes.partition(",")
                 sizes = (int(first_size), int(second_size))
-            for label, src, engine in rows:
-                runs = bench.runs(src, level, sizes, engine)
+            for label, src, engine, answer in rows:
+                runs = bench.runs(src, level, sizes, engine, answer)
                 bench.row(label, level, runs, f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}")
         if options.big:
-            for label, src, engine in rows:
-                runs = bench.runs(src, options.big_level, (options.small, options.big), engine)
+            for label, src, engine, answer in rows:
+                runs = bench.runs(src, options.big_level, (options.small, options.big), engine, answer)
                 bench.row(label, options.big_level, runs, f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}")
 
         print("\ncache on, 8 in flight: a second run (new output folder) asks nothing")
         inputs = bench.articles.folder(options.small)
-        for label, src, engine in rows:
+        for label, src, engine, answer in rows:
             cache = bench.root / f"cache-{label.replace('/', '-')}"
             first, second = (
                 run_batch(
-                    stub,
+                    stubs[answer],
                     src,
                     inputs,
                     new_output(bench.root),

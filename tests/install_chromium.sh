@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs Debian's headless-capable Chromium for tests/test_report_browser.py.
 # Idempotent: does nothing when /usr/bin/chromium is already there. Never fails the caller:
-# where Chromium cannot be installed, the browser tests skip and say why.
+# where Chromium cannot be installed, the browser tests skip and say why (under CI=true they fail).
 set -u
 
 CHROMIUM=/usr/bin/chromium

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from claimex.cli import app
 from claimex.cli.console import EXIT_UNVERIFIED
 from conftest import RECORDING_BASE_URL, SEED
+from oracles import assert_agrees_with_the_labels
 
 runner = CliRunner()
 
@@ -50,7 +52,15 @@ def test_extract_prints_a_table_of_claims_with_statuses() -> None:
     )
     assert result.exit_code == 0, result.output
     assert "claims verified" in result.stdout
-    assert any(status in result.stdout for status in ("exact", "normalized", "fuzzy", "missing"))
+    # Each row's evidence is its status and offsets: the GUR sentence's, found here with str.index.
+    seed = SEED.read_text(encoding="utf-8")
+    start = seed.index("Selon eux, au moins 30")
+    end = seed.index("août.", start) + len("août.")
+    assert f"exact {start}-{end}" in result.stdout
+    verified, total = map(int, re.search(r"(\d+)/(\d+) claims verified", result.stdout).groups())  # type: ignore[union-attr]
+    assert verified == total == result.stdout.count("✔") > 0, "a tick per verified row"
+    exact = int(re.search(r"quotes: (\d+) exact", result.stdout).group(1))  # type: ignore[union-attr]
+    assert exact == len(re.findall(r"exact \d+-\d+", result.stdout)) >= total, "a status per quote"
     assert "local/qwen2.5-coder-1.5b-instruct" in result.stdout and "by sentences" in result.stdout
     # On the seed every claim is read from its sentences: the model is not asked, nor said to be.
     assert "no model call was needed" in result.stdout
@@ -77,6 +87,7 @@ def test_extract_writes_the_result_file_and_can_fail_on_unverified(tmp_path: Pat
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["schema_version"] == "2.2" and data["strategy"] == "single" and data["complete"]
     assert data["source"]["sha256"] and data["source"]["length"] == 3263
+    assert_agrees_with_the_labels(data["claims"])
     all_verified = all(claim["verified"] for claim in data["claims"])
     assert result.exit_code == (0 if all_verified else EXIT_UNVERIFIED)
     assert result.stdout == "", "with -o and the json format, nothing else goes to stdout"
@@ -273,3 +284,30 @@ def test_verify_decides_support_on_the_example_claims_file() -> None:
         (True, []),  # asserted over "auraient": reported, not blocking
     ]
     assert claims[-1]["support"]["problems"][0]["rule"] == "hedging"
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_extract_fail_unverified_exits_3_when_a_quote_is_not_in_the_article(tmp_path: Path) -> None:
+    """The stub model quotes "…auraient été tués"; this article says "blessés" there: the quote is
+    not in it, the re-ask gets the same answer, and the claim is kept unverified."""
+    from stub_openai import QUOTE, StubServer
+
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "Front de Koursk\n\nSelon le GUR, " + QUOTE.replace("tués", "blessés") + " ce week-end.\n",
+        encoding="utf-8",
+    )
+    args = ["extract", str(article), "--provider", "compatible", "--mode", "tools", "--no-cache"]
+    args += ["--strategy", "single", "--model", "stub"]
+    with StubServer() as stub:
+        failing = run(*args, "--base-url", stub.base_url, "--fail-unverified")
+        lenient = run(*args, "--base-url", stub.base_url)
+        asked = stub.requests
+
+    assert failing.exit_code == EXIT_UNVERIFIED == 3, failing.output
+    assert asked == 4, "each run: the answer, then one re-ask naming the quote"
+    data = json.loads(failing.stdout)
+    ((claim,),) = [data["claims"]]
+    assert claim["evidence"][0]["quote"] == QUOTE and not claim["verified"]
+    assert data["complete"], "the answer came: unverified, not partial (exit 4)"
+    assert lenient.exit_code == 0, "without --fail-unverified the same result exits 0"

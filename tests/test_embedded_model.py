@@ -40,7 +40,7 @@ from claimex.local.model import (
     selected_model,
 )
 from claimex.local.server import default_model_path, model_alias
-from conftest import ROOT
+from conftest import ROOT, missing_tool
 
 CHUNKS = [b"GGUF-first part-", b"second part, a little longer-", b"third"]
 MakeModel = Callable[..., EmbeddedModel]
@@ -309,11 +309,10 @@ def test_the_table_matches_the_pins_in_pyproject() -> None:
     assert not any("smollm" in pin for pins in extras.values() for pin in pins)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec(MODELS[DEFAULT_MODEL].packages[0]) is None, reason="claimex[local] not installed"
-)
 def test_the_installed_parts_add_up_to_the_size_in_the_table() -> None:
     model = MODELS[DEFAULT_MODEL]
+    if importlib.util.find_spec(model.packages[0]) is None:
+        missing_tool("claimex[local] is not installed: its model parts cannot be measured")
     parts, missing = part_paths(model)
     assert missing == []
     assert [part.name for part in parts] == [f"part{number:02d}.bin" for number in range(1, 23)]
@@ -357,3 +356,17 @@ def test_model_status_reports_a_model_path_from_the_environment(
     result = runner.invoke(app, ["model", "status"])
     assert f"local model: {mine} (from CLAIMEX_LOCAL_MODEL)" in result.stdout
     assert result.exit_code == (1 if LLAMA_CPP else 2)
+
+
+def test_each_models_source_size_and_sha256_are_in_the_readme() -> None:
+    """The README's provenance table says, for each model, the publisher's file whose size and
+    sha256 the table pins, and the part packages: what a reader needs to check the weights."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for model in MODELS.values():
+        repository, file = model.source.split("/", 2)[:2], model.source.rsplit("/", 1)[1]
+        (row,) = [line for line in readme.splitlines() if line.startswith(f"| {model.alias} |")]
+        first, last = distribution(model.packages[0]), f"part{model.part_count}"
+        assert f"`{first}` … `{last}` {model.version}" in row
+        assert f"`{'/'.join(repository)}`, `{file}`" in row
+        assert f"| {model.size:,} |" in row and f"`{model.sha256}`" in row
+        assert file.startswith(model.alias) and file.endswith("-q4_k_m.gguf") and "Q4_K_M" in model.title

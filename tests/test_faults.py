@@ -29,6 +29,7 @@ from claimex.cli.console import EXIT_PARTIAL
 from claimex.llm.client import ModelClient
 from claimex.llm.retries import Backoff
 from claimex.llm.settings import resolve_settings
+from conftest import missing_tool
 from stub_openai import QUOTE, StubServer
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
@@ -152,11 +153,11 @@ def _read_only(path: Path) -> list[str]:
             item.chmod(item.stat().st_mode & ~0o222)
         return []
     if shutil.which("unshare") is None:
-        pytest.skip("running as root, and no unshare to mount the cache read-only")
+        missing_tool("running as root, and no unshare to mount the cache read-only")
     mount = f'mount --bind "{path}" "{path}" && mount -o remount,bind,ro "{path}" && exec "$@"'
     prefix = ["unshare", "-m", "sh", "-c", mount, "sh"]
     if subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
-        pytest.skip("running as root, and this machine does not allow a read-only bind mount")
+        missing_tool("running as root, and this machine does not allow a read-only bind mount")
     return prefix
 
 

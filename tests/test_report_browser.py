@@ -27,7 +27,7 @@ import pytest
 from claimex.models import Evidence
 from claimex.report import write_report
 from claimex.text.documents import load_document
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, missing_tool
 from test_report import ReportPage, make_claim, make_result, parse_page, seed_claims
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -51,11 +51,15 @@ FLAGS = [
     f"--window-size={WINDOW}",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).is_file(),
-    reason="headless Chromium is not installed (no /usr/bin/chromium): run tests/install_chromium.sh as root "
-    "(apt-get install chromium) to run the browser tests",
-)
+
+@pytest.fixture(autouse=True)
+def _needs_chromium() -> None:
+    if not Path(CHROMIUM).is_file():
+        missing_tool(
+            "headless Chromium is not installed (no /usr/bin/chromium): run tests/install_chromium.sh "
+            "as root (apt-get install chromium) to run the browser tests"
+        )
+
 
 HOSTILE_ARTICLE = (
     "Titre <script>document.title='PWNED'</script>\n"

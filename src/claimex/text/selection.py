@@ -30,15 +30,28 @@ _FIRST_PERSON = re.compile(
 _QUOTED = re.compile(r"[«“\"][^«»“”\"]*[»”\"]")
 _CALL_TO_ACTION = re.compile(
     r"(?<!\w)(?:contactez|abonnez|inscrivez|cliquez|suivez|partagez|téléchargez|découvrez|rejoignez|"
-    r"lire aussi|à lire|voir aussi|newsletter|sponsoring|publicité|subscribe|sign up|click|"
-    r"follow us|share this|read more|read also|download|advertis\w*|sponsored)(?!\w)",
+    r"lire aussi|à lire|voir aussi|sign up|follow us|share this|read more|read also)(?!\w)",
     re.IGNORECASE,
 )
+# Words that news also uses ("Advertising revenue fell", "The bill, sponsored by Senator Ruiz,
+# passed", "the ministry's newsletter"): a call to action only when the sentence opens with them
+# as an order ("Click here", "Sponsored by Acme.") or speaks to the reader ("our newsletter").
+_AD_WORDS = re.compile(
+    r"(?<!\w)(?:newsletter|sponsoring|publicité|subscribe|click|download|advertis\w*|sponsored)(?!\w)",
+    re.IGNORECASE,
+)
+_AD_ORDER = re.compile(r"^(?:please\s+)?(?:subscribe|click|download|sponsored)(?!\w)", re.IGNORECASE)
+_TO_THE_READER = re.compile(r"(?<!\w)(?:you|your|our|us|vous|votre|vos|notre|nos)(?!\w)", re.IGNORECASE)
 
 
 # A byline ("By Sam Reyes", "Par Claire Fabre") and the author's bio it usually opens ("Hannah
 # Cole is our business correspondent."): the last paragraphs of a page, about its author.
-_BYLINE = re.compile(r"^(?:By|Par|Written by|Texte de|Propos recueillis par)\s+[A-ZÀ-Ý]")
+# "By Tuesday, most schools had closed" is news: a day, a month or a feast is not an author.
+_BYLINE = re.compile(
+    r"^(?:By|Par|Written by|Texte de|Propos recueillis par)\s+"
+    r"(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
+    r"June|July|August|September|October|November|December|Christmas|Easter)(?!\w))[A-ZÀ-Ý]"
+)
 _AUTHOR_ROLE = re.compile(
     r"(?<!\w)(?:journalist|journaliste|correspondent|correspondante?|reporter|staff writer|"
     r"rédacteur|rédactrice|chroniqueur|chroniqueuse|editor)(?!\w)",
@@ -101,10 +114,19 @@ def _skip_reason(sentence: str) -> str | None:
         return "the author's byline or bio"
     # "Advertising revenue fell 12%", "The bill, sponsored by Senator Ruiz, passed 52–48": a
     # figure makes it news, whatever words of a call to action it holds.
-    if _CALL_TO_ACTION.search(stripped) and not any(ch.isdigit() for ch in stripped):
+    if not any(ch.isdigit() for ch in stripped) and _is_call_to_action(stripped):
         return "a call to action"
     if _FIRST_PERSON.search(_QUOTED.sub(" ", stripped)):
         return "the author speaking (first person)"
     if len(words) < MIN_WORDS and not any(ch.isdigit() for ch in stripped):
         return "too short to state a claim"
     return None
+
+
+def _is_call_to_action(sentence: str) -> bool:
+    if _CALL_TO_ACTION.search(sentence):
+        return True
+    if not _AD_WORDS.search(sentence):
+        return False
+    # Quoted words are someone else's voice: "our" inside a quotation is not the outlet's.
+    return bool(_AD_ORDER.match(sentence) or _TO_THE_READER.search(_QUOTED.sub(" ", sentence)))
