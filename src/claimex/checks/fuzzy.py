@@ -16,6 +16,7 @@ import itertools
 import re
 from array import array
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
@@ -44,6 +45,15 @@ _DIFF_TOKEN = re.compile(r"\w+(?:[.,]\d+)*|[^\w\s]")
 
 def inside(span: tuple[int, int], region: tuple[int, int] | None) -> bool:
     return region is not None and region[0] <= span[0] and span[1] <= region[1]
+
+
+def _ranked(votes: Counter[int], first: int = 16) -> Iterator[tuple[int, int]]:
+    """`votes.most_common()` in the same order, without sorting thousands of offsets when the
+    first few give the candidates (`most_common(n)` is documented to equal the sorted list's head)."""
+    head = votes.most_common(first)
+    yield from head
+    if len(head) == first:
+        yield from votes.most_common()[first:]
 
 
 @dataclass
@@ -111,7 +121,7 @@ class FuzzyFinder:
             if used >= 2 and spent + len(posting) > _VOTE_BUDGET:
                 break
             for i in positions[w]:
-                votes.update([j - i for j in posting])
+                votes.update(map((-i).__add__, posting))  # j - i for each j, without a list
             spent += len(posting)
             used += 1
         if not votes:
@@ -119,7 +129,7 @@ class FuzzyFinder:
 
         m = len(qwords)
         candidates: list[int] = []
-        for start, _ in votes.most_common():
+        for start, _ in _ranked(votes):
             if all(abs(start - c) > m // 2 + 1 for c in candidates):
                 candidates.append(start)
                 if len(candidates) == _MAX_CANDIDATES:

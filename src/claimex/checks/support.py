@@ -118,7 +118,7 @@ class SupportChecker:
     @cached_property
     def lower_case_words(self) -> frozenset[str]:
         """Words the article writes in lower case: a capitalised one of them is no name."""
-        return frozenset(word for word in _NAME.findall(self.text) if word.islower())
+        return frozenset(filter(str.islower, _NAME.findall(self.text)))
 
     def in_article(self, name: str) -> bool:
         if name not in self._occurs:

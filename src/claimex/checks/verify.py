@@ -32,6 +32,9 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import sys
+from array import array
+from collections.abc import Iterable
 
 from ..models import Difference, Evidence, QuoteStatus
 from .folding import DASHES, IGNORABLE, QUOTE_MARKS, Part, has_alnum, is_wordish, normalize
@@ -127,7 +130,7 @@ class SourceIndex:
         if not parts:
             return Evidence(quote=quote, status="missing")
         if _ELISION.search(quote):
-            chains, count, blocked = self._find_chain([self._find_folded(p.folded) for p in parts], prefer)
+            chains, count, blocked = self._find_chain(self._find_parts([p.folded for p in parts]), prefer)
             if chains:
                 spans = [
                     self._with_quote_marks(span, quote[part.quote_start : part.quote_end])
@@ -231,14 +234,16 @@ class SourceIndex:
             i = find(needle, i + 1)
         return found
 
-    def _find_folded(self, needle: str) -> list[tuple[int, int]]:
-        """Spans in the original text of every clean occurrence of a folded needle."""
+    def _find_folded(self, needle: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+        """Spans in the original text of every clean occurrence of a folded needle (of those that
+        start at folded offsets `lo` to `hi`, excluded, when they are given)."""
         if not needle:
             return []
         found = []
         folded, starts, ends = self._folded, self._starts, self._ends
         n = len(folded)
-        i = folded.find(needle)
+        last = n if hi is None else min(n, hi - 1 + len(needle))
+        i = folded.find(needle, lo, last)
         while i >= 0:
             j = i + len(needle)
             # Both ends must fall between source characters, not inside the expansion of one
@@ -248,10 +253,59 @@ class SourceIndex:
                 span = (starts[i], ends[j - 1])
                 if self._clean_cut(*span):
                     found.append(span)
-            i = folded.find(needle, i + 1)
-        if not found and len(needle) > 2 and needle[0] == "'" and needle[-1] == "'":
+            i = folded.find(needle, i + 1, last)
+        if hi is None and not found and len(needle) > 2 and needle[0] == "'" and needle[-1] == "'":
             # Single quotes used as quotation marks around the whole quote: 'x' for « x ».
             return self._find_folded(needle[1:-1].strip())
+        return found
+
+    def _find_parts(self, needles: list[str]) -> list[list[tuple[int, int]]]:
+        """The occurrences of each part of an elided quote that `_find_chain` can use or look at.
+
+        A part of a few letters ("a", "the") occurs thousands of times, and each occurrence costs
+        a boundary check. So the longest part is found everywhere, and each other part only
+        where it can follow (or precede) an occurrence kept for the part before (or after) it:
+        starting at most `MAX_ELISION_GAP` after its end (ending at most that before its start).
+        An occurrence out of every such reach links to nothing and is linked to by nothing, so
+        the chains, the usable first parts counted and the elided negations are the same as
+        with every occurrence. A part in single quotation marks may be found without them
+        (`_find_folded`), which only a search of the whole text decides: it is searched whole.
+        """
+        pivot = max(range(len(needles)), key=lambda k: len(needles[k]))
+        found: list[list[tuple[int, int]]] = [[] for _ in needles]
+        found[pivot] = self._find_folded(needles[pivot])
+        starts, ends = self._starts, self._ends
+        for k in range(pivot + 1, len(needles)):
+            windows = _merged((end, end + MAX_ELISION_GAP) for _, end in found[k - 1])
+            found[k] = self._find_within(needles[k], windows, starts, 0)
+        for k in range(pivot - 1, -1, -1):
+            windows = _merged((start - MAX_ELISION_GAP, start) for start, _ in found[k + 1])
+            # Windows bound where an occurrence ends: it starts `len - 1` before its last character.
+            found[k] = self._find_within(needles[k], windows, ends, len(needles[k]) - 1)
+        return found
+
+    def _find_within(
+        self,
+        needle: str,
+        windows: list[tuple[int, int]],
+        offsets: array[int],
+        shift: int,
+    ) -> list[tuple[int, int]]:
+        """Occurrences of a folded needle whose original offset (`offsets`: the starts, or the
+        ends, of its folded characters) is in one of `windows`, closed ranges of the original
+        text. `shift`: from the needle's first character to the one `offsets` is read at."""
+        if len(needle) > 2 and needle[0] == "'" and needle[-1] == "'":
+            return [
+                span
+                for span in self._find_folded(needle)
+                if _in_windows(span, windows, offsets is self._ends)
+            ]
+        found: list[tuple[int, int]] = []
+        for a, b in windows:
+            lo = max(0, bisect.bisect_left(offsets, a) - shift)
+            hi = bisect.bisect_right(offsets, b) - shift
+            if hi > lo:
+                found += self._find_folded(needle, lo, hi)
         return found
 
     def _negation_elided(self, end: int, next_start: int) -> list[str]:
@@ -334,6 +388,23 @@ class SourceIndex:
             occurrences=0,
             differences=[Difference(source=w, quote="[…]") for w in words][:MAX_DIFFERENCES],
         )
+
+
+def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Closed ranges, sorted, with those that overlap or touch made one."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _in_windows(span: tuple[int, int], windows: list[tuple[int, int]], by_end: bool) -> bool:
+    offset = span[1] if by_end else span[0]
+    k = bisect.bisect_right(windows, (offset, sys.maxsize)) - 1
+    return k >= 0 and windows[k][0] <= offset <= windows[k][1]
 
 
 def verify_quote(text: str, quote: str) -> Evidence:

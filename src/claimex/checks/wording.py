@@ -11,6 +11,7 @@ over quotes that give Spain's and the world's totals is caught here, number or n
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
@@ -41,6 +42,14 @@ def _stemmer(language: str) -> Any:
     return stemmers[language]
 
 
+@functools.lru_cache(maxsize=65_536)
+def _stem(language: str, word: str) -> str:
+    """Snowball is pure Python and keeps no cache: a long article asks for the same words' stems
+    thousands of times (a claims file of 2,000 claims: 0.7 s of stemming, 9,000 calls)."""
+    return str(_stemmer(language).stemWord(word))
+
+
+@functools.lru_cache(maxsize=65_536)
 def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFD", word.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
@@ -84,7 +93,7 @@ def uncarried(statement: str, texts: Iterable[str], *, language: str | None = No
     """The content words of `statement` that none of `texts` carries, as the statement writes them."""
     sources = list(texts)
     language = language or language_of(" ".join(sources) or statement)
-    stem = _stemmer(language).stemWord
+    stem = functools.partial(_stem, language)
     carried_stems: set[str] = set()
     carried_words: list[str] = []
     for text in sources:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from typing import Any
 
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n\s*")
@@ -45,25 +46,45 @@ def _segmenter() -> Any:
 def sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence ranges inside a paragraph, located by search so they index the original text."""
     paragraph = text[start:end]
+    # The readers, the support check and chunking all ask about the same paragraphs: each is
+    # segmented once per process. A paragraph past the bound is segmented each time it is asked
+    # about, so that the cache stays a few megabytes in a long-running server.
+    segment = _cached_segment if len(paragraph) <= CACHED_PARAGRAPH_CHARS else _segment
+    return [(start + a, start + b) for a, b in segment(paragraph)]
+
+
+CACHED_PARAGRAPH_CHARS = 8_000
+
+
+def _segment(paragraph: str) -> tuple[tuple[int, int], ...]:
+    """The sentences of one paragraph, as ranges into it."""
     ranges: list[tuple[int, int]] = []
     cursor = 0
-    for sentence in _segmenter().segment(paragraph):
+    # pysbd's `Segmenter.segment` would locate each sentence with a regex made of the sentence
+    # itself, scanned from the paragraph's start: one pattern compiled per sentence, which also
+    # pushes pysbd's own rules out of `re`'s cache so they are compiled again. Its processor, new
+    # for each paragraph, gives the same sentences; they are located here with `str.find` from
+    # where the last one ended.
+    for sentence in _segmenter().processor(paragraph).process():
         stripped = sentence.strip()
         if not stripped:
             continue
         found = paragraph.find(stripped, cursor)
-        if found < 0:  # the segmenter altered the sentence: fall back to what is left
-            break
+        if found < 0:  # the segmenter altered it: skipped, as pysbd's own locating skips it
+            continue
         if ranges and stripped[:1].islower():
             # "…in the U.S. to grow from 16…", "Associates Inc. said that…": an abbreviation's
             # point that pysbd took for an end; no sentence opens in lower case.
-            ranges[-1] = (ranges[-1][0], start + found + len(stripped))
+            ranges[-1] = (ranges[-1][0], found + len(stripped))
         else:
-            ranges.append((start + found, start + found + len(stripped)))
+            ranges.append((found, found + len(stripped)))
         cursor = found + len(stripped)
     if cursor < len(paragraph) and paragraph[cursor:].strip():
-        ranges.append((start + cursor, end))
-    return ranges or [(start, end)]
+        ranges.append((cursor, len(paragraph)))
+    return tuple(ranges) or ((0, len(paragraph)),)
+
+
+_cached_segment = lru_cache(maxsize=2048)(_segment)
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
