@@ -24,6 +24,7 @@ after a space or an opening bracket ("-5", not the dash of "2014-2015" or "F-16"
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -118,8 +119,19 @@ def _words_value(values: list[int]) -> int:
     return total + current
 
 
+CACHED_CHARS = 4_000
+"""Texts up to this long (a sentence, a statement, a quote) are read once per process: the
+readers, the support check and the wording check ask about the same ones, several times a claim."""
+
+
 def find_figures(text: str) -> list[Figure]:
     """Every number `text` states, in order."""
+    if len(text) <= CACHED_CHARS:
+        return list(_cached_figures(text))
+    return _find_figures(text)
+
+
+def _find_figures(text: str) -> list[Figure]:
     tokens = [(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
     figures: list[Figure] = []
     position = 0
@@ -215,3 +227,8 @@ def _percent_after(
             ):
                 return True, following + len(words), chunk[-1][3]
     return False, following, end
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_figures(text: str) -> tuple[Figure, ...]:
+    return tuple(_find_figures(text))  # Figure is frozen: the cached ones are shared safely

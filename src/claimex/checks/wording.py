@@ -63,6 +63,12 @@ def _content_words(text: str) -> list[tuple[str, str]]:
 
     Numbers written in words ("trente et un") are the numbers rule's, as digits are.
     """
+    if len(text) <= 4_000:  # a statement or a quote: asked about for each claim that has it
+        return list(_cached_content_words(text))
+    return _read_content_words(text)
+
+
+def _read_content_words(text: str) -> list[tuple[str, str]]:
     numbers = [(f.start, f.end) for f in find_figures(text)]
     words = []
     for match in _WORD.finditer(text):
@@ -128,3 +134,6 @@ def _common_prefix(a: str, b: str) -> str:
             break
         length += 1
     return a[:length]
+
+
+_cached_content_words = functools.lru_cache(maxsize=8192)(lambda text: tuple(_read_content_words(text)))
