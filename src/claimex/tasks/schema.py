@@ -233,12 +233,15 @@ def from_python(path: Path, model_name: str | None) -> type[BaseModel]:
         return models[model_name]
     if not models:
         raise TaskError(f"{path}: defines no pydantic model (a class deriving from pydantic.BaseModel)")
+    if len(models) == 1:
+        return next(iter(models.values()))
     # The record is the model no other model of the file uses as a field.
     used = {
         inner
         for model in models.values()
         for field in model.model_fields.values()
         for inner in _classes_in(field.annotation)
+        if inner is not model
     }
     records = [model for model in models.values() if model not in used]
     if len(records) != 1:
