@@ -63,14 +63,22 @@ def write_task(folder: Path, *, manifest: str | None = None, **files: str | byte
 
 
 def completion(arguments: dict[str, Any]) -> dict[str, Any]:
-    call = {"id": "c", "type": "function", "function": {"name": "TaskRecords", "arguments": json.dumps(arguments)}}
+    call = {
+        "id": "c",
+        "type": "function",
+        "function": {"name": "TaskRecords", "arguments": json.dumps(arguments)},
+    }
     return {
         "id": "x",
         "object": "chat.completion",
         "created": 0,
         "model": "m",
         "choices": [
-            {"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant", "content": None, "tool_calls": [call]}}
+            {
+                "index": 0,
+                "finish_reason": "tool_calls",
+                "message": {"role": "assistant", "content": None, "tool_calls": [call]},
+            }
         ],
         "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60},
     }
@@ -133,7 +141,8 @@ def test_an_unreadable_template_is_named(tmp_path: Path) -> None:
 def test_a_misspelt_variable_is_named_with_the_variables_there_are(tmp_path: Path) -> None:
     task = write_task(tmp_path / "t", **{"user.j2": "Article:\n{{ txt }}"})
     assert refused(task) == (
-        f"{task / 'user.j2'}: unknown variable “txt”; a task's templates may use text, max_records, context_header"
+        f"{task / 'user.j2'}: unknown variable “txt”; "
+        "a task's templates may use text, max_records, context_header"
     )
 
 
@@ -168,7 +177,9 @@ def test_a_python_schema_that_fails_to_import_is_named(tmp_path: Path) -> None:
 
 def test_a_python_schema_with_no_model_is_named(tmp_path: Path) -> None:
     manifest = 'schema = "schema.py"\nevidence = ["quote"]\n'
-    task = write_task(tmp_path / "t", manifest=manifest, **{"schema.py": "from pydantic import BaseModel\nX = 1\n"})
+    task = write_task(
+        tmp_path / "t", manifest=manifest, **{"schema.py": "from pydantic import BaseModel\nX = 1\n"}
+    )
     assert refused(task) == (
         f"{task / 'schema.py'}: defines no pydantic model (a class deriving from pydantic.BaseModel)"
     )
@@ -181,26 +192,41 @@ def test_an_invalid_json_schema_is_named_with_where(tmp_path: Path) -> None:
     message = refused(task)
     assert message.startswith(f"{task / 'schema.json'}: invalid JSON Schema at properties/quote/type: ")
     (task / "schema.json").write_text("{not json", encoding="utf-8")
-    assert refused(task) == f"{task / 'schema.json'}: not JSON: Expecting property name enclosed in double quotes (line 1)"
+    assert (
+        refused(task)
+        == f"{task / 'schema.json'}: not JSON: Expecting property name enclosed in double quotes (line 1)"
+    )
 
 
 def test_a_recursive_json_schema_is_refused(tmp_path: Path) -> None:
     schema = {
-        "$defs": {"Node": {"type": "object", "properties": {"quote": {"type": "string"}, "next": {"$ref": "#/$defs/Node"}}}},
+        "$defs": {
+            "Node": {
+                "type": "object",
+                "properties": {"quote": {"type": "string"}, "next": {"$ref": "#/$defs/Node"}},
+            }
+        },
         "$ref": "#/$defs/Node",
     }
     manifest = 'schema = "schema.json"\nevidence = ["quote"]\n'
     task = write_task(tmp_path / "t", manifest=manifest, **{"schema.json": json.dumps(schema)})
     assert refused(task) == (
-        f"{task / 'schema.json'}: recursive schema: #/$defs/Node refers back to itself; a record must be finite"
+        f"{task / 'schema.json'}: recursive schema: #/$defs/Node refers back to itself; "
+        "a record must be finite"
     )
 
 
 def test_a_recursive_python_model_is_refused(tmp_path: Path) -> None:
-    source = "from __future__ import annotations\nfrom pydantic import BaseModel\n\nclass Node(BaseModel):\n    quote: str\n    next: Node | None = None\n"
+    source = (
+        "from __future__ import annotations\nfrom pydantic import BaseModel\n\n"
+        "class Node(BaseModel):\n    quote: str\n    next: Node | None = None\n"
+    )
     manifest = 'schema = "schema.py"\nevidence = ["quote"]\n'
     task = write_task(tmp_path / "t", manifest=manifest, **{"schema.py": source})
-    assert refused(task) == f"{task / 'schema.py'}: the record is recursive: Node holds itself; a record must be finite"
+    assert (
+        refused(task)
+        == f"{task / 'schema.py'}: the record is recursive: Node holds itself; a record must be finite"
+    )
 
 
 def test_a_task_without_evidence_is_refused(tmp_path: Path) -> None:
@@ -212,15 +238,22 @@ def test_a_task_without_evidence_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_evidence_field_that_is_not_text_is_refused(tmp_path: Path) -> None:
-    task = write_task(tmp_path / "t", manifest='fields = "speaker: who speaks, count int: how many"\nevidence = ["count"]\n')
+    task = write_task(
+        tmp_path / "t", manifest='fields = "speaker: who speaks, count int: how many"\nevidence = ["count"]\n'
+    )
     assert refused(task) == (
         f"{task / 'task.toml'}: the evidence field “count” must be a string or a list of strings, not int"
     )
-    schema = {"type": "object", "properties": {"quote": {"type": "array", "items": {"type": "integer"}}}, "required": ["quote"]}
+    schema = {
+        "type": "object",
+        "properties": {"quote": {"type": "array", "items": {"type": "integer"}}},
+        "required": ["quote"],
+    }
     manifest = 'schema = "schema.json"\nevidence = ["quote"]\n'
     write_task(task, manifest=manifest, **{"schema.json": json.dumps(schema)})
     assert refused(task) == (
-        f"{task / 'task.toml'}: the evidence field “quote” must be a string or a list of strings, not list[int]"
+        f"{task / 'task.toml'}: the evidence field “quote” must be a string or a list of strings, "
+        "not list[int]"
     )
 
 
@@ -228,7 +261,10 @@ def test_a_misspelt_manifest_key_or_field_is_named(tmp_path: Path) -> None:
     task = write_task(tmp_path / "t", manifest='fields = "quote evidence: the words"\nevidense = ["quote"]\n')
     assert refused(task).startswith(f"{task / 'task.toml'}: unknown key 'evidense'; the keys are ")
     write_task(task, manifest='fields = "quote evidence: the words"\n[values]\nspeaker = "name"\n')
-    assert refused(task) == f"{task / 'task.toml'}: the value field “speaker” is not in the record (its fields: quote)"
+    assert (
+        refused(task)
+        == f"{task / 'task.toml'}: the value field “speaker” is not in the record (its fields: quote)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -240,7 +276,9 @@ def test_a_misspelt_manifest_key_or_field_is_named(tmp_path: Path) -> None:
     ],
     ids=["misspelt variable", "syntax error", "no evidence"],
 )
-def test_the_cli_refuses_a_bad_task_in_one_line_exit_2_before_any_model(tmp_path: Path, broken: dict[str, str]) -> None:
+def test_the_cli_refuses_a_bad_task_in_one_line_exit_2_before_any_model(
+    tmp_path: Path, broken: dict[str, str]
+) -> None:
     task = write_task(tmp_path / "t", **broken)
     # A server nobody listens on: had the model been asked, the exit would be 1 (unreachable).
     args = ["extract", str(SEED), "--task", str(task), "--base-url", "http://127.0.0.1:9/v1"]
@@ -278,7 +316,13 @@ def test_a_one_file_task_and_a_one_file_prompt_load_as_a_folder_does(tmp_path: P
     )
     blocks = write_task(
         tmp_path / "blocks",
-        **{"prompt.j2": "{% block system %}" + SYSTEM + "{% endblock %}{% block user %}" + USER + "{% endblock %}"},
+        **{
+            "prompt.j2": "{% block system %}"
+            + SYSTEM
+            + "{% endblock %}{% block user %}"
+            + USER
+            + "{% endblock %}"
+        },
     )
     (blocks / "system.j2").unlink()
     (blocks / "user.j2").unlink()
@@ -295,13 +339,17 @@ SPEC = RecordSpec(evidence=("quote",), values={"speaker": "name"})
 
 
 def test_a_quotation_whose_speaker_is_named_beside_it_is_verified(seed_text: str) -> None:
-    record = ground_record({"speaker": "Volodymyr Zelensky", "quote": ZELENSKY_QUOTE}, SPEC, Article.of(seed_text))
+    record = ground_record(
+        {"speaker": "Volodymyr Zelensky", "quote": ZELENSKY_QUOTE}, SPEC, Article.of(seed_text)
+    )
 
     assert record.verified and record.support.problems == []
     ((start, end),) = record.evidence["quote"][0].spans
     assert seed_text[start:end] == ZELENSKY_QUOTE
     # A name given longer than the article writes it still names the same person.
-    assert ground_record({"speaker": "President Zelensky", "quote": ZELENSKY_QUOTE}, SPEC, Article.of(seed_text)).verified
+    assert ground_record(
+        {"speaker": "President Zelensky", "quote": ZELENSKY_QUOTE}, SPEC, Article.of(seed_text)
+    ).verified
 
 
 def test_a_speaker_the_article_names_elsewhere_or_nowhere_is_not_verified(seed_text: str) -> None:
@@ -319,7 +367,9 @@ def test_a_speaker_the_article_names_elsewhere_or_nowhere_is_not_verified(seed_t
 
 
 def test_a_changed_quote_is_fuzzy_and_never_verified(seed_text: str) -> None:
-    record = ground_record({"speaker": "Zelensky", "quote": "des assauts massifs"}, SPEC, Article.of(seed_text))
+    record = ground_record(
+        {"speaker": "Zelensky", "quote": "des assauts massifs"}, SPEC, Article.of(seed_text)
+    )
     assert not record.verified
     assert record.evidence["quote"][0].status in ("fuzzy", "missing")
     assert record.support.problems[0].rule == "quotes" and record.support.problems[0].field == "quote"
@@ -331,10 +381,14 @@ def test_a_number_value_must_be_the_value_its_evidence_states(seed_text: str) ->
     right = {"value": 10000, "source": "Lloyd Austin", "when": "Fin novembre", "passage": AUSTIN}
 
     assert ground_record(right, spec, article).verified
-    assert ground_record({**right, "value": "10 000"}, spec, article).verified, "the same value, other typography"
+    assert ground_record({**right, "value": "10 000"}, spec, article).verified, (
+        "the same value, other typography"
+    )
     wrong = ground_record({**right, "value": 11000}, spec, article)
     assert not wrong.verified
-    assert [p.message for p in wrong.support.problems] == ["value: 11000 is in none of its quotes (they give 10000)"]
+    assert [p.message for p in wrong.support.problems] == [
+        "value: 11000 is in none of its quotes (they give 10000)"
+    ]
     late = ground_record({**right, "when": "samedi"}, spec, article)
     assert [p.message for p in late.support.problems] == [
         "when: the article writes the date “samedi”, but not near its evidence"
@@ -381,7 +435,9 @@ def test_the_cache_key_holds_the_task_editing_it_asks_again(tmp_path: Path) -> N
     again = run_task(load_task(folder), model, cache_dir=cache)
     assert len(model.requests) == 1 and again.stats.cache_hit and again.records == first.records
     # The checks decide the re-ask, so they are part of the key though the request is the same.
-    (folder / "task.toml").write_text('fields = "speaker name: who speaks, quote evidence: the words"\n# edited\n')
+    (folder / "task.toml").write_text(
+        'fields = "speaker name: who speaks, quote evidence: the words"\n# edited\n'
+    )
     edited = run_task(load_task(folder), model, cache_dir=cache)
     assert len(model.requests) == 2 and not edited.stats.cache_hit
     assert edited.task.sha256 != first.task.sha256
@@ -411,7 +467,10 @@ def test_a_python_model_keeps_its_validators_and_gets_bounds(tmp_path: Path) -> 
     schema = task.record.model.model_json_schema()
     assert schema["properties"]["speaker"]["maxLength"] == 50, "the task's own bound is kept"
     assert schema["properties"]["quote"]["maxLength"] == 400
-    assert schema["properties"]["topics"]["maxItems"] == 3 and schema["properties"]["topics"]["items"]["maxLength"] == 200
+    assert (
+        schema["properties"]["topics"]["maxItems"] == 3
+        and schema["properties"]["topics"]["items"]["maxLength"] == 200
+    )
     assert task.record.bounds == (
         "quote: at most 400 characters",
         "topics[]: at most 200 characters",

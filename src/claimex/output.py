@@ -190,7 +190,7 @@ def _shorten(quote: str, limit: int = 140) -> str:
 
 
 def records_table(result: TaskResult | dict[str, Any]) -> Table:
-    """One row per record of a task: its fields as columns, its evidence's status, and whether it is verified."""
+    """One row per record of a task: its fields as columns, its evidence's status, whether it is verified."""
     data = result.model_dump(mode="json") if isinstance(result, TaskResult) else result
     task = data.get("task") or {}
     records = data.get("records") or []
@@ -202,7 +202,9 @@ def records_table(result: TaskResult | dict[str, Any]) -> Table:
     table.add_column("#", justify="right", no_wrap=True)
     evidence_fields = list(dict.fromkeys(name for record in records for name in record.get("evidence") or {}))
     value_fields = list(
-        dict.fromkeys(name for record in records for name in record.get("fields") or {} if name not in evidence_fields)
+        dict.fromkeys(
+            name for record in records for name in record.get("fields") or {} if name not in evidence_fields
+        )
     )
     for name in value_fields:
         table.add_column(name, ratio=1)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from ..models import Evidence, Problem, RecordProblem, RecordSupport, TaskRecord
+from ..models import Evidence, Problem, RecordProblem, RecordRule, RecordSupport, TaskRecord
 from ..text.sentences import paragraph_at
 from .figures import shown
 from .folding import normalize
@@ -139,7 +139,7 @@ def _written_near(name: str, kind: str, value: Any, near: str, article: Article)
     """
     value = str(value).strip()
     words = [word for word in _NAME_WORD.findall(value) if len(word) > 2 and word[0].isupper()]
-    rule = "names" if kind == "name" else "dates"
+    rule: RecordRule = "names" if kind == "name" else "dates"
     what = "the name" if kind == "name" else "the date"
     if not (article.checker.in_article(value) or any(article.checker.in_article(w) for w in words)):
         message = f"{name}: {what} “{value}” occurs nowhere in the article"
@@ -156,14 +156,26 @@ def reask_lines(number: int, record: TaskRecord) -> list[str]:
     for problem in record.support.blocking:
         subject = problem.subject or ""
         if problem.rule == "quotes":
-            line = f"Record {number}, {problem.field}: “{subject}” is not in the article word for word; copy it character for character."
+            line = (
+                f"Record {number}, {problem.field}: “{subject}” is not in the article word for word; "
+                "copy it character for character."
+            )
             if not subject:
                 line = f"Record {number} has no {problem.field}; quote the article."
         elif problem.rule == "numbers":
-            line = f"Record {number} gives {subject} as {problem.field}; quote the passage of the article that says {subject}."
+            line = (
+                f"Record {number} gives {subject} as {problem.field}; "
+                f"quote the passage of the article that says {subject}."
+            )
         elif problem.rule == "names":
-            line = f"Record {number} gives “{subject}” as {problem.field}, which the article does not write near its quotes; copy the name the article writes there."
+            line = (
+                f"Record {number} gives “{subject}” as {problem.field}, which the article does not write "
+                "near its quotes; copy the name the article writes there."
+            )
         else:
-            line = f"Record {number} gives “{subject}” as {problem.field}, which the article does not write near its quotes; give the date as the article writes it there."
+            line = (
+                f"Record {number} gives “{subject}” as {problem.field}, which the article does not write "
+                "near its quotes; give the date as the article writes it there."
+            )
         lines.append(line)
     return lines

@@ -102,7 +102,27 @@ def extract(
     """
     if task is not None:
         with reported_errors(verbose):
-            _extract_task(article, task, output, output_format, provider, base_url, model, mode, model_path, max_claims, min_checkworthiness, strategy, max_tokens, timeout, cache_dir, no_cache, chunk_chars, concurrency, fail_unverified)
+            _extract_task(
+                article,
+                task,
+                output,
+                output_format,
+                provider,
+                base_url,
+                model,
+                mode,
+                model_path,
+                max_claims,
+                min_checkworthiness,
+                strategy,
+                max_tokens,
+                timeout,
+                cache_dir,
+                no_cache,
+                chunk_chars,
+                concurrency,
+                fail_unverified,
+            )
         return
     with reported_errors(verbose):
         from ..llm.settings import resolve_settings
@@ -191,7 +211,9 @@ def _extract_task(
     from ..text.documents import load_document
 
     if strategy not in (None, "single"):
-        raise InputError(f"--task asks one call per chunk (--strategy single); --strategy {strategy} is for claims")
+        raise InputError(
+            f"--task asks one call per chunk (--strategy single); --strategy {strategy} is for claims"
+        )
     if min_checkworthiness is not None:
         raise InputError("--min-checkworthiness ranks claims; a task's records are all kept")
     loaded = load_task(task_spec)

@@ -41,10 +41,14 @@ def tasks(ctx: typer.Context, verbose: VerboseOption = False) -> None:
 
 @tasks_app.command("check")
 def check(
-    task: Annotated[str, typer.Argument(help="A task folder, a one-file .toml task, or a given task's name.")],
+    task: Annotated[
+        str, typer.Argument(help="A task folder, a one-file .toml task, or a given task's name.")
+    ],
     sample: Annotated[
         Path | None,
-        typer.Option(help="Render the templates on this article instead of a three-line sample.", show_default=False),
+        typer.Option(
+            help="Render the templates on this article instead of a three-line sample.", show_default=False
+        ),
     ] = None,
     max_claims: MaxClaimsOption = None,
     verbose: VerboseOption = False,
@@ -75,7 +79,7 @@ def check(
             typer.echo(loaded.description)
         typer.echo(f"files: {', '.join(loaded.files)}")
         typer.echo("\nThe record, and how claimex checks each field:")
-        for name, field in loaded.record.model.model_fields.items():
+        for name in loaded.record.model.model_fields:
             if name in spec.evidence:
                 role = "evidence: located in the article (exact or normalized to verify)"
             elif name in spec.values:

@@ -91,7 +91,9 @@ def ask_chunk(
         )
         response, call = ask(max_records)
     records = [
-        ground_record(record.model_dump(mode="json"), task.record.spec, article, prefer=(chunk.start, chunk.end))
+        ground_record(
+            record.model_dump(mode="json"), task.record.spec, article, prefer=(chunk.start, chunk.end)
+        )
         for record in response.records[:max_records]
     ]
     return RecordsAnswer(records, call, warnings + call.warnings)

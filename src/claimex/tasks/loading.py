@@ -125,7 +125,9 @@ def _load(folder: Path, manifest_name: str, *, inline: bool) -> Task:
     allowed = _KEYS | (_INLINE if inline else set())
     unknown = sorted(set(manifest) - allowed)
     if unknown:
-        raise TaskError(f"{where}: unknown key {', '.join(map(repr, unknown))}; the keys are {', '.join(sorted(allowed))}")
+        raise TaskError(
+            f"{where}: unknown key {', '.join(map(repr, unknown))}; the keys are {', '.join(sorted(allowed))}"
+        )
     name = _string(manifest, "name", where) or (manifest_path.stem if inline else folder.name)
     if not re.fullmatch(r"[\w.-]{1,64}", name):
         raise TaskError(f"{where}: the name {name!r} must be 1 to 64 letters, digits, '_', '-' or '.'")
@@ -160,7 +162,9 @@ def _templates(manifest: Mapping[str, Any], files: _Files, where: str, *, inline
         return compile_templates(sources, {role: (role, None) for role in ("system", "user")})
     if (files.folder / "prompt.j2").exists():
         source, path = files.text("prompt.j2", "prompt template")
-        return compile_templates({"prompt.j2": (source, str(path))}, {r: ("prompt.j2", r) for r in ("system", "user")})
+        return compile_templates(
+            {"prompt.j2": (source, str(path))}, {r: ("prompt.j2", r) for r in ("system", "user")}
+        )
     if not (files.folder / "system.j2").exists() and not (files.folder / "user.j2").exists():
         raise TaskError(f"{files.folder}: no template: give system.j2 and user.j2, or one prompt.j2")
     sources = {}
@@ -179,10 +183,14 @@ def _record(manifest: Mapping[str, Any], files: _Files, where: str) -> Record:
     if not isinstance(values, dict) or not all(isinstance(kind, str) for kind in values.values()):
         raise TaskError(f'{where}: values must be a table of field = kind, as [values] speaker = "name"')
     if (fields is None) == (schema is None):
-        raise TaskError(f'{where}: give the record either as fields = "…" or as schema = "schema.json" (or .py)')
+        raise TaskError(
+            f'{where}: give the record either as fields = "…" or as schema = "schema.json" (or .py)'
+        )
     if fields is not None:
         if not isinstance(fields, str):
-            raise TaskError(f'{where}: fields must be a string, as fields = "speaker name: who speaks, quote evidence: the words"')
+            raise TaskError(
+                f'{where}: fields must be a string, as fields = "speaker name: who speaks, quote evidence: …"'
+            )
         model, typed_evidence, typed_values = from_field_list(fields, where)
         evidence = [*typed_evidence, *(name for name in evidence if name not in typed_evidence)]
         values = {**typed_values, **values}
@@ -212,7 +220,7 @@ def _given_dir() -> Path | None:
 
 
 def given_tasks() -> dict[str, Path]:
-    """The tasks that come with claimex (`examples/tasks/`), by name: folders with a task.toml, or .toml files."""
+    """The tasks that come with claimex (`examples/tasks/`), by name: folders with task.toml, .toml files."""
     folder = _given_dir()
     if folder is None:
         return {}

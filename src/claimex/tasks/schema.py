@@ -56,7 +56,9 @@ FIELD_TYPES: Mapping[str, str] = {
     "name": "a name the article writes near its evidence (checked)",
     "date": "a date the article writes near its evidence (checked)",
 }
-_FIELD = re.compile(r"^\s*(?P<name>[A-Za-z_]\w*)(?:\s+(?P<type>[\w\[\]]+))?\s*(?::\s*(?P<description>.*?))?\s*$", re.S)
+_FIELD = re.compile(
+    r"^\s*(?P<name>[A-Za-z_]\w*)(?:\s+(?P<type>[\w\[\]]+))?\s*(?::\s*(?P<description>.*?))?\s*$", re.S
+)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def from_field_list(fields: str, where: str) -> tuple[type[BaseModel], list[str]
         name, description = match.group("name"), match.group("description") or None
         if name in definitions:
             raise TaskError(f"{where}: the field “{name}” is given twice")
-        annotation: Any = {"str": str, "int": int, "float": float, "bool": bool, "number": float}.get(kind, str)
+        types_of: dict[str, Any] = {"str": str, "int": int, "float": float, "bool": bool, "number": float}
+        annotation: Any = types_of.get(str(kind), str)
         if kind == "evidence[]":
             annotation = list[str]
         if kind in ("evidence", "evidence[]"):
@@ -118,7 +121,9 @@ def from_json_schema(path: Path, text: str) -> type[BaseModel]:
     if not isinstance(schema, dict):
         raise TaskError(f"{where}: a JSON Schema of one record is an object, not {type(schema).__name__}")
     try:
-        jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(schema)
+        jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator).check_schema(
+            schema
+        )
     except jsonschema.SchemaError as error:
         at = "/".join(str(part) for part in error.absolute_path) or "the top"
         raise TaskError(f"{where}: invalid JSON Schema at {at}: {error.message}") from None
@@ -152,8 +157,12 @@ class _JsonSchemaModels:
 
     def model(self, node: Any, name: str, refs: tuple[str, ...]) -> type[BaseModel]:
         node, refs = self.resolve(node, refs)
-        if node.get("type") != "object" or not isinstance(node.get("properties"), dict) or not node["properties"]:
-            raise TaskError(f"{self.where}: {name} must be an object with properties (\"type\": \"object\")")
+        if (
+            node.get("type") != "object"
+            or not isinstance(node.get("properties"), dict)
+            or not node["properties"]
+        ):
+            raise TaskError(f'{self.where}: {name} must be an object with properties ("type": "object")')
         required = set(node.get("required") or ())
         fields: dict[str, Any] = {}
         for field, schema in node["properties"].items():
@@ -161,7 +170,10 @@ class _JsonSchemaModels:
             resolved, _ = self.resolve(schema, refs)
             info = Field(description=resolved.get("description"))
             if field not in required:
-                annotation, info = annotation | None, Field(default=None, description=resolved.get("description"))
+                annotation, info = (
+                    annotation | None,
+                    Field(default=None, description=resolved.get("description")),
+                )
             fields[field] = (annotation, info)
         title = node.get("title") or name
         model_name = re.sub(r"\W", "", str(title)) or "Record"
@@ -192,7 +204,11 @@ class _JsonSchemaModels:
             base = {"integer": int, "number": float, "boolean": bool}[kind]
         elif kind == "array":
             item = self.annotation(node.get("items", {"type": "string"}), f"{where}[]", refs)
-            base = Annotated[list[item], Field(max_length=node["maxItems"])] if "maxItems" in node else list[item]
+            base = (
+                Annotated[list[item], Field(max_length=node["maxItems"])]  # type: ignore[valid-type]
+                if "maxItems" in node
+                else list[item]  # type: ignore[valid-type]
+            )
         elif kind == "object":
             base = self.model(node, where.rsplit(".", 1)[-1].title(), refs)
         else:
@@ -207,7 +223,10 @@ class _JsonSchemaModels:
 
 
 def from_python(path: Path, model_name: str | None) -> type[BaseModel]:
-    """The record's model from a `.py` file the user wrote: the one pydantic model it defines, or `model_name`."""
+    """The record's model from a `.py` file the user wrote: its one pydantic model, or the named one.
+
+    The file is run: it is the user's own code, trusted as pytest trusts a `conftest.py`.
+    """
     module_name = f"claimex_task_{abs(hash(str(path.resolve())))}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
@@ -229,7 +248,10 @@ def from_python(path: Path, model_name: str | None) -> type[BaseModel]:
     }
     if model_name is not None:
         if model_name not in models:
-            raise TaskError(f"{path}: defines no pydantic model named {model_name!r} (it defines: {', '.join(models) or 'none'})")
+            raise TaskError(
+                f"{path}: defines no pydantic model named {model_name!r} "
+                f"(it defines: {', '.join(models) or 'none'})"
+            )
         return models[model_name]
     if not models:
         raise TaskError(f"{path}: defines no pydantic model (a class deriving from pydantic.BaseModel)")
@@ -246,7 +268,8 @@ def from_python(path: Path, model_name: str | None) -> type[BaseModel]:
     records = [model for model in models.values() if model not in used]
     if len(records) != 1:
         raise TaskError(
-            f"{path}: defines several models ({', '.join(models)}): name the record's with model = \"…\" in task.toml"
+            f"{path}: defines several models ({', '.join(models)}): "
+            'name the record\'s with model = "…" in task.toml'
         )
     return records[0]
 
@@ -277,12 +300,16 @@ def _bounded_model(
     for name, field in model.model_fields.items():
         limited = any(isinstance(item, MaxLen) for item in field.metadata)
         chars = QUOTE_CHARS if not prefix and name in evidence else STRING_CHARS
-        annotation = _bounded(field.annotation, limited, f"{prefix}{name}", chars, bounds, (*seen, model), evidence)
+        annotation = _bounded(
+            field.annotation, limited, f"{prefix}{name}", chars, bounds, (*seen, model), evidence
+        )
         if annotation != field.annotation:
             overrides[name] = (annotation, field)
     if not overrides:
         return model
-    return create_model(model.__name__, __base__=model, __doc__=model.__doc__, __module__=model.__module__, **overrides)
+    return create_model(
+        model.__name__, __base__=model, __doc__=model.__doc__, __module__=model.__module__, **overrides
+    )
 
 
 def _bounded(
@@ -305,11 +332,13 @@ def _bounded(
         inner = _bounded(arguments[0], inner_limited, where, chars, bounds, seen, evidence)
         return annotation if inner == arguments[0] else Annotated[(inner, *arguments[1:])]
     if origin is list:
-        item = _bounded(arguments[0] if arguments else str, False, f"{where}[]", chars, bounds, seen, evidence)
+        item = _bounded(
+            arguments[0] if arguments else str, False, f"{where}[]", chars, bounds, seen, evidence
+        )
         if limited:
-            return list[item]
+            return list[item]  # type: ignore[valid-type]
         bounds.append(f"{where}: at most {LIST_ITEMS} items")
-        return Annotated[list[item], MaxLen(LIST_ITEMS)]
+        return Annotated[list[item], MaxLen(LIST_ITEMS)]  # type: ignore[valid-type]
     if origin in (Union, types.UnionType):
         options = [_bounded(option, limited, where, chars, bounds, seen, evidence) for option in arguments]
         return Union[tuple(options)]  # noqa: UP007  (built from a list)
@@ -317,7 +346,8 @@ def _bounded(
         return _bounded_model(annotation, evidence, f"{where}.", bounds, seen)
     if origin in (dict, set, frozenset, tuple) or annotation in (dict, set, tuple, Any):
         raise TaskError(
-            f"{where}: a {getattr(origin, '__name__', annotation)} field cannot be bounded for a local model's grammar; "
+            f"{where}: a {getattr(origin, '__name__', annotation)} field cannot be bounded "
+            "for a local model's grammar; "
             "use a list or a nested model"
         )
     return annotation
@@ -358,11 +388,13 @@ def record_of(
     if not evidence:
         raise TaskError(
             f"{where}: no evidence field: name the fields that quote the article, "
-            "as evidence = [\"quote\"] (or type them `evidence` in a field list)"
+            'as evidence = ["quote"] (or type them `evidence` in a field list)'
         )
     for name in evidence:
         if name not in fields:
-            raise TaskError(f"{where}: the evidence field “{name}” is not in the record (its fields: {named})")
+            raise TaskError(
+                f"{where}: the evidence field “{name}” is not in the record (its fields: {named})"
+            )
         annotation = fields[name].annotation
         base = _base(annotation)
         if not (base is str or (get_origin(base) is list and _is(base, str))):
@@ -371,19 +403,28 @@ def record_of(
                 f"not {_shown(annotation)}"
             )
         if base is not _strip_annotated(annotation) or not fields[name].is_required():
-            raise TaskError(f"{where}: the evidence field “{name}” must be required: a record is checked by it")
+            raise TaskError(
+                f"{where}: the evidence field “{name}” must be required: a record is checked by it"
+            )
     for name, kind in values.items():
         if name not in fields:
             raise TaskError(f"{where}: the value field “{name}” is not in the record (its fields: {named})")
         if kind not in VALUE_KINDS:
-            raise TaskError(f"{where}: the value field “{name}” is of an unknown kind {kind!r}; use {', '.join(VALUE_KINDS)}")
+            raise TaskError(
+                f"{where}: the value field “{name}” is of an unknown kind {kind!r}; "
+                f"use {', '.join(VALUE_KINDS)}"
+            )
         if name in evidence:
-            raise TaskError(f"{where}: “{name}” is both evidence and a value; a value is checked against the evidence")
+            raise TaskError(
+                f"{where}: “{name}” is both evidence and a value; a value is checked against the evidence"
+            )
         annotation = fields[name].annotation
         allowed = (int, float, str) if kind == "number" else (str,)
         if not _is(annotation, *allowed) or _base(annotation) is bool:
             wanted = "a number or a string" if kind == "number" else "a string"
-            raise TaskError(f"{where}: the {kind} field “{name}” must be {wanted} (or a list), not {_shown(annotation)}")
+            raise TaskError(
+                f"{where}: the {kind} field “{name}” must be {wanted} (or a list), not {_shown(annotation)}"
+            )
     bounded_model, bounds = bounded(model, evidence)
     spec = RecordSpec(evidence=tuple(evidence), values=dict(values))  # type: ignore[arg-type]
     return Record(bounded_model, spec, tuple(bounds))

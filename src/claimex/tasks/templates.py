@@ -57,7 +57,9 @@ class Templates:
         return [{"role": role, "content": self.render(role, **variables)} for role in ROLES]
 
 
-def compile_templates(sources: Mapping[str, tuple[str, str]], roles: Mapping[str, tuple[str, str | None]]) -> Templates:
+def compile_templates(
+    sources: Mapping[str, tuple[str, str]], roles: Mapping[str, tuple[str, str | None]]
+) -> Templates:
     """`sources`: template name → (source, what to call it in an error: its file). `roles`: role →
     (template name, block). Refuses a syntax error, an unknown variable, a missing block, and a
     template that fails on a sample article, naming the file."""
@@ -84,12 +86,18 @@ def compile_templates(sources: Mapping[str, tuple[str, str]], roles: Mapping[str
     )
     for role, (name, block, where) in templates.roles.items():
         if block is not None and block not in environment.get_template(name).blocks:
-            raise TaskError(f"{where}: no {{% block {block} %}}: a one-file prompt needs a system and a user block")
+            raise TaskError(
+                f"{where}: no {{% block {block} %}}: a one-file prompt needs a system and a user block"
+            )
         for sample in _SAMPLES:
             try:
                 templates.render(role, **sample)
             except jinja2.TemplateError as error:
                 raise TaskError(f"{where}: the {role} template fails: {error.message or error}") from None
-            except Exception as error:  # the sandbox turns unsafe calls into errors; any other is the template's
-                raise TaskError(f"{where}: the {role} template fails: {type(error).__name__}: {error}") from None
+            except (
+                Exception
+            ) as error:  # the sandbox turns unsafe calls into errors; any other is the template's
+                raise TaskError(
+                    f"{where}: the {role} template fails: {type(error).__name__}: {error}"
+                ) from None
     return templates
