@@ -236,6 +236,8 @@ def records_table(result: TaskResult | dict[str, Any]) -> Table:
 def _shown_value(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(_shown_value(item) for item in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a JSON number field: 30, not 30.0
     return "" if value is None else str(value)
 
 
