@@ -366,6 +366,25 @@ def test_a_speaker_the_article_names_elsewhere_or_nowhere_is_not_verified(seed_t
     ]
 
 
+def test_a_quotation_must_stand_between_quotation_marks(seed_text: str) -> None:
+    spec = RecordSpec(evidence=("quote",), values={"speaker": "name"}, quotations=("quote",))
+    article = Article.of(seed_text)
+    reported = "au moins 30 soldats nord-coréens auraient été tués ou blessés ce week-end"
+    past_the_end = "des assauts » dans la région de Koursk"
+
+    for quote in (ZELENSKY_QUOTE, "« des assauts »", "une autre étape"):
+        assert ground_record({"speaker": "Zelensky", "quote": quote}, spec, article).verified, quote
+    for speaker, quote in (("GUR", reported), ("Zelensky", past_the_end)):
+        record = ground_record({"speaker": speaker, "quote": quote}, spec, article)
+        assert record.evidence["quote"][0].verified, "located, and still no quotation"
+        assert not record.verified
+        assert [p.message for p in record.support.problems] == [
+            f"quote: the article does not put “{quote}” between quotation marks"
+        ]
+    # Reported speech is evidence enough for a task that does not ask for quotations.
+    assert ground_record({"speaker": "GUR", "quote": reported}, SPEC, article).verified
+
+
 def test_a_changed_quote_is_fuzzy_and_never_verified(seed_text: str) -> None:
     record = ground_record(
         {"speaker": "Zelensky", "quote": "des assauts massifs"}, SPEC, Article.of(seed_text)
@@ -485,7 +504,7 @@ def test_tasks_check_shows_the_prompt_the_schema_and_the_bounds() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "speaker        value (name): a name the article writes near its evidence" in out
-    assert "quote          evidence: located in the article" in out
+    assert "quote          evidence, a quotation: located in the article, between quotation marks" in out
     assert "quote: at most 400 characters" in out and "records: at most 8 per chunk" in out
     assert "--- system message ---\nYou find the direct quotations" in out
     assert "« Nous rétablirons tout d'ici vendredi », a déclaré son directeur, Marc Lenoir." in out

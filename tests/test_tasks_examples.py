@@ -61,8 +61,10 @@ def test_the_quotations_task_on_the_seed(tmp_path: Path, seed_text: str, vcr) ->
     assert "task quotes" in table and "speaker" in table and "records verified" in table
     for record in result.records:
         if record.verified:
-            # A verified quotation is words of the article, and its speaker is named beside them.
-            assert record.fields["quote"].strip("«» ") in seed_text
+            # A verified quotation is words the article puts between quotation marks.
+            ((start, end),) = record.evidence["quote"][0].spans
+            opening = max(seed_text.rfind(mark, 0, start + 1) for mark in "«“")
+            assert opening >= 0 and seed_text.find("»", opening) >= end - 1
 
 
 @pytest.mark.vcr

@@ -304,7 +304,7 @@ class Result(BaseModel):
 # 1.0: records of a user-declared task, each evidence field located and each value checked.
 TASK_RESULT_VERSION = "1.0"
 
-RecordRule = Literal["quotes", "numbers", "names", "dates"]
+RecordRule = Literal["quotes", "quotation", "numbers", "names", "dates"]
 
 
 class RecordProblem(BaseModel):

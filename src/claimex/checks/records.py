@@ -5,6 +5,9 @@ quotes) and which are values that evidence must carry. A record is verified only
 
 * quotes: every quote of every evidence field is `exact` or `normalized` (the verifier's
   verdict; `support.quote_problems`, its rule and messages);
+* quotation: a quote of a field the task says is a quotation stands between quotation marks in
+  the article (« », “ ”, „ “, ‹ ›, "…"), whole or as part of what they enclose: reported speech
+  without them is no direct quotation, however well it is located;
 * numbers: a number value (an integer, a float, or the figures a string writes) is stated, as
   the same value, in the passages its quotes point to (`support.number_problems`, read by
   `figures`: "50.000" = 50000, "30" never inside "130");
@@ -42,10 +45,17 @@ _NAME_WORD = re.compile(r"[^\W\d_][\w-]*")
 
 @dataclass(frozen=True)
 class RecordSpec:
-    """Which fields of a record are evidence, and which are values of which kind."""
+    """Which fields of a record are evidence (of those, which are quotations), and which are values."""
 
     evidence: tuple[str, ...]
     values: Mapping[str, ValueKind]
+    quotations: tuple[str, ...] = ()
+
+
+# Opening mark → the closing marks that end it. The ASCII double quote opens and closes alike (the
+# apostrophe does not count: "l'armée" would open a quotation).
+_CLOSING = {"«": "»", "“": "”", "„": "“”", "‹": "›"}
+_SAME = '"'
 
 
 def quotes_of(value: Any) -> list[str]:
@@ -68,6 +78,8 @@ def ground_record(
     problems: list[RecordProblem] = []
     for name, located in evidence.items():
         problems += _of_field(name, quote_problems(located))
+        if name in spec.quotations:
+            problems += _quotation_problems(name, located, article.text)
     verified = [item for located in evidence.values() for item in located if item.verified]
     if verified:
         spans = [span for item in verified for span in item.spans]
@@ -100,6 +112,39 @@ def _of_field(name: str, problems: Iterable[Problem], rule: str | None = None) -
         )
         for problem in problems
     ]
+
+
+def _quotation_problems(name: str, located: Sequence[Evidence], text: str) -> list[RecordProblem]:
+    problems = []
+    for item in located:
+        if item.verified and not all(_quoted(text, start, end) for start, end in item.spans):
+            message = f"{name}: the article does not put “{item.quote.strip()}” between quotation marks"
+            problems.append(
+                RecordProblem(
+                    field=name, rule="quotation", blocking=True, message=message, subject=item.quote.strip()
+                )
+            )
+    return problems
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` lies inside a pair of quotation marks of its paragraph (marks
+    the span itself begins or ends with count too)."""
+    inside = text[start:end].strip(" «»“”„‹›\"")
+    if any(mark in inside for mark in "«»“”„‹›\""):
+        return False  # it runs past a quotation's end, or joins two
+    paragraph_start, paragraph_end = paragraph_at(text, start)
+    before, after = text[paragraph_start : start + 1], text[end - 1 : paragraph_end]
+    for mark in _SAME:
+        if before.count(mark) % 2 == 1 and mark in after:
+            return True
+    opening = max(before.rfind(mark) for mark in _CLOSING)
+    if opening < 0:
+        return False
+    closers = _CLOSING[before[opening]]
+    if any(closer in before[opening + 1 :] for closer in closers):
+        return False  # the last quotation before it closed before it began
+    return any(closer in after for closer in closers)
 
 
 def _values_of(value: Any) -> list[Any]:
@@ -155,7 +200,12 @@ def reask_lines(number: int, record: TaskRecord) -> list[str]:
     lines = []
     for problem in record.support.blocking:
         subject = problem.subject or ""
-        if problem.rule == "quotes":
+        if problem.rule == "quotation":
+            line = (
+                f"Record {number}, {problem.field}: the article does not put “{subject}” between quotation "
+                "marks; give only words it quotes, or leave the record out."
+            )
+        elif problem.rule == "quotes":
             line = (
                 f"Record {number}, {problem.field}: “{subject}” is not in the article word for word; "
                 "copy it character for character."

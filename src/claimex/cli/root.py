@@ -26,9 +26,8 @@ cache_app = typer.Typer(help="Inspect or empty the on-disk cache of model answer
 model_app = typer.Typer(
     help="Run the embedded local model server (needs claimex\\[local]).", no_args_is_help=True
 )
-tasks_app = typer.Typer(
-    help="Your own extraction: list the given tasks, or check what one asks of the model.",
-)
+# Its help is its callback's docstring (cli/tasks.py): the group lists the given tasks itself.
+tasks_app = typer.Typer()
 app.add_typer(cache_app, name="cache")
 app.add_typer(model_app, name="model")
 app.add_typer(tasks_app, name="tasks")

@@ -22,7 +22,9 @@ SAMPLE = (
 
 @tasks_app.callback(invoke_without_command=True)
 def tasks(ctx: typer.Context, verbose: VerboseOption = False) -> None:
-    """List the tasks that come with claimex (examples/tasks/), each with what it extracts.
+    """Your own extraction: list the given tasks, or check what one asks (tasks check PATH).
+
+    Alone, claimex tasks lists the tasks that come with claimex (examples/tasks/), each with what it extracts.
 
     A task is your own extraction: Jinja templates (system.j2 and user.j2, or one prompt.j2) and the record's schema (a field list, a JSON Schema or a pydantic model), with the fields that are evidence (verbatim quotes, located in the article) and the values that evidence must carry (numbers, names, dates). Run one with claimex extract ARTICLE --task PATH_OR_NAME; see what it asks with claimex tasks check PATH_OR_NAME. The README's "Your own task" has a folder to copy.
     """
@@ -80,7 +82,9 @@ def check(
         typer.echo(f"files: {', '.join(loaded.files)}")
         typer.echo("\nThe record, and how claimex checks each field:")
         for name in loaded.record.model.model_fields:
-            if name in spec.evidence:
+            if name in spec.quotations:
+                role = "evidence, a quotation: located in the article, between quotation marks"
+            elif name in spec.evidence:
                 role = "evidence: located in the article (exact or normalized to verify)"
             elif name in spec.values:
                 role = FIELD_TYPES[spec.values[name]].replace(" (checked)", "")

@@ -35,7 +35,7 @@ from .templates import Message, Templates, compile_templates
 
 MANIFEST = "task.toml"
 MAX_FILE_BYTES = 1 << 20
-_KEYS = {"name", "description", "fields", "schema", "model", "evidence", "values"}
+_KEYS = {"name", "description", "fields", "schema", "model", "evidence", "quotations", "values"}
 _INLINE = {"system", "user"}
 
 
@@ -177,9 +177,11 @@ def _templates(manifest: Mapping[str, Any], files: _Files, where: str, *, inline
 def _record(manifest: Mapping[str, Any], files: _Files, where: str) -> Record:
     fields, schema = manifest.get("fields"), _string(manifest, "schema", where)
     evidence = manifest.get("evidence", [])
+    quotations = manifest.get("quotations", [])
     values = manifest.get("values", {})
-    if not isinstance(evidence, list) or not all(isinstance(item, str) for item in evidence):
-        raise TaskError(f'{where}: evidence must be a list of field names, as evidence = ["quote"]')
+    for key, listed in (("evidence", evidence), ("quotations", quotations)):
+        if not isinstance(listed, list) or not all(isinstance(item, str) for item in listed):
+            raise TaskError(f'{where}: {key} must be a list of field names, as {key} = ["quote"]')
     if not isinstance(values, dict) or not all(isinstance(kind, str) for kind in values.values()):
         raise TaskError(f'{where}: values must be a table of field = kind, as [values] speaker = "name"')
     if (fields is None) == (schema is None):
@@ -191,10 +193,11 @@ def _record(manifest: Mapping[str, Any], files: _Files, where: str) -> Record:
             raise TaskError(
                 f'{where}: fields must be a string, as fields = "speaker name: who speaks, quote evidence: …"'
             )
-        model, typed_evidence, typed_values = from_field_list(fields, where)
+        model, typed_evidence, typed_values, typed_quotations = from_field_list(fields, where)
         evidence = [*typed_evidence, *(name for name in evidence if name not in typed_evidence)]
+        quotations = [*typed_quotations, *(name for name in quotations if name not in typed_quotations)]
         values = {**typed_values, **values}
-        return record_of(model, evidence, values, where)
+        return record_of(model, evidence, values, where, quotations)
     assert schema is not None
     source, path = files.text(schema, "schema")
     if path.suffix == ".json":
@@ -204,7 +207,7 @@ def _record(manifest: Mapping[str, Any], files: _Files, where: str) -> Record:
     else:
         raise TaskError(f"{path}: a task's schema is a .json (JSON Schema) or .py (pydantic) file")
     try:
-        return record_of(model, evidence, values, where)
+        return record_of(model, evidence, values, where, quotations)
     except TaskError as error:
         if str(error).startswith(where) or str(error).startswith(str(path)):
             raise

@@ -6,7 +6,8 @@ list of):
 * a field list in the spirit of simonw/llm's `--schema`: `"speaker name: who speaks, quote
   evidence: the words"` (comma- or line-separated `name [type]: description`), where the type
   is `str` (the default), `int`, `float`, `bool`, or one that also says how the field is checked:
-  `evidence` (a verbatim quote), `evidence[]` (several), `number`, `name`, `date` (values);
+  `evidence` (a verbatim quote), `evidence[]` (several), `quotation` (a quote the article puts
+  between quotation marks), `number`, `name`, `date` (values);
 * a JSON Schema file of one record (an object of strings, numbers, integers, booleans, enums,
   arrays and nested objects; local `$ref`s);
 * a pydantic model in a `.py` file: local code the user trusts, imported as pytest imports a
@@ -52,6 +53,7 @@ FIELD_TYPES: Mapping[str, str] = {
     "bool": "true or false",
     "evidence": "a verbatim quote of the article (checked: located)",
     "evidence[]": "verbatim quotes of the article (checked: located)",
+    "quotation": "a direct quotation: a verbatim quote the article puts between quotation marks (checked)",
     "number": "a number its evidence must state (checked)",
     "name": "a name the article writes near its evidence (checked)",
     "date": "a date the article writes near its evidence (checked)",
@@ -73,14 +75,18 @@ class Record:
 # --- a field list ---------------------------------------------------------------------------------
 
 
-def from_field_list(fields: str, where: str) -> tuple[type[BaseModel], list[str], dict[str, ValueKind]]:
-    """The record's model, its evidence fields and its value fields, from `"name type: description, …"`."""
+def from_field_list(
+    fields: str, where: str
+) -> tuple[type[BaseModel], list[str], dict[str, ValueKind], list[str]]:
+    """The record's model, its evidence fields, its value fields and its quotations, from
+    `"name type: description, …"`."""
     parts = [part for part in re.split(r"\n" if "\n" in fields.strip() else r",", fields) if part.strip()]
     if not parts:
         raise TaskError(f"{where}: the field list is empty")
     definitions: dict[str, Any] = {}
     evidence: list[str] = []
     values: dict[str, ValueKind] = {}
+    quotations: list[str] = []
     for part in parts:
         match = _FIELD.match(part)
         kind = (match.group("type") or "str") if match else None
@@ -97,12 +103,14 @@ def from_field_list(fields: str, where: str) -> tuple[type[BaseModel], list[str]
         annotation: Any = types_of.get(str(kind), str)
         if kind == "evidence[]":
             annotation = list[str]
-        if kind in ("evidence", "evidence[]"):
+        if kind in ("evidence", "evidence[]", "quotation"):
             evidence.append(name)
+        if kind == "quotation":
+            quotations.append(name)
         elif kind in VALUE_KINDS:
             values[name] = kind  # type: ignore[assignment]
         definitions[name] = (annotation, Field(description=description))
-    return create_model("Record", **definitions), evidence, values
+    return create_model("Record", **definitions), evidence, values, quotations
 
 
 # --- a JSON Schema --------------------------------------------------------------------------------
@@ -380,7 +388,11 @@ def _is(annotation: Any, *kinds: type) -> bool:
 
 
 def record_of(
-    model: type[BaseModel], evidence: Sequence[str], values: Mapping[str, str], where: str
+    model: type[BaseModel],
+    evidence: Sequence[str],
+    values: Mapping[str, str],
+    where: str,
+    quotations: Sequence[str] = (),
 ) -> Record:
     """The task's record: evidence and value fields checked against the model, then bounded."""
     fields = model.model_fields
@@ -425,8 +437,13 @@ def record_of(
             raise TaskError(
                 f"{where}: the {kind} field “{name}” must be {wanted} (or a list), not {_shown(annotation)}"
             )
+    for name in quotations:
+        if name not in evidence:
+            raise TaskError(
+                f"{where}: the quotation “{name}” is not an evidence field; list it in evidence too"
+            )
     bounded_model, bounds = bounded(model, evidence)
-    spec = RecordSpec(evidence=tuple(evidence), values=dict(values))  # type: ignore[arg-type]
+    spec = RecordSpec(evidence=tuple(evidence), values=dict(values), quotations=tuple(quotations))  # type: ignore[arg-type]
     return Record(bounded_model, spec, tuple(bounds))
 
 
