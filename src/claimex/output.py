@@ -221,7 +221,16 @@ def records_table(result: TaskResult | dict[str, Any]) -> Table:
                     cell.append(f"\n✘ {problem.get('message', '')}", style="red")
             cells.append(cell)
         for name in evidence_fields:
-            cells.append(_evidence_text((record.get("evidence") or {}).get(name) or []))
+            cell = _evidence_text((record.get("evidence") or {}).get(name) or [])
+            for problem in (record.get("support") or {}).get("problems") or []:
+                # A quote's status says what its `quotes` problem would; other problems are said.
+                if (
+                    problem.get("field") == name
+                    and problem.get("blocking")
+                    and problem.get("rule") != "quotes"
+                ):
+                    cell.append(f"\n✘ {problem.get('message', '')}", style="red")
+            cells.append(cell)
         cells.append(Text("✔", style="green") if record.get("verified") else Text("✘", style="red"))
         table.add_row(*cells)
     by_status = stats.get("by_status") or {}

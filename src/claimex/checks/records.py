@@ -130,8 +130,8 @@ def _quotation_problems(name: str, located: Sequence[Evidence], text: str) -> li
 def _quoted(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` lies inside a pair of quotation marks of its paragraph (marks
     the span itself begins or ends with count too)."""
-    inside = text[start:end].strip(" «»“”„‹›\"")
-    if any(mark in inside for mark in "«»“”„‹›\""):
+    inside = text[start:end].strip(' «»“”„‹›"')
+    if any(mark in inside for mark in '«»“”„‹›"'):
         return False  # it runs past a quotation's end, or joins two
     paragraph_start, paragraph_end = paragraph_at(text, start)
     before, after = text[paragraph_start : start + 1], text[end - 1 : paragraph_end]
