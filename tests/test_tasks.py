@@ -533,3 +533,28 @@ def test_the_table_shows_any_task_s_fields_and_verdicts(tmp_path: Path) -> None:
     assert "✘ speaker: the name “Emmanuel Macron” occurs nowhere in the article" in shown
     assert "1/2 records verified" in shown
     TaskResult.model_validate_json(result.model_dump_json())
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--task", "no-such-task"],
+            "no-such-task: no such task folder or file (given tasks: figures, quotes)",
+        ),
+        (
+            ["--task", "quotes", "--strategy", "sentences"],
+            "--task asks one call per chunk (--strategy single); --strategy sentences is for claims",
+        ),
+        (
+            ["--task", "quotes", "--min-checkworthiness", "0.5"],
+            "--min-checkworthiness ranks claims; a task's records are all kept",
+        ),
+    ],
+    ids=["unknown task", "sentences", "checkworthiness"],
+)
+def test_extract_task_refuses_what_it_cannot_do_in_one_line(options: list[str], message: str) -> None:
+    args = ["extract", str(SEED), *options, "--base-url", "http://127.0.0.1:9/v1"]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == f"claimex: error: {message}"

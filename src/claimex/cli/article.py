@@ -103,25 +103,25 @@ def extract(
     if task is not None:
         with reported_errors(verbose):
             _extract_task(
-                article,
-                task,
-                output,
-                output_format,
-                provider,
-                base_url,
-                model,
-                mode,
-                model_path,
-                max_claims,
-                min_checkworthiness,
-                strategy,
-                max_tokens,
-                timeout,
-                cache_dir,
-                no_cache,
-                chunk_chars,
-                concurrency,
-                fail_unverified,
+                article=article,
+                task_spec=task,
+                output=output,
+                output_format=output_format,
+                provider=provider,
+                base_url=base_url,
+                model=model,
+                mode=mode,
+                model_path=model_path,
+                max_records=max_claims,
+                min_checkworthiness=min_checkworthiness,
+                strategy=strategy,
+                max_tokens=max_tokens,
+                timeout=timeout,
+                cache_dir=cache_dir,
+                no_cache=no_cache,
+                chunk_chars=chunk_chars,
+                concurrency=concurrency,
+                fail_unverified=fail_unverified,
             )
         return
     with reported_errors(verbose):
@@ -183,6 +183,7 @@ def extract(
 
 
 def _extract_task(
+    *,
     article: str,
     task_spec: str,
     output: Path | None,
