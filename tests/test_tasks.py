@@ -364,6 +364,14 @@ def test_a_speaker_the_article_names_elsewhere_or_nowhere_is_not_verified(seed_t
     assert [p.message for p in nowhere.support.problems] == [
         "speaker: the name “Emmanuel Macron” occurs nowhere in the article"
     ]
+    # The lede names them so; the sentence of the quote names them otherwise. "Les" is no name.
+    lede = ground_record(
+        {"speaker": "Les services de renseignement ukrainiens", "quote": ZELENSKY_QUOTE}, SPEC, article
+    )
+    assert [p.message for p in lede.support.problems] == [
+        "speaker: the article writes the name “Les services de renseignement ukrainiens”, "
+        "but not near its evidence"
+    ]
 
 
 def test_a_quotation_must_stand_between_quotation_marks(seed_text: str) -> None:

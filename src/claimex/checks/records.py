@@ -180,10 +180,16 @@ def _written_near(name: str, kind: str, value: Any, near: str, article: Article)
 
     A name may be given longer than the article writes it ("President Zelensky" for "le président
     Volodymyr Zelensky"): one of its capitalised words, written there, is enough, as for a
-    claim's speaker.
+    claim's speaker; but not one the article also writes in lower case ("Les" of "Les services
+    de renseignement" is no name, and is written everywhere).
     """
     value = str(value).strip()
-    words = [word for word in _NAME_WORD.findall(value) if len(word) > 2 and word[0].isupper()]
+    common = article.checker.lower_case_words
+    words = [
+        word
+        for word in _NAME_WORD.findall(value)
+        if len(word) > 2 and word[0].isupper() and word.lower() not in common
+    ]
     rule: RecordRule = "names" if kind == "name" else "dates"
     what = "the name" if kind == "name" else "the date"
     if not (article.checker.in_article(value) or any(article.checker.in_article(w) for w in words)):
