@@ -33,6 +33,7 @@ from .figures import shown
 from .folding import normalize
 from .support import ClaimParts, mentions, number_problems, quote_problems
 from .verdict import Article
+from .wording import content_words, uncarried
 
 ValueKind = Literal["number", "name", "date"]
 VALUE_KINDS: tuple[str, ...] = ("number", "name", "date")
@@ -84,13 +85,14 @@ def ground_record(
     if verified:
         spans = [span for item in verified for span in item.spans]
         passages = [article.text[start:end] for start, end in spans]
-        near = " … ".join(normalize(article.text[a:b])[0] for a, b in _near(article.text, spans))
+        around = [article.text[a:b] for a, b in _near(article.text, spans)]
+        near = " … ".join(normalize(passage)[0] for passage in around)
         for name, kind in spec.values.items():
             for value in _values_of(fields.get(name)):
                 if kind == "number":
                     problems += _number_problems(name, value, verified, passages)
                 else:
-                    problems += _written_near(name, kind, value, near, article)
+                    problems += _written_near(name, kind, value, near, around, article)
     blocking = any(problem.blocking for problem in problems)
     return TaskRecord(
         fields=dict(fields),
@@ -175,13 +177,18 @@ def _near(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return windows
 
 
-def _written_near(name: str, kind: str, value: Any, near: str, article: Article) -> list[RecordProblem]:
+def _written_near(
+    name: str, kind: str, value: Any, near: str, around: Sequence[str], article: Article
+) -> list[RecordProblem]:
     """A name or a date is supported when the article writes it near the record's evidence.
 
     A name may be given longer than the article writes it ("President Zelensky" for "le président
     Volodymyr Zelensky"): one of its capitalised words, written there, is enough, as for a
     claim's speaker; but not one the article also writes in lower case ("Les" of "Les services
-    de renseignement" is no name, and is written everywhere).
+    de renseignement" is no name, and is written everywhere). A name all of whose content words
+    are written there, in any of their forms, is the article's too ("les services de
+    renseignement ukrainiens" for "les services de renseignement militaire ukrainien"), as the
+    wording rule reads a claim's words.
     """
     value = str(value).strip()
     common = article.checker.lower_case_words
@@ -194,7 +201,13 @@ def _written_near(name: str, kind: str, value: Any, near: str, article: Article)
     what = "the name" if kind == "name" else "the date"
     if not (article.checker.in_article(value) or any(article.checker.in_article(w) for w in words)):
         message = f"{name}: {what} “{value}” occurs nowhere in the article"
-    elif mentions(near, value) or (kind == "name" and any(mentions(near, word) for word in words)):
+    elif mentions(near, value) or (
+        kind == "name"
+        and (
+            any(mentions(near, word) for word in words)
+            or (content_words(value) and not uncarried(value, around))
+        )
+    ):
         return []
     else:
         message = f"{name}: the article writes {what} “{value}”, but not near its evidence"
