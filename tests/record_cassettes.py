@@ -1,7 +1,9 @@
 """Re-record every cassette against the embedded model: `make record`.
 
 Starts the embedded llama.cpp server on the fixed port the cassettes name, replays nothing,
-records every model-calling test anew, and stops the server whatever happens.
+records every model-calling test anew, and stops the server whatever happens. With test files
+as arguments (`python tests/record_cassettes.py tests/test_tasks_examples.py`), only their
+cassettes are recorded anew, and the others are left as they are.
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ from claimex.local.server import LocalServer, resolve_model_path
 from conftest import RECORDING_PORT, ROOT
 
 
-def main() -> int:
+def main(files: list[str]) -> int:
     cassettes = ROOT / "cassettes"
     with LocalServer(resolve_model_path(), port=RECORDING_PORT) as server:
         print(
             f"recording against {server.model} at {server.base_url} (loaded in {server.load_seconds:.1f} s)"
         )
         # Old recordings go first, so a test that no longer calls the model leaves none behind.
-        shutil.rmtree(cassettes, ignore_errors=True)
+        for folder in [cassettes / Path(name).stem for name in files] if files else [cassettes]:
+            shutil.rmtree(folder, ignore_errors=True)
         completed = subprocess.run(
-            [sys.executable, "-m", "pytest", "-m", "vcr", "--record-mode=all", "-p", "no:randomly"],
+            [sys.executable, "-m", "pytest", "-m", "vcr", "--record-mode=all", "-p", "no:randomly", *files],
             cwd=ROOT,
             check=False,
         )
@@ -35,4 +38,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

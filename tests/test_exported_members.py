@@ -33,6 +33,7 @@ PUBLIC = [
     "ServerUnreachable",
     "SourceIndex",
     "Support",
+    "TaskError",
     "__version__",
     "extract",
     "load_document",

@@ -45,6 +45,7 @@ _EXPORTS = {
     # The error family (claimex/errors.py draws it as a tree).
     "ClaimexError": "errors",
     "InputError": "errors",
+    "TaskError": "errors",
     "ModelError": "errors",
     "ServerError": "errors",
     "ServerUnreachable": "errors",
@@ -77,6 +78,7 @@ __all__ = [
     "ServerUnreachable",
     "SourceIndex",
     "Support",
+    "TaskError",
     "__version__",
     "extract",
     "load_document",
@@ -97,6 +99,7 @@ if TYPE_CHECKING:
         ModelError,
         ServerError,
         ServerUnreachable,
+        TaskError,
     )
     from .extractor import Extractor
     from .llm.client import ModelClient

@@ -2,6 +2,7 @@
 
     ClaimexError                  exit 1: the CLI prints "claimex: error: <message>", no traceback
     ├── InputError                exit 2: an article, claims file or option that cannot be used as given
+    │   └── TaskError             a task (claimex extract --task) that cannot be loaded: its file and why
     ├── ModelError                the model gave no usable answer
     │   ├── ServerError           the server could not be asked, after retries (HTTP error, bad body)
     │   │   ├── ServerUnreachable no connection could be made: down, or a wrong URL
@@ -28,6 +29,10 @@ class InputError(ClaimexError):
     """An article or a claims file that cannot be read as asked."""
 
     exit_code = 2
+
+
+class TaskError(InputError):
+    """A task that cannot be used: the message names the task's file and the problem."""
 
 
 class ModelError(ClaimexError):

@@ -299,10 +299,95 @@ class Result(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+# --- a user's task (claimex extract --task): records of the task's own fields, grounded -------------
+
+# 1.0: records of a user-declared task, each evidence field located and each value checked.
+TASK_RESULT_VERSION = "1.0"
+
+RecordRule = Literal["quotes", "quotation", "numbers", "names", "dates"]
+
+
+class RecordProblem(BaseModel):
+    """Why a record's evidence does not (or may not) carry it, naming the field concerned."""
+
+    field: str = Field(description="The record's field the problem is about.")
+    rule: RecordRule
+    blocking: bool = Field(description="True when this problem alone keeps the record from being verified.")
+    message: str
+    subject: str | None = Field(
+        default=None, description="What the problem is about: the number, name, date or quote concerned."
+    )
+
+
+class RecordSupport(BaseModel):
+    """Is every evidence field in the article, and does it carry the record's values?"""
+
+    verdict: Literal["supported", "unsupported"]
+    problems: list[RecordProblem] = Field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[RecordProblem]:
+        return [problem for problem in self.problems if problem.blocking]
+
+
+class TaskRecord(BaseModel):
+    """One record as the model filled the task's schema, with its evidence located and checked."""
+
+    fields: dict[str, Any] = Field(description="The record's fields as the model gave them.")
+    evidence: dict[str, list[Evidence]] = Field(
+        description="Each evidence field's quotes (one for a string field), located in the article."
+    )
+    support: RecordSupport
+    verified: bool = Field(
+        description="Every evidence quote is in the article (exact or normalized) and carries the values."
+    )
+
+
+class TaskRef(BaseModel):
+    """Which task asked: its name, where it was loaded from, and the sha256 of its files."""
+
+    name: str
+    sha256: str = Field(description="Of the task's files (manifest, templates, schema), in name order.")
+    path: str
+
+
+class RecordStats(BaseModel):
+    records: int = 0
+    verified: int = 0
+    by_status: dict[str, int] = Field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    requests: int = Field(default=0, description="Model calls that went to the server (not the cache).")
+    cache_hit: bool = False
+    chunks: int = Field(default=1, description="Parts the text was split into for the model.")
+    failed_chunks: int = Field(default=0, description="Parts whose model call failed (see warnings).")
+    seconds: float = 0.0
+
+
+class TaskResult(BaseModel):
+    """What `claimex extract --task` writes: a task's records from one article."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = TASK_RESULT_VERSION
+    task: TaskRef
+    source: Source
+    provider: str
+    model: str
+    strategy: str = "single"
+    complete: bool = Field(
+        default=True, description="False when some chunks' model calls failed (stats.failed_chunks)."
+    )
+    records: list[TaskRecord]
+    stats: RecordStats
+    warnings: list[str] = Field(default_factory=list)
+
+
 def json_schemas() -> dict[str, dict[str, Any]]:
     """The published JSON Schemas, by file name under `schemas/`."""
     return {
         "result.schema.json": Result.model_json_schema(),
         "claims_response.schema.json": ClaimsResponse.model_json_schema(),
         "restatement.schema.json": Restatement.model_json_schema(),
+        "task_result.schema.json": TaskResult.model_json_schema(),
     }

@@ -17,13 +17,13 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import ClaimexError
-from .models import Result
+from .models import Result, TaskResult
 
 STATUS_STYLE = {"exact": "green", "normalized": "cyan", "fuzzy": "yellow", "missing": "red"}
 
 
-def to_json(data: Result | dict[str, Any]) -> str:
-    if isinstance(data, Result):
+def to_json(data: Result | TaskResult | dict[str, Any]) -> str:
+    if isinstance(data, Result | TaskResult):
         return data.model_dump_json(indent=2) + "\n"
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -189,7 +189,76 @@ def _shorten(quote: str, limit: int = 140) -> str:
     return quote if len(quote) <= limit else quote[: limit - 1] + "…"
 
 
-def print_table(result: Result | dict[str, Any], console: Console) -> None:
+def records_table(result: TaskResult | dict[str, Any]) -> Table:
+    """One row per record of a task: its fields as columns, its evidence's status, whether it is verified."""
+    data = result.model_dump(mode="json") if isinstance(result, TaskResult) else result
+    task = data.get("task") or {}
+    records = data.get("records") or []
+    stats = data.get("stats") or {}
+    title = f"{(data.get('source') or {}).get('path', 'article')} — task {task.get('name', '?')}"
+    if data.get("model"):
+        title += f" · {data.get('provider', '')}/{data['model']}"
+    table = Table(title=title, show_lines=True, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    evidence_fields = list(dict.fromkeys(name for record in records for name in record.get("evidence") or {}))
+    value_fields = list(
+        dict.fromkeys(
+            name for record in records for name in record.get("fields") or {} if name not in evidence_fields
+        )
+    )
+    for name in value_fields:
+        table.add_column(name, ratio=1)
+    for name in evidence_fields:
+        table.add_column(f"{name}: status, offsets, quote", ratio=2)
+    table.add_column("ok", no_wrap=True)
+    for number, record in enumerate(records, start=1):
+        fields = record.get("fields") or {}
+        cells: list[Any] = [str(number)]
+        for name in value_fields:
+            cell = Text(_shorten(_shown_value(fields.get(name)), 120))
+            for problem in (record.get("support") or {}).get("problems") or []:
+                if problem.get("field") == name and problem.get("blocking"):
+                    cell.append(f"\n✘ {problem.get('message', '')}", style="red")
+            cells.append(cell)
+        for name in evidence_fields:
+            cell = _evidence_text((record.get("evidence") or {}).get(name) or [])
+            for problem in (record.get("support") or {}).get("problems") or []:
+                # A quote's status says what its `quotes` problem would; other problems are said.
+                if (
+                    problem.get("field") == name
+                    and problem.get("blocking")
+                    and problem.get("rule") != "quotes"
+                ):
+                    cell.append(f"\n✘ {problem.get('message', '')}", style="red")
+            cells.append(cell)
+        cells.append(Text("✔", style="green") if record.get("verified") else Text("✘", style="red"))
+        table.add_row(*cells)
+    by_status = stats.get("by_status") or {}
+    table.caption = (
+        f"{stats.get('verified', 0)}/{stats.get('records', 0)} records verified · quotes: "
+        + ", ".join(f"{count} {status}" for status, count in by_status.items())
+        + f" · task sha256 {str(task.get('sha256', ''))[:12]}"
+    )
+    return table
+
+
+def _shown_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_shown_value(item) for item in value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a JSON number field: 30, not 30.0
+    return "" if value is None else str(value)
+
+
+def print_table(result: Result | TaskResult | dict[str, Any], console: Console) -> None:
+    if isinstance(result, TaskResult) or (isinstance(result, dict) and "records" in result):
+        console.print(records_table(result))
+        if isinstance(result, TaskResult):
+            if result.stats.cache_hit:
+                console.print("answered from the cache: no model call was made")
+            for warning in result.warnings:
+                console.print(f"[yellow]warning:[/yellow] {warning}")
+        return
     console.print(claims_table(result))
     if isinstance(result, Result):
         if result.stats.cache_hit:

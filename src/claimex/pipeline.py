@@ -8,6 +8,7 @@ a claims file someone already has.
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -27,13 +28,18 @@ from .models import (
     Claim,
     Evidence,
     Quantity,
+    RecordStats,
     Result,
     Source,
     Stats,
     Strategy,
+    TaskRecord,
+    TaskResult,
 )
 from .strategies import prompting, sentences, single
 from .strategies.context import ChunkAnswer
+from .tasks import asking
+from .tasks.loading import Task
 from .text.chunking import Chunk, context_header, plan_chunks
 from .text.documents import Document
 from .text.selection import select_sentences
@@ -223,6 +229,116 @@ def extract(
     )
 
 
+def extract_task(
+    document: Document,
+    client: ModelClient,
+    task: Task,
+    *,
+    max_records: int | None = None,
+    chunk_chars: int | None = None,
+    concurrency: int | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> TaskResult:
+    """Ask the model for a task's records, one call per chunk (the single strategy's way), and
+    ground every one: its evidence located, its values checked against that evidence.
+
+    Chunks, concurrency and partial results are as `extract`'s; `max_records` bounds one
+    chunk's records (default: the preset's claim cap for the single strategy).
+    """
+    chosen = extraction_options(
+        client.settings,
+        strategy="single",
+        max_claims=max_records,
+        chunk_chars=chunk_chars,
+        concurrency=concurrency,
+    )
+    started = time.monotonic()
+    article = Article.of(document.text)
+    chunks = plan_chunks(document.text, chosen.chunk_chars)
+    header = context_header(document.text) if len(chunks) > 1 else None
+    unreachable: list[ServerUnreachable] = []
+
+    def ask(chunk: Chunk) -> asking.RecordsAnswer:
+        if unreachable:
+            raise unreachable[0]
+        try:
+            chunk_header = header if chunk.start > 0 else None
+            return asking.ask_chunk(task, article, chunk, chunk_header, client, chosen.max_claims)
+        except ServerUnreachable as error:
+            unreachable.append(error)
+            raise
+
+    answers: list[asking.RecordsAnswer | ClaimexError | None] = [None] * len(chunks)
+    for done, (number, outcome) in enumerate(
+        _each_concurrently(ask, chunks, chosen.concurrency),  # type: ignore[arg-type]
+        start=1,
+    ):
+        answers[number] = outcome  # type: ignore[assignment]
+        if on_chunk is not None:
+            on_chunk(done, len(chunks))
+    failures = [answer for answer in answers if isinstance(answer, ClaimexError)]
+    if len(failures) == len(chunks):
+        raise failures[0]
+    record = CallRecord(cache_hit=True)
+    warnings: list[str] = []
+    records: list[TaskRecord] = []
+    for chunk, answer in zip(chunks, answers, strict=True):
+        prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
+        if isinstance(answer, ClaimexError):
+            warnings.append(f"{prefix}no records: {answer}")
+            continue
+        assert answer is not None
+        record.add(answer.record)
+        record.cache_hit = record.cache_hit and answer.record.cache_hit
+        warnings.extend(prefix + warning for warning in answer.warnings)
+        records.extend(answer.records)
+    records = _distinct_records(records)
+    by_status = Counter(item.status for r in records for items in r.evidence.values() for item in items)
+    return TaskResult(
+        task=task.ref,
+        source=source_of(document),
+        provider=client.settings.provider,
+        model=client.settings.model,
+        complete=not failures,
+        records=records,
+        stats=RecordStats(
+            records=len(records),
+            verified=sum(r.verified for r in records),
+            by_status={s: by_status.get(s, 0) for s in ("exact", "normalized", "fuzzy", "missing")},
+            prompt_tokens=record.prompt_tokens,
+            completion_tokens=record.completion_tokens,
+            requests=record.requests,
+            cache_hit=record.cache_hit,
+            chunks=len(chunks),
+            failed_chunks=len(failures),
+            seconds=round(time.monotonic() - started, 3),
+        ),
+        warnings=list(dict.fromkeys(warnings)),
+    )
+
+
+def _distinct_records(records: list[TaskRecord]) -> list[TaskRecord]:
+    """One record per fact: overlapping chunks give the same record twice (the same fields, or the
+    same located evidence); the first is kept."""
+    kept: list[TaskRecord] = []
+    seen: set[str] = set()
+    for record in records:
+        spans = sorted(
+            (field, tuple(map(tuple, item.spans)))
+            for field, items in record.evidence.items()
+            for item in items
+            if item.verified
+        )
+        keys = {json.dumps(record.fields, sort_keys=True, ensure_ascii=False)}
+        if spans:
+            keys.add(repr(spans))
+        if keys & seen:
+            continue
+        seen |= keys
+        kept.append(record)
+    return kept
+
+
 def ranked(claims: list[Claim], *, min_checkworthiness: float = 0.0) -> list[Claim]:
     """The claims most check-worthy first (in text order among equals), without those under the floor.
 
@@ -242,7 +358,7 @@ def ranked(claims: list[Claim], *, min_checkworthiness: float = 0.0) -> list[Cla
 
 def first_failure(warnings: list[str]) -> str | None:
     """Why a result is partial: the first warning of a chunk or sentence the model gave no answer for."""
-    return next((warning for warning in warnings if "no claims" in warning), None)
+    return next((w for w in warnings if "no claims" in w or "no records" in w), None)
 
 
 def _each_concurrently(

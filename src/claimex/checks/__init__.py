@@ -11,6 +11,9 @@
   evidence) and `standalone` (openings that point back, fragments).
 - `verdict`: a claim's quotes located and its support judged against one article; `verified`
   follows from that verdict alone.
+- `records`: the same proof for the records of a user's task (`claimex.tasks`): every evidence
+  field located, its number values stated by it (support's rules and messages), its names and
+  dates written near it.
 - The readers (`readers` puts them together for one sentence or one claim): `attribution` (who
   says it, from reporting cues, as spans), `hedging` (how firmly, from cues), `when` (its time),
   `worthiness` (which claims a desk checks first), with the word lists of `lexicon`.

@@ -122,17 +122,17 @@ class SupportChecker:
 
     def in_article(self, name: str) -> bool:
         if name not in self._occurs:
-            self._occurs[name] = _mentions(self._folded, name)
+            self._occurs[name] = mentions(self._folded, name)
         return self._occurs[name]
 
     def check(self, claim: ClaimParts) -> Support:
-        problems = list(_quote_problems(claim.evidence))
+        problems = list(quote_problems(claim.evidence))
         verified = [item for item in claim.evidence if item.verified]
         problems += _standalone_problems(claim)
         problems += self._speaker_problems(claim)
         if verified:
             passages = [self.text[start:end] for item in verified for start, end in item.spans]
-            problems += _number_problems(claim, passages)
+            problems += number_problems(claim, passages)
             problems += self._substance_problems(verified)
             problems += self._name_problems(claim, passages)
             problems += self._wording_problems(claim, passages)
@@ -214,7 +214,7 @@ class SupportChecker:
                     else f"the statement names “{name}”, which occurs nowhere in the article"
                 )
                 problems.append(Problem(rule=rule, blocking=True, message=message, subject=name))  # type: ignore[arg-type]
-            elif not _mentions(folded_evidence, name):
+            elif not mentions(folded_evidence, name):
                 what = "entity" if rule == "entities" else "name in the statement"
                 message = f"{what} “{name}” is in the article but not in its quotes"
                 problems.append(Problem(rule=rule, blocking=False, message=message, subject=name))  # type: ignore[arg-type]
@@ -225,7 +225,7 @@ def _words(count: int) -> str:
     return f"{count} word{'' if count == 1 else 's'}"
 
 
-def _mentions(folded_text: str, name: str) -> bool:
+def mentions(folded_text: str, name: str) -> bool:
     """`name` occurs in `folded_text` as whole words; a name of 4+ letters may take a short ending.
 
     Typography is folded as the verifier folds it ("l’Ukraine" = "l'Ukraine"); endings let
@@ -275,7 +275,7 @@ def _name_words(text: str, common: Set[str] = frozenset()) -> Iterator[re.Match[
             yield match
 
 
-def _quote_problems(evidence: Sequence[Evidence]) -> Iterable[Problem]:
+def quote_problems(evidence: Sequence[Evidence]) -> Iterable[Problem]:
     if not evidence:
         yield Problem(rule="quotes", blocking=True, message="it has no evidence quote")
     for number, item in enumerate(evidence, start=1):
@@ -291,7 +291,7 @@ def _quote_problems(evidence: Sequence[Evidence]) -> Iterable[Problem]:
             yield Problem(rule="quotes", blocking=True, message=message, subject=quote)
 
 
-def _number_problems(claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
+def number_problems(claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
     given = [figure for passage in passages for figure in find_figures(passage)]
     values = {figure.value for figure in given}
     percents = {figure.value for figure in given if figure.percent}

@@ -4,7 +4,7 @@
   `console`: errors and signals into exit codes, status lines, results out; `progress`: bars
   and plain progress lines.
 - One module per command group: `article` (extract, verify), `batch`, `report`, `serve`,
-  `cache`, `model`, `cluster`, `export`. Importing them registers their commands, in the order `--help` lists them.
+  `cache`, `model`, `cluster`, `export`, `tasks`. Importing them registers their commands, in the order `--help` lists them.
 
 Rule: a command parses options, calls the same functions as every other entry point
 (`claimex.pipeline`, `claimex.session`, `claimex.batch`, `claimex.service`) and writes what they
@@ -14,7 +14,7 @@ once; this is the top layer, and nothing imports it.
 """
 
 from .._compat import old_names
-from . import article, batch, cache, cluster, export, model, report, serve  # noqa: F401  (the order of `claimex --help`)  # noqa: F401  # noqa: F401  (after the others in `claimex --help`)
+from . import article, batch, cache, cluster, export, model, report, serve, tasks  # noqa: F401  (the order of `claimex --help`)  # noqa: F401  # noqa: F401  (after the others in `claimex --help`)
 from .root import app
 
 __all__ = ["app"]

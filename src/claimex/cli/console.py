@@ -134,5 +134,9 @@ def emit(data: Any, output: Path | None, output_format: OutputFormat) -> None:
 
 
 def all_verified(data: Any) -> bool:
+    """Every claim (or every record of a task) verified."""
+    if hasattr(data, "records") or (isinstance(data, dict) and "records" in data):
+        records = data.records if hasattr(data, "records") else data.get("records", [])
+        return all((r.verified if hasattr(r, "verified") else r.get("verified")) for r in records)
     claims = data.claims if hasattr(data, "claims") else data.get("claims", [])
     return all((claim.verified if hasattr(claim, "verified") else claim.get("verified")) for claim in claims)

@@ -1,4 +1,4 @@
-"""The root command `claimex` and its two groups, `claimex cache` and `claimex model`.
+"""The root command `claimex` and its groups, `claimex cache`, `claimex model` and `claimex tasks`.
 
 Commands register on these from their own modules (`claimex.cli` imports them all).
 """
@@ -26,5 +26,8 @@ cache_app = typer.Typer(help="Inspect or empty the on-disk cache of model answer
 model_app = typer.Typer(
     help="Run the embedded local model server (needs claimex\\[local]).", no_args_is_help=True
 )
+# Its help is its callback's docstring (cli/tasks.py): the group lists the given tasks itself.
+tasks_app = typer.Typer()
 app.add_typer(cache_app, name="cache")
 app.add_typer(model_app, name="model")
+app.add_typer(tasks_app, name="tasks")
