@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast, get_args
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, get_args
 
 from .checks.support import ClaimParts, SupportChecker
 from .checks.verdict import Article, claim_parts, judged
@@ -38,11 +38,12 @@ from .models import (
 )
 from .strategies import prompting, sentences, single
 from .strategies.context import ChunkAnswer
-from .tasks import asking
-from .tasks.loading import Task
 from .text.chunking import Chunk, context_header, plan_chunks
 from .text.documents import Document
 from .text.selection import select_sentences
+
+if TYPE_CHECKING:
+    from .tasks.loading import Task
 
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
 
@@ -148,19 +149,6 @@ def extract(
         chunks = plan_chunks(document.text, chunk_chars)
     # The first chunk starts with the title; the others get it as context for "the ministry".
     header = context_header(document.text) if len(chunks) > 1 else None
-    answers: list[ChunkAnswer | ClaimexError | None] = [None] * len(chunks)
-
-    unreachable: list[ServerUnreachable] = []
-
-    def ask(chunk: Chunk) -> ChunkAnswer:
-        if unreachable:
-            # The server was down for another chunk: no use retrying it for each of the others.
-            raise unreachable[0]
-        try:
-            return ask_chunk(chunk)
-        except ServerUnreachable as error:
-            unreachable.append(error)
-            raise
 
     def ask_chunk(chunk: Chunk) -> ChunkAnswer:
         chunk_header = header if chunk.start > 0 else None
@@ -174,32 +162,14 @@ def extract(
             )
         return single.ask_chunk(article, chunk, chunk_header, client, max_claims)
 
-    # One bad answer must not throw away the other chunks of a long text: failures are kept.
-    for done, (number, outcome) in enumerate(_each_concurrently(ask, chunks, concurrency), start=1):
-        answers[number] = outcome
-        if on_chunk is not None and strategy != "sentences":
-            on_chunk(done, len(chunks))
-
+    # The sentence strategy reports sentences itself (its one "chunk" is the text).
+    answers = _ask_every_chunk(ask_chunk, chunks, concurrency, on_chunk if strategy != "sentences" else None)
+    record, warnings, answered = _gathered(chunks, answers, "claims")
+    claims = [claim for answer in answered for claim in answer.claims]
+    failed_sentences = sum(answer.failed for answer in answered)
+    read = sum(answer.sentences for answer in answered)
+    restated = sum(answer.restated for answer in answered)
     failures = [answer for answer in answers if isinstance(answer, ClaimexError)]
-    if len(failures) == len(chunks):
-        raise failures[0]
-    record = CallRecord(cache_hit=True)
-    warnings: list[str] = []
-    claims: list[Claim] = []
-    failed_sentences = read = restated = 0
-    for chunk, answer in zip(chunks, answers, strict=True):
-        prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
-        if isinstance(answer, ClaimexError):
-            warnings.append(f"{prefix}no claims: {answer}")
-            continue
-        assert answer is not None
-        record.add(answer.record)
-        record.cache_hit = record.cache_hit and answer.record.cache_hit
-        failed_sentences += answer.failed
-        read += answer.sentences
-        restated += answer.restated
-        warnings.extend(prefix + warning for warning in answer.warnings)
-        claims.extend(answer.claims)
     if len(chunks) > 1 or strategy == "sentences":
         # Claims of one sentence share its span, so only their statements can say they are one.
         claims = merge_duplicates(claims, article.checker, by_span=strategy != "sentences")
@@ -252,47 +222,21 @@ def extract_task(
         chunk_chars=chunk_chars,
         concurrency=concurrency,
     )
+    from .tasks import asking  # only a task's run needs the task machinery (and Jinja's)
+
     started = time.monotonic()
     article = Article.of(document.text)
     chunks = plan_chunks(document.text, chosen.chunk_chars)
     header = context_header(document.text) if len(chunks) > 1 else None
-    unreachable: list[ServerUnreachable] = []
 
-    def ask(chunk: Chunk) -> asking.RecordsAnswer:
-        if unreachable:
-            raise unreachable[0]
-        try:
-            chunk_header = header if chunk.start > 0 else None
-            return asking.ask_chunk(task, article, chunk, chunk_header, client, chosen.max_claims)
-        except ServerUnreachable as error:
-            unreachable.append(error)
-            raise
+    def ask_chunk(chunk: Chunk) -> asking.RecordsAnswer:
+        chunk_header = header if chunk.start > 0 else None
+        return asking.ask_chunk(task, article, chunk, chunk_header, client, chosen.max_claims)
 
-    answers: list[asking.RecordsAnswer | ClaimexError | None] = [None] * len(chunks)
-    for done, (number, outcome) in enumerate(
-        _each_concurrently(ask, chunks, chosen.concurrency),  # type: ignore[arg-type]
-        start=1,
-    ):
-        answers[number] = outcome  # type: ignore[assignment]
-        if on_chunk is not None:
-            on_chunk(done, len(chunks))
+    answers = _ask_every_chunk(ask_chunk, chunks, chosen.concurrency, on_chunk)
+    record, warnings, answered = _gathered(chunks, answers, "records")
+    records = _distinct_records([item for answer in answered for item in answer.records])
     failures = [answer for answer in answers if isinstance(answer, ClaimexError)]
-    if len(failures) == len(chunks):
-        raise failures[0]
-    record = CallRecord(cache_hit=True)
-    warnings: list[str] = []
-    records: list[TaskRecord] = []
-    for chunk, answer in zip(chunks, answers, strict=True):
-        prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
-        if isinstance(answer, ClaimexError):
-            warnings.append(f"{prefix}no records: {answer}")
-            continue
-        assert answer is not None
-        record.add(answer.record)
-        record.cache_hit = record.cache_hit and answer.record.cache_hit
-        warnings.extend(prefix + warning for warning in answer.warnings)
-        records.extend(answer.records)
-    records = _distinct_records(records)
     by_status = Counter(item.status for r in records for items in r.evidence.values() for item in items)
     return TaskResult(
         task=task.ref,
@@ -361,9 +305,72 @@ def first_failure(warnings: list[str]) -> str | None:
     return next((w for w in warnings if "no claims" in w or "no records" in w), None)
 
 
+class _Answer(Protocol):
+    """What one chunk's question gives, whatever is asked for: its cost and its warnings."""
+
+    record: CallRecord
+    warnings: list[str]
+
+
+AnswerT = TypeVar("AnswerT", bound=_Answer)
+
+
+def _ask_every_chunk(
+    ask_chunk: Callable[[Chunk], AnswerT],
+    chunks: list[Chunk],
+    concurrency: int,
+    on_chunk: Callable[[int, int], None] | None,
+) -> list[AnswerT | ClaimexError]:
+    """Each chunk's answer, or the error that kept it from one (raised when every chunk failed).
+
+    One bad answer must not throw away the other chunks of a long text: failures are kept. A
+    server found down for one chunk is not tried again for each of the others.
+    """
+    unreachable: list[ServerUnreachable] = []
+
+    def ask(chunk: Chunk) -> AnswerT:
+        if unreachable:
+            raise unreachable[0]
+        try:
+            return ask_chunk(chunk)
+        except ServerUnreachable as error:
+            unreachable.append(error)
+            raise
+
+    answers: list[AnswerT | ClaimexError | None] = [None] * len(chunks)
+    for done, (number, outcome) in enumerate(_each_concurrently(ask, chunks, concurrency), start=1):
+        answers[number] = outcome
+        if on_chunk is not None:
+            on_chunk(done, len(chunks))
+    failures = [answer for answer in answers if isinstance(answer, ClaimexError)]
+    if len(failures) == len(chunks):
+        raise failures[0]
+    return [answer for answer in answers if answer is not None]
+
+
+def _gathered(
+    chunks: list[Chunk], answers: list[AnswerT | ClaimexError], what: str
+) -> tuple[CallRecord, list[str], list[AnswerT]]:
+    """The chunks' costs added up, their warnings in chunk order (a failed chunk's among them,
+    "no claims: …"), and the answers that came."""
+    record = CallRecord(cache_hit=True)
+    warnings: list[str] = []
+    answered: list[AnswerT] = []
+    for chunk, answer in zip(chunks, answers, strict=True):
+        prefix = f"chunk {chunk.number + 1}/{len(chunks)}: " if len(chunks) > 1 else ""
+        if isinstance(answer, ClaimexError):
+            warnings.append(f"{prefix}no {what}: {answer}")
+            continue
+        record.add(answer.record)
+        record.cache_hit = record.cache_hit and answer.record.cache_hit
+        warnings.extend(prefix + warning for warning in answer.warnings)
+        answered.append(answer)
+    return record, warnings, answered
+
+
 def _each_concurrently(
-    work: Callable[[Chunk], ChunkAnswer], chunks: list[Chunk], concurrency: int
-) -> Iterator[tuple[int, ChunkAnswer | ClaimexError]]:
+    work: Callable[[Chunk], AnswerT], chunks: list[Chunk], concurrency: int
+) -> Iterator[tuple[int, AnswerT | ClaimexError]]:
     """(chunk number, answer or error) as each chunk finishes.
 
     With one worker the calls run in this thread, so Ctrl-C interrupts the call itself. With
@@ -371,7 +378,7 @@ def _each_concurrently(
     for the calls in flight (their answers are simply dropped).
     """
 
-    def attempt(chunk: Chunk) -> tuple[int, ChunkAnswer | ClaimexError]:
+    def attempt(chunk: Chunk) -> tuple[int, AnswerT | ClaimexError]:
         try:
             return chunk.number, work(chunk)
         except ClaimexError as error:
@@ -383,7 +390,7 @@ def _each_concurrently(
     todo: queue.SimpleQueue[Chunk] = queue.SimpleQueue()
     for chunk in chunks:
         todo.put(chunk)
-    done: queue.SimpleQueue[tuple[int, ChunkAnswer | ClaimexError] | BaseException] = queue.SimpleQueue()
+    done: queue.SimpleQueue[tuple[int, AnswerT | ClaimexError] | BaseException] = queue.SimpleQueue()
     stop = threading.Event()
 
     def worker() -> None:

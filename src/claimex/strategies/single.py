@@ -7,8 +7,9 @@ article, or one that does not state its claim, makes instructor ask once more, n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Self
+from typing import Self, TypeVar
 
 from pydantic import ConfigDict, Field, PrivateAttr, create_model, model_validator
 
@@ -64,6 +65,28 @@ def bounded(max_claims: int) -> tuple[type[ClaimsResponse], type[ClaimsResponse]
     return checked, plain
 
 
+Asked = TypeVar("Asked")
+
+
+def ask_for_at_most(
+    ask: Callable[[int], tuple[Asked, CallRecord]], wanted: int, what: str, warnings: list[str]
+) -> tuple[Asked, CallRecord, int]:
+    """`ask(wanted)`, and once more for half as many when the answer was cut off at max_tokens:
+    (the answer, its cost, how many were asked for in the end). Claims and a task's records alike."""
+    try:
+        response, record = ask(wanted)
+    except AnswerCutOff:
+        # A small model can ramble until max_tokens; asking for fewer once is the cheap fix.
+        if wanted <= 1:
+            raise
+        wanted = max(1, wanted // 2)
+        warnings.append(
+            f"the first answer was cut off at max_tokens; asked again for at most {wanted} {what}"
+        )
+        response, record = ask(wanted)
+    return response, record, wanted
+
+
 def ask_chunk(
     article: Article, chunk: Chunk, header: str | None, client: ModelClient, max_claims: int
 ) -> ChunkAnswer:
@@ -80,17 +103,7 @@ def ask_chunk(
                 fallback_model=plain,
             )
 
-    try:
-        response, record = ask(max_claims)
-    except AnswerCutOff:
-        # A small model can ramble until max_tokens; asking for fewer claims once is the cheap fix.
-        if max_claims <= 1:
-            raise
-        max_claims = max(1, max_claims // 2)
-        warnings.append(
-            f"the first answer was cut off at max_tokens; asked again for at most {max_claims} claims"
-        )
-        response, record = ask(max_claims)
+    response, record, max_claims = ask_for_at_most(ask, max_claims, "claims", warnings)
     checked = getattr(response, "_checked", None)
     if checked is not None and (chunk.start, chunk.end) == (0, len(article.text)):
         # Checked by the validator already, against the whole text: the chunk is the whole text.

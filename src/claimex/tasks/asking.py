@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field, create_model, model_validator
 
 from ..checks.records import RecordSpec, ground_record, reask_lines
 from ..checks.verdict import Article
-from ..errors import AnswerCutOff
 from ..llm.client import CallRecord, ModelClient
 from ..models import TaskRecord
 from ..strategies.context import checking_against, current_article, current_question
 from ..strategies.prompting import render
+from ..strategies.single import ask_for_at_most
 from ..text.chunking import Chunk
 from .loading import Task
 
@@ -79,17 +79,7 @@ def ask_chunk(
                 cache_salt=task.sha256,
             )
 
-    try:
-        response, call = ask(max_records)
-    except AnswerCutOff:
-        # A small model can ramble until max_tokens; asking for fewer records once is the cheap fix.
-        if max_records <= 1:
-            raise
-        max_records = max(1, max_records // 2)
-        warnings.append(
-            f"the first answer was cut off at max_tokens; asked again for at most {max_records} records"
-        )
-        response, call = ask(max_records)
+    response, call, max_records = ask_for_at_most(ask, max_records, "records", warnings)
     records = [
         ground_record(
             record.model_dump(mode="json"), task.record.spec, article, prefer=(chunk.start, chunk.end)
