@@ -144,6 +144,16 @@ def ask_chunk(
     restated = 0
     down: ServerError | None = None
     joined_at: int | None = None  # the sentence whose claim is the last one, joined to those before
+
+    def join(reading: SentenceReading, evidence: Evidence, position: int) -> None:
+        """The claim of a sentence joined to those before it; right after another joined one,
+        it holds that one's sentences: it takes its place."""
+        nonlocal joined_at
+        if joined_at == position - 1 and claims:
+            claims.pop()
+        claims.append(joined(reading, evidence, article))
+        joined_at = position
+
     for position in asked:
         sentence = sentences[position]
         earlier = spans[max(0, position - CONTEXT_SENTENCES) : position]
@@ -155,11 +165,7 @@ def ask_chunk(
         evidence = sentence_evidence(article, sentence.start, sentence.end)
         if reading.fragment and reading.context:
             # "Un pacte qui prévoit…": the sentence it continues and it, word for word, no model.
-            # After another fragment, this one's claim holds that one's: it takes its place.
-            if joined_at is not None and joined_at == position - 1 and claims:
-                claims.pop()
-            claims.append(joined(reading, evidence, article))
-            joined_at = position
+            join(reading, evidence, position)
             progress.advance()
             continue
         if reading.restate_because is None:
@@ -181,10 +187,7 @@ def ask_chunk(
         ):
             # Any other reference ("The company shelved…"): with the sentences it refers to, as
             # written, for a model that does not restate them (the provider's preset says).
-            if joined_at is not None and joined_at == position - 1 and claims:
-                claims.pop()
-            claims.append(joined(reading, evidence, article))
-            joined_at = position
+            join(reading, evidence, position)
             progress.advance()
             continue
         restated += 1
