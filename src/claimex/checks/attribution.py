@@ -29,7 +29,8 @@ OUTLET = "the outlet"
 MAX_SPEAKER_WORDS = 12
 """A longer noun phrase is no speaker but a clause read wrong: it is dropped."""
 
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "‘": "'"})
+# ‘ too, which some sites type for an apostrophe ("l‘armée").
+_APOSTROPHES = {**lexicon.APOSTROPHES, ord("‘"): "'"}
 
 
 def _alternatives(words: Sequence[str]) -> str:

@@ -54,6 +54,8 @@ _MULTIPLIERS = {"mille": 1000, "thousand": 1000, "million": 10**6, "millions": 1
 _ALONE_NOT_A_NUMBER = frozenset({"un", "une", "one"})
 _CONNECTORS = frozenset({"et", "and"})
 # What may stand between two words of one number: "quatre-vingt", "vingt et un", "twenty-one".
+# A figure that is a year ("en 2021"): a date, not a quantity a claim states.
+YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _JOINER = re.compile(rf"[{_SPACES}\-‐‑]*")
 _PERCENT_WORDS = (("pour", "cent"), ("pourcent",), ("percent",), ("per", "cent"))
 

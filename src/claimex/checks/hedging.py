@@ -37,7 +37,6 @@ _CONDITIONAL = re.compile(
     r"(?<![\w'])(?:aurai(?:en)?t|serai(?:en)?t|devrai(?:en)?t)(?!\w)|(?<![\w'])\w+(?<!t)rai(?:en)?t(?!\w)",
     re.IGNORECASE,
 )
-_APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class HedgingReading:
 
 def read_hedging(passage: str, *, attributed: bool) -> HedgingReading:
     """The hedging of `passage`; `attributed`: a reporting cue names who says it (not the outlet)."""
-    text = passage.translate(_APOSTROPHES)
+    text = passage.translate(lexicon.APOSTROPHES)
     for pattern, hedging in ((_DENIAL, Hedging.denied), (_ALLEGATION, Hedging.alleged)):
         match = pattern.search(text)
         if match:

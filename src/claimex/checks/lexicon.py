@@ -7,6 +7,9 @@ to the outlet or a hedge not seen, which the quality benchmark counts.
 
 from __future__ import annotations
 
+# The typographic apostrophes, as the lists are written (’ is '): `text.translate(APOSTROPHES)`.
+APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
+
 # --- reporting: who says it ----------------------------------------------------------------
 
 # Past participles of French reporting verbs, as they follow "a", "ont", "avait"... ("a déclaré").

@@ -19,7 +19,7 @@ from ..models import ClaimType, Evidence, Hedging, Quantity
 from ..text.sentences import sentence_at
 from . import lexicon
 from .attribution import OUTLET, Candidate, Speakers, attributions, speakers
-from .figures import Figure, find_figures
+from .figures import YEAR, Figure, find_figures
 from .hedging import HedgingReading, read_hedging
 from .standalone import fragment, not_standalone, opens_mid_sentence
 from .support import SupportChecker, names_in
@@ -29,7 +29,6 @@ from .worthiness import Specifics, check_worthiness
 MAX_CANDIDATES = 4
 """Speakers offered to the model besides the article itself (its choice is a letter, A to E)."""
 
-_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _APPROXIMATE = re.compile(
     r"(?:au moins|environ|près de|quelque|plus de|moins de|presque|jusqu'à|about|around|roughly|nearly|"
     r"almost|some|at least|up to|more than|over|less than|an estimated|estimated)\s*$",
@@ -152,7 +151,7 @@ def _quoted(sentence: str) -> bool:
 def _figures(text: str, time: str | None) -> list[Figure]:
     found = []
     for figure in find_figures(text):
-        if _YEAR.match(figure.text.strip()) and not figure.percent:
+        if YEAR.match(figure.text.strip()) and not figure.percent:
             continue
         if time and figure.text.strip() in time:
             continue

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ..models import CheckWorthiness, Hedging
 from . import lexicon
-from .figures import find_figures
+from .figures import YEAR, find_figures
 
 LOW = 0.25
 """Under this, a claim names nothing specific: no figure, no actor, no source."""
@@ -31,7 +31,6 @@ WEIGHTS = {
 }
 BASE = 0.15
 
-_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _OPINION = re.compile(
     "|".join(rf"(?<![\w']){re.escape(cue)}(?!\w)" for cue in lexicon.OPINION_CUES), re.IGNORECASE
 )
@@ -53,7 +52,7 @@ def check_worthiness(claim: Specifics) -> CheckWorthiness:
     """The claim's score (0 to 1) and the reasons for it, strongest first."""
     score = BASE
     reasons: list[str] = []
-    figures = [f for f in find_figures(claim.statement) if not _YEAR.match(f.text.strip())]
+    figures = [f for f in find_figures(claim.statement) if not YEAR.match(f.text.strip())]
     if figures:
         score += WEIGHTS["figure"]
         reasons.append(f"a figure ({figures[0].text.strip()})")
