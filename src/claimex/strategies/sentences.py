@@ -28,6 +28,7 @@ from typing import Self
 
 from pydantic import ConfigDict, model_validator
 
+from ..checks.attribution import Candidate
 from ..checks.readers import (
     SentenceReading,
     claim_fields,
@@ -87,15 +88,20 @@ class CheckedRestatement(Restatement):
         return self
 
 
+def chosen_speaker(reading: SentenceReading, letter: str | None, *, unknown: str) -> Candidate | None:
+    """The speaker the model's letter names (`unknown`'s when the letter is none offered), None
+    for the article itself. Where the cues name one speaker (or none: the outlet's own voice), it
+    is theirs whatever the letter: a small model asked to split "Martin Pryce said X, and that Y"
+    still credits the article with it at times."""
+    if reading.speakers.settled:
+        return reading.candidates[0] if reading.candidates else None
+    choice = SPEAKER_CHOICES.index(letter if letter in SPEAKER_CHOICES else unknown)
+    return reading.candidates[choice - 1] if 0 < choice <= len(reading.candidates) else None
+
+
 def restated_claim(statement: str, letter: str, question: Question, article: Article) -> Claim:
     reading = question.reading
-    if reading.speakers.settled:
-        # The cues name one speaker (or none: the outlet's own voice); a small model asked to
-        # split "Martin Pryce said X, and that Y" still credits the article with it at times.
-        candidate = reading.candidates[0] if reading.candidates else None
-    else:
-        choice = SPEAKER_CHOICES.index(letter) if letter in SPEAKER_CHOICES else 0
-        candidate = reading.candidates[choice - 1] if 0 < choice <= len(reading.candidates) else None
+    candidate = chosen_speaker(reading, letter, unknown=SPEAKER_CHOICES[0])
     fields = claim_fields(
         statement, reading, article.text, article.checker, candidate=candidate, restated=True
     )
@@ -284,9 +290,6 @@ def fallback(reading: SentenceReading, evidence: Evidence, article: Article, let
     not stand alone. Checked like any claim: one that does not stand alone is not verified."""
     if reading.reference is not None and reading.context:
         return joined(reading, evidence, article)
-    choice = SPEAKER_CHOICES.index(letter) if letter in SPEAKER_CHOICES else 1
-    if reading.speakers.settled:
-        choice = 1  # the cues' one speaker, whatever letter the model gave
-    candidate = reading.candidates[choice - 1] if 0 < choice <= len(reading.candidates) else None
+    candidate = chosen_speaker(reading, letter, unknown=SPEAKER_CHOICES[1])
     fields = sentence_claim(reading, article.text, article.checker, candidate)
     return judged(fields, [evidence], article.checker)
