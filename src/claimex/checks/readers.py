@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..models import ClaimType, Evidence, Hedging, Quantity
+from ..models import CheckWorthiness, ClaimType, Evidence, Hedging, Quantity
 from ..text.sentences import sentence_at
 from . import lexicon
 from .attribution import OUTLET, Candidate, Speakers, attributions, speakers
@@ -322,17 +322,26 @@ def claim_fields(
         "restated": restated,
         "context_spans": list(reading.context) if restated else [],
     }
-    fields["checkworthiness"] = check_worthiness(
+    fields["checkworthiness"] = _worthiness(
+        statement, reading, who if candidate else None, names, fields["time"]
+    )
+    return fields
+
+
+def _worthiness(
+    statement: str, reading: SentenceReading, who: dict[str, Any] | None, names: list[str], time: str | None
+) -> CheckWorthiness:
+    """How worth checking a claim of `reading`'s sentence is, `who` its speaker (None: the outlet)."""
+    return check_worthiness(
         Specifics(
             statement=statement,
             evidence=reading.text,
-            speaker=who["speaker"] if candidate else None,
+            speaker=who["speaker"] if who else None,
             names=names,
-            time=fields["time"],
-            hedging=hedging.hedging,
+            time=time,
+            hedging=reading.hedging.hedging,
         )
     )
-    return fields
 
 
 def matching_candidate(candidates: Sequence[Candidate], text: str, said: str | None) -> Candidate | None:
@@ -382,15 +391,8 @@ def grounded(
     candidate = matching_candidate(reading.candidates, text, fields.get("speaker"))
     who = speaker_fields(text, candidate)
     names = list(fields.get("entities") or [])
-    worthiness = check_worthiness(
-        Specifics(
-            statement=fields["statement"],
-            evidence=reading.text,
-            speaker=who["speaker"] if candidate else None,
-            names=names,
-            time=fields.get("time") or reading.time,
-            hedging=reading.hedging.hedging,
-        )
+    worthiness = _worthiness(
+        fields["statement"], reading, who if candidate else None, names, fields.get("time") or reading.time
     )
     return {
         **fields,
