@@ -7,6 +7,11 @@ every article whose result is complete and whose input bytes are unchanged (sha2
 Where articles come from and results go is a `LocalFiles` (folders of this machine) or
 `claimex.remote.RemoteFiles` (fsspec URLs); who runs the articles is the batch's own threads, or
 another engine's workers (`claimex.raybatch`) running the same `Batch.process`.
+
+With a task (`BatchOptions.task`, `claimex batch --task`), each article's result is the task's
+`TaskResult` instead of claims, at the same place, skipped, counted and indexed by the same
+rules, with records where claims are counted. A result of another task (or of claims) is never
+taken as done.
 """
 
 from __future__ import annotations
@@ -24,13 +29,21 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import AnswerTimeout, ClaimexError, InputError, ModelError, ServerUnreachable, Terminated
+from .errors import (
+    AnswerTimeout,
+    ClaimexError,
+    InputError,
+    ModelError,
+    ServerUnreachable,
+    TaskError,
+    Terminated,
+)
 from .llm.client import ModelClient
-from .models import SCHEMA_VERSION
+from .models import SCHEMA_VERSION, TASK_RESULT_VERSION, Result, TaskRef, TaskResult
 from .output import atomic_file, json_bytes, write_atomically
-from .pipeline import DEFAULT_MIN_CHECKWORTHINESS, extract, first_failure, prepare
+from .pipeline import DEFAULT_MIN_CHECKWORTHINESS, extract, extract_task, first_failure, prepare
 from .text.documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, read_bytes
 
 INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
@@ -43,6 +56,9 @@ UNREACHABLE_LIMIT = 3
 # Failures a summary keeps to show (every one has its line in index.jsonl): a folder of 100,000
 # unreadable files must not hold 100,000 outcomes in memory.
 SHOWN_FAILURES = 20
+
+if TYPE_CHECKING:
+    from .tasks.loading import Task
 
 
 @dataclass
@@ -59,6 +75,19 @@ class ArticleOutcome:
     completion_tokens: int = 0
     cache_hit: bool = False
     seconds: float = 0.0
+    # The task whose records `claims` counts (`--task`); None for claims.
+    task: str | None = None
+
+    def line(self) -> dict[str, Any]:
+        """The index line: a task's says `"task"` and counts `"records"`; a claims line is as it was."""
+        fields = vars(self)
+        if self.task is None:
+            return {name: value for name, value in fields.items() if name != "task"}
+        line: dict[str, Any] = {"path": self.path, "status": self.status, "task": self.task}
+        for name, value in fields.items():
+            if name not in line:
+                line["records" if name == "claims" else name] = value
+        return line
 
 
 @dataclass
@@ -80,6 +109,8 @@ class BatchSummary:
     stopped: str | None = None
     # The first `SHOWN_FAILURES` failed or partial articles; `failed + partial` counts them all.
     failures: list[ArticleOutcome] = field(default_factory=list)
+    # What `claims` and `verified` count: claims, or a task's records (`--task`).
+    counted: str = "claims"
 
     def add(self, outcome: ArticleOutcome) -> None:
         self.articles += 1
@@ -99,8 +130,8 @@ class BatchSummary:
         return [
             f"{head} {self.articles} articles ({self.ok} ok, {partial}{self.skipped} already done, "
             f"{self.failed} failed) in {self.seconds:.1f} s",
-            f"claims: {self.claims}, verified: {self.verified} ({share}); tokens: {self.prompt_tokens} in / "
-            f"{self.completion_tokens} out; cache hits: {self.cache_hits}",
+            f"{self.counted}: {self.claims}, verified: {self.verified} ({share}); tokens: "
+            f"{self.prompt_tokens} in / {self.completion_tokens} out; cache hits: {self.cache_hits}",
         ]
 
 
@@ -195,16 +226,26 @@ def result_path_for(
     return target
 
 
-def _complete_result(stored: bytes | None, sha256: str) -> dict[str, Any] | None:
-    """The stored result if it is whole and was made from these exact input bytes."""
+def _complete_result(stored: bytes | None, sha256: str, task: TaskRef | None = None) -> dict[str, Any] | None:
+    """The stored result if it is whole, was made from these exact input bytes, and is of this run's
+    kind: claims, or the records of this very task (its name and the sha256 of its files)."""
     if stored is None:
         return None
     try:
         data = json.loads(stored)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+    if not isinstance(data, dict):
         return None
+    if task is None:
+        if data.get("schema_version") != SCHEMA_VERSION or "task" in data:
+            return None
+    else:
+        ref = data.get("task")
+        if data.get("schema_version") != TASK_RESULT_VERSION or not isinstance(ref, dict):
+            return None
+        if ref.get("name") != task.name or ref.get("sha256") != task.sha256:
+            return None  # another task's records, or this task before an edit: asked again
     source = data.get("source")
     if not isinstance(source, dict) or source.get("sha256") != sha256:
         return None
@@ -234,6 +275,9 @@ class BatchOptions:
     strategy: str = "single"
     # (I, N): only shard I of N of the folder (`in_shard`), with an index of its own.
     shard: tuple[int, int] | None = None
+    # The task whose records are asked for instead of claims: its name, sha256 and the path every
+    # worker loads it from (a loaded `Task` holds compiled templates and made classes: never pickled).
+    task: TaskRef | None = None
 
     @property
     def index_name(self) -> str:
@@ -305,11 +349,37 @@ class LocalFiles:
 Workers = Callable[["queue.Queue[Path | None]", "queue.Queue[ArticleOutcome]", Callable[[], bool]], None]
 
 
+def task_of(ref: TaskRef) -> Task:
+    """The task `ref` names, loaded from its path (a given task by its name when the path is not on
+    this machine), and refused unless its files are the ones the run started with (sha256)."""
+    from .tasks.loading import load_task
+
+    task = load_task(ref.path if Path(ref.path).exists() else ref.name)
+    if task.sha256 != ref.sha256:
+        raise TaskError(
+            f"{ref.path}: the task changed since the batch started (sha256 {task.sha256[:12]}, "
+            f"not {ref.sha256[:12]}); run the batch again"
+        )
+    return task
+
+
 class Batch:
-    def __init__(self, options: BatchOptions, client: ModelClient, files: LocalFiles | None = None) -> None:
+    def __init__(
+        self,
+        options: BatchOptions,
+        client: ModelClient,
+        files: LocalFiles | None = None,
+        *,
+        task: Task | None = None,
+    ) -> None:
+        """`task`: the task `options.task` names, already loaded (the command's); else loaded here
+        from its path, as a Ray worker does, and checked against its sha256."""
         self.options = options
         self.client = client
         self.files = files or LocalFiles(options)
+        if options.task is not None and task is None:
+            task = task_of(options.task)
+        self.task = task if options.task is not None else None
         self._abandon = threading.Event()  # interrupted: drop what is in flight
         self._stop = threading.Event()  # the server is down: start nothing new
         self._stopped: str | None = None
@@ -326,15 +396,16 @@ class Batch:
             data = self.files.read(article)
             sha256 = hashlib.sha256(data).hexdigest()
             if not options.force:
-                done = _complete_result(self.files.stored(target), sha256)
+                done = _complete_result(self.files.stored(target), sha256, options.task)
                 if done is not None:
                     stats = done.get("stats") or {}
                     return ArticleOutcome(
                         relative,
                         "skipped",
-                        claims=int(stats.get("claims", 0)),
+                        claims=int(stats.get("records" if options.task else "claims", 0)),
                         verified=int(stats.get("verified", 0)),
                         result=str(target.relative_to(options.out_dir)),
+                        task=self._task_name,
                     )
             document = document_from_bytes(
                 data,
@@ -348,16 +419,7 @@ class Batch:
                     f"{article}: too long ({len(document.text):,} characters; "
                     f"--max-chars is {options.max_chars:,})"
                 )
-            result = extract(
-                document,
-                self.client,
-                strategy=options.strategy,
-                max_claims=options.max_claims,
-                min_checkworthiness=options.min_checkworthiness,
-                chunk_chars=options.chunk_chars,
-                # The batch's --concurrency counts articles in flight: one call at a time each.
-                concurrency=1,
-            )
+            result = self._extract(document)
             if self._abandon.is_set():
                 # Interrupted while the model answered: leave no result, the next run redoes it.
                 return ArticleOutcome(relative, "failed", error="interrupted")
@@ -371,11 +433,18 @@ class Batch:
             # Every reason names its file, also those that come from the model's side.
             reason = str(error) if str(error).startswith(str(article)) else f"{article}: {error}"
             return ArticleOutcome(
-                relative, "failed", error=reason, seconds=round(time.monotonic() - started, 3)
+                relative,
+                "failed",
+                error=reason,
+                seconds=round(time.monotonic() - started, 3),
+                task=self._task_name,
             )
         except Exception as error:  # a bug must not sink the other articles; say what it was
             return ArticleOutcome(
-                relative, "failed", error=f"{article}: unexpected {type(error).__name__}: {error}"
+                relative,
+                "failed",
+                error=f"{article}: unexpected {type(error).__name__}: {error}",
+                task=self._task_name,
             )
         self._count_reach(None)
         stats = result.stats
@@ -383,14 +452,51 @@ class Batch:
             relative,
             "ok" if result.complete else "partial",
             error=None if result.complete else f"{article}: {_first_failure(result.warnings)}",
-            claims=stats.claims,
+            claims=stats.records if isinstance(result, TaskResult) else stats.claims,
             verified=stats.verified,
             result=str(target.relative_to(options.out_dir)),
             prompt_tokens=stats.prompt_tokens,
             completion_tokens=stats.completion_tokens,
             cache_hit=stats.cache_hit,
             seconds=round(time.monotonic() - started, 3),
+            task=self._task_name,
         )
+
+    @property
+    def _task_name(self) -> str | None:
+        return self.options.task.name if self.options.task is not None else None
+
+    def _extract(self, document: Any) -> Result | TaskResult:
+        """The article's claims, or its records of the run's task; the batch's --concurrency counts
+        articles in flight, so each article asks one call at a time."""
+        options = self.options
+        if self.task is not None:
+            return extract_task(
+                document,
+                self.client,
+                self.task,
+                max_records=options.max_claims,
+                chunk_chars=options.chunk_chars,
+                concurrency=1,
+            )
+        return extract(
+            document,
+            self.client,
+            strategy=options.strategy,
+            max_claims=options.max_claims,
+            min_checkworthiness=options.min_checkworthiness,
+            chunk_chars=options.chunk_chars,
+            concurrency=1,
+        )
+
+    def prepare(self) -> None:
+        """What every article of the run is asked with, built once before the first (`pipeline.prepare`)."""
+        if self.task is not None:
+            from .tasks.asking import answer_models
+
+            answer_models(self.task, self.options.max_claims)
+        else:
+            prepare(self.options.strategy, self.options.max_claims)  # type: ignore[arg-type]
 
     def _count_reach(self, error: ClaimexError | None) -> None:
         """Stop the batch after `UNREACHABLE_LIMIT` articles in a row found no server."""
@@ -434,7 +540,7 @@ class Batch:
         """
         options = self.options
         self.files.open()
-        summary = BatchSummary()
+        summary = BatchSummary(counted="records" if options.task is not None else "claims")
         started = time.monotonic()
         todo: queue.Queue[Path | None] = queue.Queue(maxsize=options.concurrency * 2)
         done: queue.Queue[ArticleOutcome | BaseException | None] = queue.Queue()
@@ -507,7 +613,7 @@ class Batch:
                 if this_run and not _ends_with_newline(index_path):
                     index.write("\n")  # a line cut short by a kill is left alone, not glued to
                     this_run = index.tell()
-                prepare(options.strategy, options.max_claims)  # type: ignore[arg-type]
+                self.prepare()
                 # What exists now lives as long as the run (modules, schemas, the client): the
                 # cyclic collector need not walk it again and again while articles go through.
                 gc.freeze()
@@ -534,7 +640,7 @@ class Batch:
                     if outcomes:
                         # Whole lines, flushed as they come: a killed batch still leaves a readable index.
                         index.write(
-                            "".join(json.dumps(vars(item), ensure_ascii=False) + "\n" for item in outcomes)
+                            "".join(json.dumps(item.line(), ensure_ascii=False) + "\n" for item in outcomes)
                         )
                         index.flush()
                     for outcome in outcomes:

@@ -35,6 +35,7 @@ from .options import (
     StrategyOption,
     TimeoutOption,
     VerboseOption,
+    refuse_claims_options,
 )
 from .progress import chunk_progress
 from .root import app
@@ -205,18 +206,12 @@ def _extract_task(
     fail_unverified: bool,
 ) -> None:
     """`extract --task`: the task loaded (or refused) before anything is asked, then the same session."""
-    from ..errors import InputError
     from ..llm.settings import resolve_settings
     from ..pipeline import extract_task, first_failure
     from ..tasks.loading import load_task
     from ..text.documents import load_document
 
-    if strategy not in (None, "single"):
-        raise InputError(
-            f"--task asks one call per chunk (--strategy single); --strategy {strategy} is for claims"
-        )
-    if min_checkworthiness is not None:
-        raise InputError("--min-checkworthiness ranks claims; a task's records are all kept")
+    refuse_claims_options(strategy=strategy, min_checkworthiness=min_checkworthiness)
     loaded = load_task(task_spec)
     document = load_document(article)
     settings = resolve_settings(

@@ -36,6 +36,8 @@ from .options import (
     StrategyOption,
     TimeoutOption,
     VerboseOption,
+    refuse_claims_options,
+    task_option,
 )
 from .progress import batch_progress
 from .root import app
@@ -136,9 +138,16 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    task: Annotated[
+        str | None,
+        task_option(
+            "Extract your own records instead of claims, from every article (loaded once, before the first; "
+            "each result is the task's, at the same place; a result of another task is not taken as done)"
+        ),
+    ] = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Extract and verify claims for every article in a folder.
+    """Extract and verify claims (or a task's records, with --task) for every article in a folder.
 
     Writes OUT_DIR/<relative path>.json per article (atomically), the extracted text beside it when the file is not plain UTF-8 text (HTML, legacy encodings), and OUT_DIR/index.jsonl with one line per article: ok, partial (some model calls failed: the result is written and the next run asks for the rest), failed (with the reason) or skipped (already done, input unchanged).
 
@@ -149,12 +158,15 @@ def batch(
     Example: claimex batch articles/ -o results/ --glob '*.html'
 
     On Ray: claimex batch articles/ -o results/ --engine ray --base-url http://vllm:8000/v1 --concurrency 256
+
+    Your own records: claimex batch articles/ -o quotes/ --task quotes --report
     """
     with reported_errors(verbose):
         from ..batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, LocalFiles, parse_shard
         from ..llm.settings import resolve_settings
         from ..pipeline import extraction_options
 
+        loaded = _task(task, strategy, min_checkworthiness, with_clusters) if task is not None else None
         if engine is not Engine.ray and (ray_address is not None or ray_workers is not None):
             raise InputError("--ray-address and --ray-workers need --engine ray")
         source, results = _location(in_dir), _location(out_dir)
@@ -174,7 +186,8 @@ def batch(
         )
         chosen = extraction_options(
             settings,
-            strategy=strategy,
+            # A task asks one call per chunk, as the single strategy does (its claim cap: the records').
+            strategy="single" if loaded is not None else strategy,
             max_claims=max_claims,
             min_checkworthiness=min_checkworthiness,
             chunk_chars=chunk_chars,
@@ -192,11 +205,12 @@ def batch(
             max_claims=chosen.max_claims,
             min_checkworthiness=chosen.min_checkworthiness,
             shard=shard_of,
+            task=loaded.ref if loaded is not None else None,
         )
         files = _remote_files(options) if remote else LocalFiles(options)
         if engine is Engine.ray:
             summary = _run_on_ray(
-                options, files, settings, ray_address, ray_workers, model_path, cache_dir, no_cache
+                options, files, settings, ray_address, ray_workers, model_path, cache_dir, no_cache, loaded
             )
         else:
             total = sum(1 for _ in files.inputs())
@@ -206,7 +220,7 @@ def batch(
                 ) as client,
                 batch_progress(total) as on_outcome,
             ):
-                summary = Batch(options, client, files).run(on_outcome)
+                summary = Batch(options, client, files, task=loaded).run(on_outcome)
         for line in summary.lines():
             typer.echo(line)
         if with_report and not summary.interrupted:
@@ -232,6 +246,18 @@ def batch(
             raise typer.Exit(1)
 
 
+def _task(spec: str, strategy: str | None, min_checkworthiness: float | None, cluster: bool) -> Any:
+    """The run's task, loaded once before anything else (or refused in one line), from an absolute
+    path: Ray's workers load it again from there, and every result names the same path."""
+    from dataclasses import replace
+
+    from ..tasks.loading import load_task
+
+    refuse_claims_options(strategy=strategy, min_checkworthiness=min_checkworthiness, cluster=cluster)
+    loaded = load_task(spec)
+    return replace(loaded, path=loaded.path.resolve())
+
+
 def _location(text: str) -> Any:
     """A local folder as a Path, an fsspec URL as a UPath (claimex.remote)."""
     from ..remote import is_url, upath
@@ -254,8 +280,10 @@ def _run_on_ray(
     model_path: Path | None,
     cache_dir: Path | None,
     no_cache: bool,
+    task: Any,
 ) -> Any:
-    """The batch with Ray workers in place of this process's threads (claimex.raybatch)."""
+    """The batch with Ray workers in place of this process's threads (claimex.raybatch); each
+    worker loads the task (if any) from its path, and is refused unless its sha256 is `task`'s."""
     from ..batch import Batch
     from ..llm.client import ModelClient
     from ..raybatch.engine import ray_workers, require_ray
@@ -268,7 +296,7 @@ def _run_on_ray(
             "--provider); the embedded model serves one machine: use --engine local"
         )
     # The run's own client is never asked: each worker has its own.
-    batch = Batch(options, ModelClient(settings), files)
+    batch = Batch(options, ModelClient(settings), files, task=task)
     total = sum(1 for _ in files.inputs())
     with contextlib.ExitStack() as stack:
         with status("starting Ray workers…"):  # a local Ray takes seconds to start

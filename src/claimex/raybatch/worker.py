@@ -15,7 +15,6 @@ from pathlib import Path
 
 from ..batch import ArticleOutcome, Batch, BatchOptions, LocalFiles
 from ..llm.settings import ModelSettings
-from ..pipeline import prepare
 from ..session import model_session
 
 
@@ -40,9 +39,10 @@ class ArticleWorker:
                 settings, model_path=None, cache_dir=cache_dir, no_cache=no_cache, connections=in_flight
             )
         )
+        # A task (`--task`) is loaded here from its path, and refused unless it is the driver's (sha256).
         self._batch = Batch(options, session.client, files)
         self._batch.attach_output()  # the driver made OUT_DIR before any worker started
-        prepare(options.strategy, options.max_claims)  # type: ignore[arg-type]
+        self._batch.prepare()
         # What exists now lives as long as the worker, as in the local batch's run.
         gc.freeze()
 

@@ -1,0 +1,145 @@
+"""`claimex batch --task`: a folder's articles each give the task's records, replayed from the
+answers the embedded model gave the example tasks on the seed (cassettes/test_tasks_examples/).
+
+The seed is asked exactly as `claimex extract SEED --task NAME --max-claims 4` asked it, so the
+requests are byte for byte those recorded; a batch that asked anything else would find no
+recording and fail. What comes back is checked against the checks themselves (`_assert_honest`
+of test_tasks_examples), not against what the model happened to say.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from claimex.cli import app
+from claimex.models import TaskResult
+from conftest import RECORDING_BASE_URL, ROOT, SEED, http_requests
+from test_tasks_examples import _assert_honest
+
+runner = CliRunner()
+RECORDED = ROOT / "cassettes" / "test_tasks_examples"
+QUOTES = str(RECORDED / "test_the_quotations_task_on_the_seed.yaml")
+FIGURES = str(RECORDED / "test_the_figures_task_on_the_seed.yaml")
+# As test_tasks_examples asks: four records at most, and time for a busy machine's answer.
+ASKED = ["--base-url", RECORDING_BASE_URL, "--provider", "local", "--max-claims", "4", "--timeout", "900"]
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, object]:
+    # A task edited in a way the model is not shown (a TOML comment) is asked again, as its sha256
+    # is in the cache key: the one recorded answer is then played a second time.
+    return {
+        "match_on": ["method", "uri", "body"],
+        "decode_compressed_response": True,
+        "allow_playback_repeats": True,
+    }
+
+
+def run_batch(in_dir: Path, out_dir: Path, task: str, *extra: str):
+    args = ["batch", str(in_dir), "-o", str(out_dir), "--task", task, *ASKED, *extra]
+    return runner.invoke(app, args, catch_exceptions=False)
+
+
+def index_of(out_dir: Path) -> dict[str, dict]:
+    lines = [json.loads(line) for line in (out_dir / "index.jsonl").read_text(encoding="utf-8").splitlines()]
+    by_path = {line["path"]: line for line in lines}
+    assert len(by_path) == len(lines), "an article appears twice in the index"
+    return by_path
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """The seed twice (one nested), and files that cannot be articles, among them."""
+    folder = tmp_path / "in"
+    (folder / "nested").mkdir(parents=True)
+    shutil.copy(SEED, folder / "seed.txt")
+    shutil.copy(SEED, folder / "nested" / "again.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    return folder
+
+
+@pytest.mark.vcr(QUOTES)
+def test_every_article_gets_the_tasks_records_and_bad_files_do_not_stop_the_others(
+    folder: Path, tmp_path: Path, seed_text: str, vcr
+) -> None:
+    out = tmp_path / "out"
+    done = run_batch(folder, out, "quotes")
+
+    assert done.exit_code == 1, done.output  # two files are no articles
+    index = index_of(out)
+    assert {path: line["status"] for path, line in index.items()} == {
+        "seed.txt": "ok",
+        "nested/again.txt": "ok",
+        "empty.txt": "failed",
+        "binary.txt": "failed",
+    }
+    for relative in ("seed.txt", "nested/again.txt"):
+        line = index[relative]
+        result = TaskResult.model_validate_json((out / line["result"]).read_text(encoding="utf-8"))
+        assert line["result"] == relative + ".json"
+        _assert_honest(result, seed_text)
+        assert result.task.name == "quotes" and result.records
+        # The index counts records, and says whose.
+        assert line["task"] == "quotes" and "claims" not in line
+        assert line["records"] == result.stats.records and line["verified"] == result.stats.verified
+    assert "empty" in index["empty.txt"]["error"] and index["empty.txt"]["task"] == "quotes"
+    records = sum(index[name]["records"] for name in ("seed.txt", "nested/again.txt"))
+    assert f"records: {records}, verified:" in done.stdout and "claims:" not in done.stdout
+    # The same article twice is asked once (the second from the cache): 2 calls, an answer and its re-ask.
+    assert http_requests(vcr) == 2
+
+    again = run_batch(folder, out, "quotes")
+    assert again.exit_code == 1
+    index = index_of(out)
+    assert index["seed.txt"]["status"] == index["nested/again.txt"]["status"] == "skipped"
+    assert index["seed.txt"]["records"] > 0 and http_requests(vcr) == 2
+
+
+@pytest.mark.vcr(QUOTES, FIGURES)
+def test_a_result_of_another_task_or_of_an_edited_task_is_not_taken_as_done(
+    tmp_path: Path, seed_text: str, vcr
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "seed.txt")
+    out = tmp_path / "out"
+    task = tmp_path / "quotes"
+    shutil.copytree(ROOT / "examples" / "tasks" / "quotes", task)
+
+    assert run_batch(folder, out, str(task)).exit_code == 0
+    first = json.loads((out / "seed.txt.json").read_text(encoding="utf-8"))
+    assert first["task"]["path"] == str(task.resolve())
+
+    # Another task in the same folder: asked, and its result takes the place of the other's.
+    figures = run_batch(folder, out, "figures")
+    assert figures.exit_code == 0, figures.output
+    assert index_of(out)["seed.txt"]["status"] == "ok"
+    result = TaskResult.model_validate_json((out / "seed.txt.json").read_text(encoding="utf-8"))
+    assert result.task.name == "figures"
+    _assert_honest(result, seed_text)
+    asked = http_requests(vcr)
+
+    # Back to the quotes, edited where the model does not look: a new sha256, so asked again.
+    manifest = task / "task.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    assert run_batch(folder, out, str(task)).exit_code == 0
+    assert index_of(out)["seed.txt"]["status"] == "ok" and http_requests(vcr) > asked
+    edited = json.loads((out / "seed.txt.json").read_text(encoding="utf-8"))
+    assert edited["task"]["name"] == "quotes" and edited["task"]["sha256"] != first["task"]["sha256"]
+
+    # The same task unchanged: done.
+    asked = http_requests(vcr)
+    assert run_batch(folder, out, str(task)).exit_code == 0
+    assert index_of(out)["seed.txt"]["status"] == "skipped" and http_requests(vcr) == asked
+
+    # Claims are claims: a task's result is not a claims batch's, which asks for its own.
+    from claimex.batch import _complete_result
+
+    stored = (out / "seed.txt.json").read_bytes()
+    assert _complete_result(stored, edited["source"]["sha256"]) is None
