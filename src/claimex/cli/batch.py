@@ -218,7 +218,7 @@ def batch(
                 command_session(
                     settings, model_path, cache_dir, no_cache, connections=options.concurrency
                 ) as client,
-                batch_progress(total) as on_outcome,
+                batch_progress(total, _counted(options)) as on_outcome,
             ):
                 summary = Batch(options, client, files, task=loaded).run(on_outcome)
         for line in summary.lines():
@@ -256,6 +256,10 @@ def _task(spec: str, strategy: str | None, min_checkworthiness: float | None, cl
     refuse_claims_options(strategy=strategy, min_checkworthiness=min_checkworthiness, cluster=cluster)
     loaded = load_task(spec)
     return replace(loaded, path=loaded.path.resolve())
+
+
+def _counted(options: Any) -> str:
+    return "claims" if options.task is None else "records"
 
 
 def _location(text: str) -> Any:
@@ -305,7 +309,7 @@ def _run_on_ray(
                     batch, settings, address=address, workers=workers, cache_dir=cache_dir, no_cache=no_cache
                 )
             )
-        with batch_progress(total) as on_outcome:
+        with batch_progress(total, _counted(options)) as on_outcome:
             return batch.run(on_outcome, workers=engine)
 
 

@@ -67,8 +67,11 @@ def _duration(seconds: float) -> str:
 
 
 @contextmanager
-def batch_progress(total: int) -> Iterator[Any]:
-    """A rich progress bar on a terminal; one plain line per article otherwise (CI, pipes)."""
+def batch_progress(total: int, counted: str = "claims") -> Iterator[Any]:
+    """A rich progress bar on a terminal; one plain line per article otherwise (CI, pipes).
+
+    `counted`: what an outcome's count is of: claims, or a task's records (`batch --task`)."""
+    one = counted.removesuffix("s")
     console = stderr()
     tally = {"done": 0, "claims": 0, "failed": 0}
     if not console.is_terminal:
@@ -78,7 +81,7 @@ def batch_progress(total: int) -> Iterator[Any]:
             if outcome.status == "failed":
                 detail = outcome.error  # it names the file
             else:
-                claims = f"{outcome.claims} claim{'' if outcome.claims == 1 else 's'}"
+                claims = f"{outcome.claims} {one}{'' if outcome.claims == 1 else 's'}"
                 detail = f"{outcome.path} ({claims}, {outcome.verified} verified)"
                 if outcome.status == "partial":
                     detail += f": {outcome.error}"
@@ -95,7 +98,7 @@ def batch_progress(total: int) -> Iterator[Any]:
         TextColumn("[bold]articles"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("claims {task.fields[claims]} · failed {task.fields[failed]}"),
+        TextColumn(counted + " {task.fields[claims]} · failed {task.fields[failed]}"),
         TimeRemainingColumn(),
         console=console,
     ) as progress:
