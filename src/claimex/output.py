@@ -215,7 +215,7 @@ def records_table(result: TaskResult | dict[str, Any]) -> Table:
         fields = record.get("fields") or {}
         cells: list[Any] = [str(number)]
         for name in value_fields:
-            cell = Text(_shorten(_shown_value(fields.get(name)), 120))
+            cell = Text(_shorten(shown_value(fields.get(name)), 120))
             for problem in (record.get("support") or {}).get("problems") or []:
                 if problem.get("field") == name and problem.get("blocking"):
                     cell.append(f"\n✘ {problem.get('message', '')}", style="red")
@@ -242,9 +242,9 @@ def records_table(result: TaskResult | dict[str, Any]) -> Table:
     return table
 
 
-def _shown_value(value: Any) -> str:
+def shown_value(value: Any) -> str:
     if isinstance(value, list):
-        return "; ".join(_shown_value(item) for item in value)
+        return "; ".join(shown_value(item) for item in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # a JSON number field: 30, not 30.0
     return "" if value is None else str(value)

@@ -10,7 +10,12 @@ The split into fragments happens here, in Python, because spans are code-point o
 strings count UTF-16 units, so any offset arithmetic in the page would drift after an emoji.
 The page's script only reads the fragments' `data-` attributes.
 
-`render_report` and `render_index` are pure; `write_report` and `write_batch_report` do the file I/O.
+A task's result (`claimex extract --task`, `claimex batch --task`) gets its own page
+(`render_task_report`): its records in a table, one column per field, every evidence quote with
+its verdict, and the article with every evidence span highlighted, by the same fragments.
+
+`render_report`, `render_task_report` and `render_index` are pure; `write_report` and
+`write_batch_report` do the file I/O, for claims and tasks alike.
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .errors import InputError
-from .models import SCHEMA_VERSION, Claim, Result
-from .output import write_atomically
+from .models import SCHEMA_VERSION, TASK_RESULT_VERSION, Claim, Result, TaskRecord, TaskResult
+from .output import shown_value, write_atomically
 from .text.documents import Document, load_document, read_json
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -131,6 +136,36 @@ def claim_marks(claims: Sequence[Claim], text_length: int) -> tuple[list[Mark], 
     return marks, problems
 
 
+def record_evidence_id(record_number: int, field_number: int, quote_number: int) -> str:
+    return f"r{record_number}f{field_number}e{quote_number}"
+
+
+def evidence_fields(result: TaskResult) -> list[str]:
+    """The record's evidence fields, in the order the records give them."""
+    return list(dict.fromkeys(name for record in result.records for name in record.evidence))
+
+
+def record_marks(result: TaskResult, text_length: int) -> tuple[list[Mark], list[str]]:
+    """The marks of every evidence span of every record (`claim_number` is the record's number),
+    and one problem line per span that does not fit the text."""
+    fields = evidence_fields(result)
+    marks: list[Mark] = []
+    problems: list[str] = []
+    for number, record in enumerate(result.records, start=1):
+        for field_number, name in enumerate(fields, start=1):
+            for quote_number, item in enumerate(record.evidence.get(name, []), start=1):
+                for start, end in item.spans:
+                    if 0 <= start < end <= text_length:
+                        key = record_evidence_id(number, field_number, quote_number)
+                        marks.append(Mark(start, end, key, number, item.status))
+                    else:
+                        problems.append(
+                            f"record {number}, {name} quote {quote_number}: span [{start}, {end}] does not "
+                            f"fit the article ({text_length} characters); not highlighted"
+                        )
+    return marks, problems
+
+
 @dataclass(frozen=True)
 class IndexRow:
     """One article of a batch on the index page. `href` is relative to the index; None if it failed."""
@@ -142,6 +177,9 @@ class IndexRow:
     fuzzy: int = 0
     missing: int = 0
     error: str | None = None
+    # What `claims` counts: claims, or a task's records (then `task` names it).
+    counted: str = "claims"
+    task: str | None = None
 
     @property
     def verified_percent(self) -> int | None:
@@ -152,7 +190,21 @@ class IndexRow:
         return self.claims - self.verified
 
 
-def index_row(result: Result, href: str | None) -> IndexRow:
+def index_row(result: Result | TaskResult, href: str | None) -> IndexRow:
+    if isinstance(result, TaskResult):
+        quoted = [
+            item.status for record in result.records for items in record.evidence.values() for item in items
+        ]
+        return IndexRow(
+            article=result.source.path,
+            href=href,
+            claims=len(result.records),
+            verified=sum(record.verified for record in result.records),
+            fuzzy=quoted.count("fuzzy"),
+            missing=quoted.count("missing"),
+            counted="records",
+            task=result.task.name,
+        )
     statuses: list[str] = [item.status for claim in result.claims for item in claim.evidence]
     return IndexRow(
         article=result.source.path,
@@ -197,8 +249,60 @@ def render_report(result: Result, text: str, *, result_date: datetime | None = N
     )
 
 
+def render_task_report(result: TaskResult, text: str, *, result_date: datetime | None = None) -> str:
+    """The HTML page of a task's result over its article `text`: the records' fields in a table,
+    their evidence highlighted in the article."""
+    marks, problems = record_marks(result, len(text))
+    if len(text) != result.source.length:
+        problems.insert(
+            0,
+            f"the article has {len(text)} characters but the result was made from {result.source.length}; "
+            "highlights may be misplaced",
+        )
+    located = [item for record in result.records for items in record.evidence.values() for item in items]
+    statuses = [item.status for item in located]
+    evidence = evidence_fields(result)
+    values = list(
+        dict.fromkeys(name for record in result.records for name in record.fields if name not in evidence)
+    )
+
+    def passage(spans: Sequence[tuple[int, int]]) -> str:
+        return " … ".join(text[start:end] for start, end in spans if 0 <= start < end <= len(text))
+
+    def record_statuses(record: TaskRecord) -> list[str]:
+        return list(dict.fromkeys(item.status for items in record.evidence.values() for item in items))
+
+    def summary(record: TaskRecord) -> str:
+        """The record in one line, for the highlight's tooltip."""
+        return " · ".join(f"{name}: {shown_value(record.fields.get(name))}" for name in [*values, *evidence])
+
+    return (
+        _environment()
+        .get_template("task_report.html.j2")
+        .render(
+            result=result,
+            records=list(enumerate(result.records, start=1)),
+            value_fields=values,
+            evidence_fields=evidence,
+            fragments=highlight_fragments(text, marks),
+            record_evidence_id=record_evidence_id,
+            record_statuses=record_statuses,
+            summary=summary,
+            shown_value=shown_value,
+            passage=passage,
+            status_counts={status: statuses.count(status) for status in STATUSES},
+            verified_records=sum(record.verified for record in result.records),
+            problems=problems,
+            result_date=_format_date(result_date),
+        )
+    )
+
+
 def render_index(rows: Sequence[IndexRow], *, title: str = "claimex batch report") -> str:
-    """The batch index: one row per article, linking to its page."""
+    """The batch index: one row per article, linking to its page; it counts claims, or records
+    when the articles' results are a task's."""
+    counted = {row.counted for row in rows if row.error is None} or {"claims"}
+    tasks = sorted({row.task for row in rows if row.task is not None})
     return (
         _environment()
         .get_template("index.html.j2")
@@ -209,6 +313,8 @@ def render_index(rows: Sequence[IndexRow], *, title: str = "claimex batch report
             total_claims=sum(row.claims for row in rows),
             total_verified=sum(row.verified for row in rows),
             failed=sum(row.error is not None for row in rows),
+            counted=counted.pop() if len(counted) == 1 else "claims or records",
+            tasks=tasks,
         )
     )
 
@@ -253,10 +359,13 @@ def write_batch_report(
     return index_path
 
 
-def _write_page(result_path: Path, output: Path | None, article: Path | None) -> tuple[Path, Result]:
-    result = read_result(result_path)
+def _write_page(
+    result_path: Path, output: Path | None, article: Path | None
+) -> tuple[Path, Result | TaskResult]:
+    result = read_any_result(result_path)
     document = find_article(result, result_path, article)
-    page = render_report(result, document.text, result_date=_modified(result_path))
+    render = render_task_report if isinstance(result, TaskResult) else render_report
+    page = render(result, document.text, result_date=_modified(result_path))  # type: ignore[arg-type]
     target = Path(output) if output is not None else default_output(result_path)
     write_atomically(target, page)
     return target, result
@@ -267,8 +376,35 @@ def default_output(result_path: Path) -> Path:
     return target if target != result_path else result_path.with_name(result_path.name + ".html")
 
 
-def read_result(path: Path) -> Result:
+def read_any_result(path: Path) -> Result | TaskResult:
+    """A claims result, or a task's (it names its task), as the file says."""
     payload = read_json(path, what="a claimex result file")
+    if isinstance(payload, dict) and "task" in payload:
+        return read_task_result(path, payload)
+    return read_result(path, payload)
+
+
+def read_task_result(path: Path, payload: object = None) -> TaskResult:
+    """A task's result file (`claimex extract --task -o`, `claimex batch --task`)."""
+    if payload is None:
+        payload = read_json(path, what="a claimex task result file")
+    version = payload.get("schema_version") if isinstance(payload, dict) else None
+    if isinstance(version, str) and version != TASK_RESULT_VERSION:
+        raise InputError(
+            f"{path}: a task result of schema {version}, and this claimex reads {TASK_RESULT_VERSION}: run "
+            "`claimex extract --task` on the article again (answers come from the cache)"
+        )
+    try:
+        return TaskResult.model_validate(payload)
+    except pydantic.ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "top level"
+        raise InputError(f"{path}: not a claimex task result ({where}: {first['msg']})") from None
+
+
+def read_result(path: Path, payload: object = None) -> Result:
+    if payload is None:
+        payload = read_json(path, what="a claimex result file")
     version = payload.get("schema_version") if isinstance(payload, dict) else None
     if isinstance(version, str) and version != SCHEMA_VERSION:
         raise InputError(
@@ -283,7 +419,7 @@ def read_result(path: Path) -> Result:
         raise InputError(f"{path}: not a claimex result ({where}: {first['msg']})") from None
 
 
-def find_article(result: Result, result_path: Path, article: Path | None) -> Document:
+def find_article(result: Result | TaskResult, result_path: Path, article: Path | None) -> Document:
     """The article the result was made from, checked by sha256 so that every span lands where it belongs."""
     if article is not None:
         document = load_document(article)
