@@ -36,6 +36,7 @@ from .options import (
     TimeoutOption,
     VerboseOption,
     refuse_claims_options,
+    task_option,
 )
 from .progress import chunk_progress
 from .root import app
@@ -254,18 +255,42 @@ def verify(
     claims: Annotated[
         Path,
         typer.Argument(
-            help='A JSON file with {"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}.'
+            help='A JSON file with {"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}; with --task, a task result file (claimex extract --task -o) or a list of records.'
         ),
     ],
     output: OutputOption = None,
     output_format: FormatOption = OutputFormat.json,
     fail_unverified: FailUnverifiedOption = False,
+    task: Annotated[
+        str | None,
+        task_option("Re-ground a task's records instead of claims, by the task's evidence and value fields"),
+    ] = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Re-verify a claims file against an article. No model is called.
+    """Re-verify a claims file (or a task's records, with --task) against an article. No model is called.
 
     Fills in each quote's status, spans, score and differences, each claim's support (verdict and problems) and its verified flag; every other field of the file is kept as it was. Each claim needs a "statement"; its "quantities" and "entities" are checked when present.
+
+    With --task: every record's evidence fields located again and its values checked again, as extract --task checks them. The file is a task result (its records' "fields" are read) or a JSON list of records, each an object of the task's fields. A file made by another task, or by this one before an edit, is re-grounded by the task given, with a warning.
+
+    Example: claimex verify article.txt quotes.json --task quotes --format table
     """
+    if task is not None:
+        with reported_errors(verbose):
+            from ..regrounding import reground
+            from ..tasks.loading import load_task
+            from ..text.documents import load_document, read_json
+
+            loaded = load_task(task)
+            document = load_document(article)
+            payload = read_json(claims, what="a task result or a list of records")
+            result, warnings = reground(document, payload, loaded, name=str(claims))
+            for warning in warnings:
+                typer.echo(f"claimex: warning: {warning}", err=True)
+            emit(result, output, output_format)
+            if fail_unverified and not all_verified(result):
+                raise typer.Exit(EXIT_UNVERIFIED)
+        return
     with reported_errors(verbose):
         from ..pipeline import reverify
         from ..text.documents import load_document, read_json
