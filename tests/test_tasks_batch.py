@@ -143,3 +143,134 @@ def test_a_result_of_another_task_or_of_an_edited_task_is_not_taken_as_done(
 
     stored = (out / "seed.txt.json").read_bytes()
     assert _complete_result(stored, edited["source"]["sha256"]) is None
+
+
+# --- bad input: one line, exit 2, nothing asked --------------------------------------------------
+
+
+def _one_line_exit_2(result, starts: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"claimex: error: {starts}"), result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"user.j2": "Article: {{ txt }}"},
+        {"user.j2": "{% if text %}unclosed"},
+        {"task.toml": 'fields = "speaker: who speaks"\n'},
+    ],
+    ids=["misspelt variable", "syntax error", "no evidence"],
+)
+def test_a_bad_task_is_refused_before_the_first_article(folder: Path, tmp_path: Path, broken: dict) -> None:
+    task = tmp_path / "t"
+    shutil.copytree(ROOT / "examples" / "tasks" / "quotes", task)
+    for name, content in broken.items():
+        (task / name).write_text(content, encoding="utf-8")
+    # A server nobody listens on: had an article been asked about, it would fail as unreachable (exit 1).
+    args = ["batch", str(folder), "-o", str(tmp_path / "out"), "--task", str(task)]
+    result = runner.invoke(app, [*args, "--base-url", "http://127.0.0.1:9/v1"], catch_exceptions=False)
+    _one_line_exit_2(result, str(task))
+    assert not (tmp_path / "out").exists(), "nothing started: no output folder, no index"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            ["--task", "no-such-task"],
+            "no-such-task: no such task folder or file (given tasks: figures, quotes)",
+        ),
+        (
+            ["--task", "quotes", "--strategy", "sentences"],
+            "--task asks one call per chunk (--strategy single); --strategy sentences is for claims",
+        ),
+        (
+            ["--task", "quotes", "--min-checkworthiness", "0.5"],
+            "--min-checkworthiness ranks claims; a task's records are all kept",
+        ),
+        (
+            ["--task", "quotes", "--cluster"],
+            "--cluster groups claims across articles; a task's records are not clustered",
+        ),
+        (
+            ["--task", "quotes", "--engine", "ray", "--provider", "local"],
+            "--engine ray needs a model server every worker can reach",
+        ),
+    ],
+    ids=["unknown task", "sentences", "checkworthiness", "cluster", "ray without a server"],
+)
+def test_batch_task_refuses_what_it_cannot_do_in_one_line(
+    folder: Path, tmp_path: Path, options: list[str], message: str
+) -> None:
+    if "ray" in options:
+        pytest.importorskip("ray")
+        args = ["batch", str(folder), "-o", str(tmp_path / "out"), *options]
+    else:
+        args = [
+            "batch",
+            str(folder),
+            "-o",
+            str(tmp_path / "out"),
+            *options,
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    _one_line_exit_2(result, message)
+    assert not (tmp_path / "out").exists()
+
+
+# --- shards and the report ----------------------------------------------------------------------
+
+
+@pytest.mark.vcr(QUOTES)
+def test_shards_of_a_task_batch_have_their_own_index_and_the_same_results(
+    folder: Path, tmp_path: Path, vcr
+) -> None:
+    out = tmp_path / "out"
+    for shard in ("0/2", "1/2"):
+        run_batch(folder, out, "quotes", "--shard", shard)
+    lines = {}
+    for shard in ("0-of-2", "1-of-2"):
+        for line in (out / f"index.shard-{shard}.jsonl").read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            assert entry["task"] == "quotes" and entry["path"] not in lines
+            lines[entry["path"]] = entry
+    assert set(lines) == {"seed.txt", "nested/again.txt", "empty.txt", "binary.txt"}
+    assert lines["seed.txt"]["records"] == lines["nested/again.txt"]["records"] > 0
+    assert http_requests(vcr) == 2  # the seed asked once, in whichever shard came first; then cached
+
+
+@pytest.mark.vcr(QUOTES)
+def test_the_batch_report_shows_every_articles_records(folder: Path, tmp_path: Path, seed_text: str) -> None:
+    out = tmp_path / "out"
+    done = run_batch(folder, out, "quotes", "--report")
+    assert done.exit_code == 1 and f"report: {out / 'index.html'}" in done.stdout
+
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "task quotes" in index and "<th>records</th>" in index and "claims" not in index
+    assert "./seed.txt.html" in index and "failed: " in index
+    result = TaskResult.model_validate_json((out / "seed.txt.json").read_text(encoding="utf-8"))
+    page = (out / "seed.txt.html").read_text(encoding="utf-8")
+    from test_tasks_report import record_page
+
+    shown = record_page(page)
+    assert shown.article_text == seed_text
+    # Every located quote of every record is highlighted, where its spans say, and nothing else is.
+    covered = {
+        position
+        for record in result.records
+        for items in record.evidence.values()
+        for item in items
+        for start, end in item.spans
+        for position in range(start, end)
+    }
+    highlighted = {position for h in shown.highlights for position in range(h.start, h.end)}
+    assert covered and highlighted == covered
+    for highlight in shown.highlights:
+        assert seed_text[highlight.start : highlight.end] == highlight.text
+    assert shown.columns == ["#", "speaker", "quote evidence", "verified"]
+    assert len(shown.rows) == len(result.records)
