@@ -448,6 +448,94 @@ def test_the_ray_engine_refuses_what_it_cannot_run(tmp_path: Path, monkeypatch: 
     assert missing.stderr.strip() == "claimex: error: --engine ray needs Ray: pip install 'claimex[ray]'"
 
 
+# --- a task's records (batch --task) -----------------------------------------------------------
+
+
+def test_a_task_through_ray_gives_the_local_engines_records_index_and_exit_code(
+    tmp_path: Path, ray_cluster: str, ray_env: dict[str, str]
+) -> None:
+    """The quotes task on the seed, the embedded model's recorded answers served to both engines."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from claimex.cli import app
+    from replay_server import ReplayServer
+    from test_tasks_batch import QUOTES
+
+    folder = tmp_path / "in"
+    (folder / "nested").mkdir(parents=True)
+    shutil.copy(ROOT / "seeds" / "000_a74d49738eea9ff9.txt", folder / "seed.txt")
+    shutil.copy(ROOT / "seeds" / "000_a74d49738eea9ff9.txt", folder / "nested" / "again.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    on_the_cluster = ["--engine", "ray", "--ray-address", ray_cluster]
+    with ReplayServer(Path(QUOTES)) as replay:
+        asked = [
+            "--task",
+            "quotes",
+            "--base-url",
+            replay.base_url,
+            "--provider",
+            "local",
+            "--max-claims",
+            "4",
+        ]
+        asked += ["--timeout", "900", "--no-cache", "--concurrency", "2"]
+        local = CliRunner().invoke(app, ["batch", str(folder), "-o", str(tmp_path / "local"), *asked])
+        on_local = replay.requests
+        remote = CliRunner().invoke(
+            app,
+            ["batch", str(folder), "-o", str(tmp_path / "ray"), *asked, *on_the_cluster],
+        )
+    assert replay.unmatched == 0, "every request was one the embedded model answered"
+    assert on_local == 4 and replay.requests == 2 * on_local, "the seed twice: an answer and its re-ask each"
+    assert remote.exit_code == local.exit_code == 1, remote.output
+    ray_index = index_of(tmp_path / "ray")
+    assert without_timings(ray_index) == without_timings(index_of(tmp_path / "local"))
+    assert ray_index["seed.txt"]["task"] == "quotes" and ray_index["seed.txt"]["records"] > 0
+    ray_results = results_of(tmp_path / "ray")
+    assert ray_results == results_of(tmp_path / "local"), "the same records, statuses and spans"
+    assert ray_results["seed.txt.json"]["task"]["name"] == "quotes"  # type: ignore[index]
+    assert "records: " in remote.stdout and "claims: " not in remote.stdout
+
+    # Rerun: the task's results are done, on Ray as locally.
+    with ReplayServer(Path(QUOTES)) as replay:
+        asked[asked.index("--base-url") + 1] = replay.base_url
+        again = CliRunner().invoke(
+            app,
+            ["batch", str(folder), "-o", str(tmp_path / "ray"), *asked, *on_the_cluster],
+        )
+    assert again.exit_code == 1 and replay.requests == 0
+    assert index_of(tmp_path / "ray")["seed.txt"]["status"] == "skipped"
+
+
+def test_a_ray_worker_refuses_a_task_whose_files_are_not_the_drivers(
+    tmp_path: Path, ray_cluster: str, ray_env: dict[str, str]
+) -> None:
+    """Each worker loads the task again from its path; one edited since the driver loaded it is refused."""
+    from claimex.batch import Batch, BatchOptions
+    from claimex.llm.client import ModelClient
+    from claimex.llm.settings import resolve_settings
+    from claimex.raybatch.engine import ray_workers
+    from claimex.tasks.loading import load_task
+
+    task = load_task("quotes")
+    edited = task.ref.model_copy(
+        update={"sha256": "0" * 64}
+    )  # the files the driver read, as workers see them now
+    (tmp_path / "in").mkdir()
+    options = BatchOptions(tmp_path / "in", tmp_path / "out", task=edited)
+    settings = resolve_settings(base_url="http://127.0.0.1:9/v1", mode="tools", environ={})
+    batch = Batch(options, ModelClient(settings), task=task)
+    (tmp_path / "out").mkdir()
+    started = ray_workers(batch, settings, address=ray_cluster, workers=1, cache_dir=None, no_cache=True)
+    with pytest.raises(ClaimexError) as error, started:
+        pass
+    message = str(error.value)
+    assert message.startswith("a Ray worker could not start: ")
+    assert "the task changed since the batch started" in message and "\n" not in message
+
+
 # --- inputs and outputs at fsspec URLs ---------------------------------------------------------
 
 

@@ -236,9 +236,11 @@ def _wait_until_started(ray: Any, actors: list[tuple[Any, int]], cpus: int) -> N
         ready, pending = ray.wait(pending, num_returns=len(pending), timeout=min(1.0, START_TIMEOUT))
         for call in ready:
             try:
-                ray.get(call)
+                _, refused = ray.get(call)
             except ray.exceptions.RayError as error:
                 raise ClaimexError(f"a Ray worker could not start: {_first_line(error)}") from None
+            if refused is not None:  # its own one line (a task edited since the run began)
+                raise ClaimexError(f"a Ray worker could not start: {refused}")
         if pending and time.monotonic() > deadline:
             raise ClaimexError(
                 f"{len(pending)} of {len(actors)} Ray workers did not start within {START_TIMEOUT:.0f} s "

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from ..batch import ArticleOutcome, Batch, BatchOptions, LocalFiles
+from ..errors import ClaimexError
 from ..llm.settings import ModelSettings
 from ..session import model_session
 
@@ -39,16 +40,24 @@ class ArticleWorker:
                 settings, model_path=None, cache_dir=cache_dir, no_cache=no_cache, connections=in_flight
             )
         )
-        # A task (`--task`) is loaded here from its path, and refused unless it is the driver's (sha256).
-        self._batch = Batch(options, session.client, files)
+        # A task (`--task`) is loaded here from its path, and refused unless it is the driver's
+        # (sha256). The refusal is kept for `ready` to say: an error raised here would reach the
+        # driver as Ray's "the actor died" and a traceback, not as its one line.
+        self.refused: str | None = None
+        try:
+            self._batch = Batch(options, session.client, files)
+        except ClaimexError as error:
+            self.refused = str(error)
+            self._session.close()
+            return
         self._batch.attach_output()  # the driver made OUT_DIR before any worker started
         self._batch.prepare()
         # What exists now lives as long as the worker, as in the local batch's run.
         gc.freeze()
 
-    def ready(self) -> int:
-        """Answered once the worker is set up: its process id."""
-        return os.getpid()
+    def ready(self) -> tuple[int, str | None]:
+        """Answered once the worker is set up: its process id, and why it cannot work, if it cannot."""
+        return os.getpid(), self.refused
 
     def process(self, article: Path) -> tuple[ArticleOutcome, str | None]:
         """The article's outcome, and why this worker's batch stopped, if it did (the server down).
