@@ -452,7 +452,7 @@ class Batch:
             relative,
             "ok" if result.complete else "partial",
             error=None if result.complete else f"{article}: {_first_failure(result.warnings)}",
-            claims=stats.records if isinstance(result, TaskResult) else stats.claims,
+            claims=result.stats.records if isinstance(result, TaskResult) else result.stats.claims,
             verified=stats.verified,
             result=str(target.relative_to(options.out_dir)),
             prompt_tokens=stats.prompt_tokens,

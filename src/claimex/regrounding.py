@@ -67,7 +67,8 @@ def reground(document: Document, payload: Any, task: Task, *, name: str) -> tupl
         counts.update(quote["status"] for quotes in grounded["evidence"].values() for quote in quotes)
         records.append({**item, **grounded} if "fields" in item else grounded)
     stats = payload.get("stats")
-    kept_warnings = payload.get("warnings") if isinstance(payload.get("warnings"), list) else []
+    given = payload.get("warnings")
+    kept_warnings: list[Any] = given if isinstance(given, list) else []
     result = {
         "schema_version": TASK_RESULT_VERSION,
         "provider": "none",

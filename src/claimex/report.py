@@ -260,7 +260,7 @@ def render_task_report(result: TaskResult, text: str, *, result_date: datetime |
             "highlights may be misplaced",
         )
     located = [item for record in result.records for items in record.evidence.values() for item in items]
-    statuses = [item.status for item in located]
+    statuses: list[str] = [item.status for item in located]
     evidence = evidence_fields(result)
     values = list(
         dict.fromkeys(name for record in result.records for name in record.fields if name not in evidence)
