@@ -329,3 +329,44 @@ def test_hovering_and_clicking_a_highlight_shows_its_claims_and_filters_apply(tm
             ["Selon eux,", "au moins 30 soldats nord-coréens", "auraient été tués"],
             "2 of 4 claims shown",
         ]
+
+
+def test_a_task_report_runs_its_script_and_a_highlight_finds_its_record(tmp_path: Path) -> None:
+    from test_tasks_report import task_result
+
+    article = tmp_path / "article.txt"
+    article.write_bytes(SEED.read_bytes())
+    text = load_document(article).text
+    result = task_result(
+        text,
+        [
+            {"quote": "des assauts", "speaker": "Volodymyr Zelensky"},
+            {"quote": "au moins 30 soldats nord-coréens", "speaker": "GUR"},
+        ],
+        path=str(article),
+    )
+    result_path = tmp_path / "quotes.json"
+    result_path.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    page_path = write_report(result_path)
+    with devtools(page_path, tmp_path / "profile-devtools") as browser:
+        assert browser.evaluate("document.body.dataset.ready") == "1", "the script ran under the page's CSP"
+        assert browser.evaluate("document.getElementById('article').textContent") == text
+        x, y = browser.evaluate(
+            "(() => { const m = document.querySelector('mark.hl'); m.scrollIntoView({block: 'center'});"
+            " const box = m.getClientRects()[0];"
+            " return [box.left + box.width / 2, box.top + box.height / 2]; })()"
+        )
+        browser.mouse("mouseMoved", 2, 2)
+        browser.mouse("mouseMoved", x, y)
+        tip = browser.evaluate("document.getElementById('tip').innerText")
+        assert tip == "Record 2 · unverified: speaker: GUR · quote: au moins 30 soldats nord-coréens"
+        browser.mouse("mousePressed", x, y)
+        browser.mouse("mouseReleased", x, y)
+        selected = browser.evaluate("Array.from(document.querySelectorAll('tr.record.selected'), r => r.id)")
+        assert selected == ["record-2"]
+        shown = browser.evaluate(
+            "(() => { const box = document.getElementById('filters').elements.unverified; box.click();"
+            " return [Array.from(document.querySelectorAll('tr.record:not([hidden])'), r => r.id),"
+            " document.getElementById('shown').textContent]; })()"
+        )
+        assert shown == [["record-2"], "1 of 2 records shown"]
