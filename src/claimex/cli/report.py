@@ -15,7 +15,7 @@ from .root import app
 @app.command()
 def report(
     result: Annotated[
-        Path, typer.Argument(help="A result file written by `claimex extract -o` or `claimex batch`.")
+        Path, typer.Argument(help="A result file written by `claimex extract -o` or `claimex batch` (claims, or a task's records with --task).")
     ],
     output: Annotated[
         Path | None,
@@ -36,9 +36,9 @@ def report(
     ] = None,
     verbose: VerboseOption = False,
 ) -> None:
-    """Write a self-contained HTML page: the article with every evidence span highlighted, and its claims.
+    """Write a self-contained HTML page: the article with every evidence span highlighted, and its claims (or a task's records).
 
-    Highlights sit at the exact offsets the verifier found, coloured by status; hover or click one to see its claim. The page loads nothing from the network and runs no script from the article. Open it in any browser.
+    Highlights sit at the exact offsets the verifier found, coloured by status; hover or click one to see its claim. A task's result gets its records in a table, one column per field, each evidence quote with its status. The page loads nothing from the network and runs no script from the article. Open it in any browser.
 
     Example: claimex extract article.txt -o claims.json && claimex report claims.json
     """
