@@ -15,7 +15,10 @@ from .root import app
 @app.command()
 def report(
     result: Annotated[
-        Path, typer.Argument(help="A result file written by `claimex extract -o` or `claimex batch` (claims, or a task's records with --task).")
+        Path,
+        typer.Argument(
+            help="A result file written by `claimex extract -o` or `claimex batch` (claims, or a task's records with --task)."
+        ),
     ],
     output: Annotated[
         Path | None,
