@@ -152,7 +152,7 @@ def test_a_per_sentence_template_may_use_only_the_sentence_variables(tmp_path: P
     task = sentence_task(tmp_path / "t", **{"sentence_user.j2": "Sentence: {{ text }}"})
     assert refused(task) == (
         f"{task / 'sentence_user.j2'}: unknown variable “text”; a task's per-sentence templates may use "
-        "sentence, title, before, speakers, instruction, max_records, max_evidence"
+        "sentence, title, before, speakers, instruction, quotations, figures, max_records, max_evidence"
     )
 
 
@@ -306,3 +306,13 @@ def test_tasks_check_shows_the_claims_task_s_two_ways_of_asking() -> None:
     assert "Return at most 8 claims" in out
     schema = json.loads(out.split("--- the schema the answer must fill ---\n", 1)[1])
     assert schema["title"] == "ClaimsResponse" and schema["properties"]["claims"]["maxItems"] == 8
+
+
+def test_quotations_in_reads_the_passages_between_quotation_marks() -> None:
+    from claimex.checks.records import quotations_in
+
+    sentence = "Zelensky a pointé « des assauts » et « une autre étape » dans “cette” guerre, l'armée."
+    assert quotations_in(sentence) == ["des assauts", "une autre étape", "cette"]
+    assert quotations_in("ces pertes qualifiées «\u00a0d’importantes\u00a0» se") == ["d’importantes"]
+    assert quotations_in('„Wir schaffen das“, sagte sie, "ok" and “open') == ["Wir schaffen das", "ok"]
+    assert quotations_in("l'armée d'Ukraine, rien entre guillemets") == []

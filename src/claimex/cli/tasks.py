@@ -127,6 +127,8 @@ def _asked(task: Any) -> str:
 def _sample_messages(task: Any, strategy: str, text: str, max_records: int) -> list[dict[str, str]]:
     """The messages `strategy` sends, rendered on the sample: the article whole, or the first
     sentence the task asks about, with the title and the article's own voice as the one speaker."""
+    from ..checks.figures import find_figures
+    from ..checks.records import quotations_in
     from ..checks.verdict import Article
     from ..models import MAX_EVIDENCE, MAX_SENTENCE_CLAIMS
     from ..tasks.asking import sentences_asked
@@ -148,6 +150,8 @@ def _sample_messages(task: Any, strategy: str, text: str, max_records: int) -> l
         before=None,
         speakers=[("A", "the article itself")],
         instruction=None,
+        quotations=quotations_in(sentence),
+        figures=[figure.text.strip() for figure in find_figures(sentence)],
         max_records=min(max_records, MAX_SENTENCE_CLAIMS),
         max_evidence=MAX_EVIDENCE,
     )

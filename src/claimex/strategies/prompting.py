@@ -78,6 +78,8 @@ def restatement_messages(
         before=before,
         speakers=list(speakers),
         instruction=task,
+        quotations=[],
+        figures=[],
         max_records=max_claims,
         max_evidence=MAX_EVIDENCE,
     )

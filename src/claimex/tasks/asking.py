@@ -21,7 +21,7 @@ from typing import Any, Self
 from pydantic import BaseModel, Field, create_model, model_validator
 
 from ..checks.readers import SentenceReading, read_sentence
-from ..checks.records import RecordSpec, ground_record, reask_lines
+from ..checks.records import RecordSpec, ground_record, quotations_in, reask_lines
 from ..checks.verdict import Article
 from ..errors import ModelError, ServerError
 from ..llm.client import CallRecord, ModelClient
@@ -142,6 +142,8 @@ def ask_sentences(
             "before": before or None,
             "speakers": speakers,
             "instruction": None,
+            "quotations": quotations_in(reading.text),
+            "figures": [figure.text.strip() for figure in reading.figures],
             "max_evidence": MAX_EVIDENCE,
         }
 

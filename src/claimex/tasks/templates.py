@@ -45,6 +45,10 @@ SENTENCE_VARIABLES: Mapping[str, str] = {
     "then the people and bodies claimex's reporting cues credit it to",
     "instruction": "what claimex asks to be done with the sentence beyond the task's own ask "
     "(e.g. replace a pronoun by who it is); none for most sentences",
+    "quotations": "the passages the sentence puts between quotation marks, without the marks, "
+    "as claimex reads them (a list, empty for most sentences)",
+    "figures": 'the figures the sentence gives, as it writes them ("au moins 30", "50.000"), '
+    "as claimex's figure reader finds them, not years (a list)",
     "max_records": "the most records the answer may hold",
     "max_evidence": "the most quotes one list of evidence may hold",
 }
@@ -80,6 +84,8 @@ _SAMPLES: Mapping[str, tuple[dict[str, object], ...]] = {
             "before": None,
             "speakers": [("A", "the article itself")],
             "instruction": None,
+            "quotations": [],
+            "figures": [],
             "max_records": 3,
             "max_evidence": 2,
         },
@@ -89,6 +95,8 @@ _SAMPLES: Mapping[str, tuple[dict[str, object], ...]] = {
             "before": "A sentence before.",
             "speakers": [("A", "the article itself"), ("B", "the ministry")],
             "instruction": "it begins with “It”: write who or what “It” is.",
+            "quotations": ["a sample quotation"],
+            "figures": ["12 000"],
             "max_records": 3,
             "max_evidence": 2,
         },
