@@ -1,6 +1,8 @@
 """`claimex serve`: the pipeline over HTTP (FastAPI under uvicorn, from `claimex[serve]`).
 
-- `app`: the application: routes, the model session, the cache-first path, readiness.
+- `app`: the application: its routes, middleware and error handlers, in front of a `Service`.
+- `lifecycle`: the `Service` it serves from: the model session, the cache-first path, readiness,
+  and how it starts and stops.
 - `models`: what the service takes and gives, as pydantic models (its OpenAPI description).
 - `errors`: how it answers when it cannot: a status and `{"error": "<one line>"}`, always.
 - `guard`: before any route: the Host allow-list, the token (before the body), body bounds.
