@@ -25,7 +25,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..models import SCHEMA_VERSION, Result
+from ..models import SCHEMA_VERSION, TASK_RESULT_VERSION, Result, TaskResult
 from ..output import json_bytes
 from ..session import ModelSession
 from .admission import Busy, Stopping
@@ -44,10 +44,13 @@ from .models import (
     JobList,
     JobRequest,
     Ready,
+    RecordsVerifyRequest,
+    RecordsVerifyResponse,
     VerifyRequest,
     VerifyResponse,
 )
 from .strict import OffLoopRoute, dumps
+from .tasks import add_task_routes, body_of, request_models
 
 # One server-sent event of /v1/jobs/{id}/events: its data is the job, as JSON on one line.
 SSE_EVENT = {
@@ -103,6 +106,8 @@ def _json(data: str | bytes, status: int = 200, headers: dict[str, str] | None =
 def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     """The application, serving from `session` (which the caller opens before and closes after)."""
     service = Service(config, session)
+    # The bodies take the task names this service offers (its OpenAPI description lists them).
+    bodies = request_models(config.tasks)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -200,7 +205,7 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     @v1.post(
         "/extract",
         tags=["claims"],
-        response_model=Result,
+        response_model=Result | TaskResult,
         responses=_documented(*token_needed, 413, 422, 429, 502, 504),
         summary="Extract the article's claims and verify every evidence quote.",
         description=(
@@ -208,9 +213,13 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
             "article answered before is answered from the cache, with no model call. `source.path` is "
             "`<http>` and `source.sha256` the SHA-256 of the text's UTF-8 bytes. When some of the model "
             "calls failed, the result says `complete: false` (as `claimex extract` does). For a long "
-            "article, prefer a job (`POST /v1/jobs`): a request that takes minutes dies behind a proxy."
+            "article, prefer a job (`POST /v1/jobs`): a request that takes minutes dies behind a proxy. "
+            f'With `"task": NAME` (GET /v1/tasks), that task\'s records instead (schema '
+            f"{TASK_RESULT_VERSION}, what `claimex extract --task` writes); a name the service does not "
+            "offer is refused (422)."
         ),
     )
+    @body_of(bodies.extract)
     async def extract(body: ExtractRequest, request: Request) -> Response:
         left = threading.Event()
         watcher = asyncio.ensure_future(_client_left(request))
@@ -224,16 +233,19 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     @v1.post(
         "/verify",
         tags=["claims"],
-        response_model=VerifyResponse,
+        response_model=VerifyResponse | RecordsVerifyResponse,
         responses=_documented(*token_needed, 413, 422, 429, 504),
         summary="Re-verify claims against the article, as `claimex verify` does. No model is called.",
         description=(
             "Bounded: a few at a time (429 with Retry-After beyond the queue), each within a deadline "
             "(504), and at most a work bound of text length × quotes (413). The check stops when the "
-            "client hangs up."
+            'client hangs up. With `"task": NAME` and `"records"` (as that task\'s result holds them), '
+            "each record's evidence is located again and its values checked; a record that does not fit "
+            "the task's schema is refused (422), naming the record and the field."
         ),
     )
-    async def verify(body: VerifyRequest, request: Request) -> Response:
+    @body_of(bodies.verify)
+    async def verify(body: VerifyRequest | RecordsVerifyRequest, request: Request) -> Response:
         return _json(await _service(request).verify(body, lambda: _client_left(request)))
 
     def job_view(request: Request, state: JobState, results: str | None = None) -> str:
@@ -264,15 +276,24 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
             "Answers 202 at once with the job, its id and its URL (also in `Location`). Follow it with "
             "GET (or its `/events` as server-sent events); its results are there once it is done. Jobs "
             "are kept in the service's state folder: one running when the service stops goes on when it "
-            "starts again, the model answers it had got coming from the cache."
+            'starts again, the model answers it had got coming from the cache. With `"task": NAME`, each '
+            "result is that task's (as /v1/extract gives it)."
         ),
     )
+    @body_of(bodies.job)
     async def create_job(body: JobRequest, request: Request) -> Response:
         service = _service(request)
         if service.admission is not None and service.admission.stopping:
             raise Stopping("the service is stopping; send the request again in a few seconds")
+        # Refused now (422), not when the job runs: a strategy that the task cannot take.
+        service.options(body.strategy, body.max_claims, service.task(body.task))
         texts = [body.text] if isinstance(body, ExtractRequest) else list(body.texts)
-        options = {"html": body.html, "strategy": body.strategy, "max_claims": body.max_claims}
+        options = {
+            "html": body.html,
+            "strategy": body.strategy,
+            "max_claims": body.max_claims,
+            "task": body.task,
+        }
         state = await jobs_of(request).submit(texts, options)
         view = job_view(request, state)
         return _json(view, 202, {"Location": f"{request.scope.get('root_path', '')}/v1/jobs/{state.id}"})
@@ -359,6 +380,7 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
             events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )
 
+    add_task_routes(v1, service.tasks, _documented(*token_needed))
     app.include_router(v1)
     return app
 

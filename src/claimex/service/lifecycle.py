@@ -16,23 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from ..errors import ClaimexError, InputError
+from ..checks.records import quotes_of
+from ..errors import ClaimexError, InputError, TaskError
 from ..llm.client import ModelClient
 from ..local.server import server_answers, state_dir
-from ..models import Result
+from ..models import Result, TaskRef, TaskResult
 from ..output import json_bytes
-from ..pipeline import ExtractionOptions, extraction_options
+from ..pipeline import ExtractionOptions, extract_task, extraction_options
 from ..pipeline import extract as extract_claims
 from ..session import ModelSession
+from ..tasks.loading import Task
 from ..text.documents import Document, document_from_text
 from .admission import Admission, ClientGone, Stopping
 from .errors import one_line
 from .guard import LOOPBACK_NAMES
 from .jobs import JobCancelled, Jobs, JobStore
 from .metrics import Metrics
-from .models import ExtractRequest, VerifyRequest
+from .models import CLAIMS_TASK, ExtractRequest, RecordsVerifyRequest, VerifyRequest
 from .verifying import Verifiers, WorkerLost, estimated_seconds
 
 log = logging.getLogger("claimex.service")
@@ -83,6 +86,20 @@ class ServiceConfig:
     job_timeout: float = 6 * 3600.0
     # /readyz asks the model server at most this often.
     ready_ttl: float = 3.0
+    # The tasks offered besides the claims, loaded before the service starts (`tasks.offered_tasks`):
+    # a request names one, never sends one.
+    tasks: tuple[Task, ...] = ()
+
+
+def served_ref(task: Task) -> TaskRef:
+    """The task as a served result names it: its file or folder name, not where this machine keeps
+    it (as an error's line cuts paths to their names, and an article's path is "<http>")."""
+    return TaskRef(name=task.name, sha256=task.sha256, path=task.path.name)
+
+
+def _as_json(fields: Any) -> dict[str, Any]:
+    """A record's fields as JSON values (the application's request model made them the task's model)."""
+    return dict(fields.model_dump(mode="json")) if isinstance(fields, BaseModel) else dict(fields)
 
 
 class NotCached(Exception):
@@ -126,6 +143,9 @@ class Service:
             self.cached = ModelClient(
                 self.settings, cache=cast(Any, _CacheOnly(self.client.cache)), connect=_refuse
             )
+        self.tasks = {task.name: task for task in config.tasks}
+        if len(self.tasks) < len(config.tasks) or CLAIMS_TASK in self.tasks:
+            raise TaskError(f"the service's task names are not distinct, or one is {CLAIMS_TASK}")
         self.metrics = Metrics()
         self.admission: Admission | None = None
         self.verify_admission: Admission | None = None
@@ -143,7 +163,32 @@ class Service:
 
     # -- extraction
 
-    def _options(self, strategy: str | None, max_claims: int | None) -> ExtractionOptions:
+    def task(self, name: str | None) -> Task | None:
+        """The task a request names (None: the claims); the request models have checked the name,
+        a job's was checked when it was made (and the service may since have restarted without it)."""
+        if name is None or name == CLAIMS_TASK:
+            return None
+        task = self.tasks.get(name)
+        if task is None:
+            offered = ", ".join((CLAIMS_TASK, *self.tasks))
+            raise InputError(f'"task": no task {name!r} is offered here; the tasks offered: {offered}')
+        return task
+
+    def options(self, strategy: str | None, max_claims: int | None, task: Task | None) -> ExtractionOptions:
+        """What one extraction is asked with; an `InputError` (422) for a strategy a task cannot take."""
+        if task is not None:
+            if strategy not in (None, "single"):
+                raise InputError(
+                    f'"strategy": a task\'s records are asked one call per chunk (single); {strategy} is '
+                    "for claims"
+                )
+            # The service's default strategy and check-worthiness floor are the claims'.
+            return extraction_options(
+                self.settings,
+                strategy="single",
+                max_claims=max_claims or self.config.max_claims,
+                chunk_chars=self.config.chunk_chars,
+            )
         return extraction_options(
             self.settings,
             strategy=strategy or self.config.strategy,
@@ -156,15 +201,27 @@ class Service:
         self,
         make_document: Callable[[], Document],
         options: ExtractionOptions,
+        task: Task | None = None,
         *,
         on_chunk: Callable[[int, int], None] | None = None,
         before_model: Callable[[], Awaitable[None]] | None = None,
-    ) -> Result:
+    ) -> Result | TaskResult:
         """One text: from the cache if it answers all of it (no slot), else with a model slot."""
         admission = self._admission()
 
-        def run(document: Document, client: ModelClient, report: bool = True) -> Result:
+        def run(document: Document, client: ModelClient, report: bool = True) -> Result | TaskResult:
             # One call at a time per article: the slots bound the model calls in flight.
+            if task is not None:
+                # What `claimex extract --task` asks, through the same function.
+                return extract_task(
+                    document,
+                    client,
+                    task,
+                    max_records=options.max_claims,
+                    chunk_chars=options.chunk_chars,
+                    concurrency=1,
+                    on_chunk=on_chunk if report else None,
+                )
             return extract_claims(
                 document,
                 client,
@@ -176,7 +233,7 @@ class Service:
                 on_chunk=on_chunk if report else None,
             )
 
-        def from_cache() -> tuple[Document, Result | None]:
+        def from_cache() -> tuple[Document, Result | TaskResult | None]:
             document = make_document()
             if self.cached is None:
                 return document, None
@@ -193,6 +250,8 @@ class Service:
                     await before_model()
                 result = await admission.in_thread(lambda: run(document, self.client), until_stop=True)
         self.metrics.record_extraction(result.stats.requests, result.stats.cache_hit)
+        if task is not None and isinstance(result, TaskResult):
+            result = result.model_copy(update={"task": served_ref(task)})
         return result
 
     async def extract(
@@ -200,11 +259,12 @@ class Service:
         body: ExtractRequest,
         gone: Callable[[], Awaitable[bool]] | None = None,
         left: threading.Event | None = None,
-    ) -> Result:
+    ) -> Result | TaskResult:
         """The result for one request; `gone()` says whether its client has hung up meanwhile, and
         `left` is set when it does (the extraction then stops at its next chunk: a model call in
         flight cannot be taken back, but the ones after it are not made)."""
-        options = self._options(body.strategy, body.max_claims)
+        task = self.task(body.task)
+        options = self.options(body.strategy, body.max_claims, task)
 
         async def still_wanted() -> None:
             # Minutes of the embedded model are not spent on an answer nobody waits for.
@@ -219,6 +279,7 @@ class Service:
             return await self._extract(
                 lambda: document_from_text(body.text, html=body.html, source=HTTP_SOURCE),
                 options,
+                task,
                 on_chunk=step,
                 before_model=still_wanted,
             )
@@ -231,7 +292,8 @@ class Service:
         cancelled: threading.Event,
     ) -> str:
         """One text of a job, as the JSON of its result (what /v1/extract would answer)."""
-        chosen = self._options(options.get("strategy"), options.get("max_claims"))
+        task = self.task(options.get("task"))
+        chosen = self.options(options.get("strategy"), options.get("max_claims"), task)
 
         async def not_cancelled() -> None:
             if cancelled.is_set():
@@ -247,6 +309,7 @@ class Service:
         result = await self._extract(
             lambda: document_from_text(text, html=bool(options.get("html")), source=HTTP_SOURCE),
             chosen,
+            task,
             on_chunk=reported,
             before_model=not_cancelled,
         )
@@ -256,13 +319,32 @@ class Service:
 
     # -- verification
 
-    async def verify(self, body: VerifyRequest, left: Callable[[], Awaitable[None]]) -> str:
-        """The checked claims as JSON, from a verifying process; bounded in work, time and number."""
-        lengths = [
-            len(item if isinstance(item, str) else item.quote)
-            for claim in body.claims
-            for item in claim.evidence
-        ]
+    async def verify(
+        self, body: VerifyRequest | RecordsVerifyRequest, left: Callable[[], Awaitable[None]]
+    ) -> str:
+        """The checked claims (or a task's records) as JSON, from a verifying process; bounded in
+        work, time and number. No model is asked."""
+        work: tuple[Any, ...]
+        if isinstance(body, RecordsVerifyRequest):
+            task = self.task(body.task)
+            assert task is not None, "the request model takes a task's records for an offered task only"
+            spec = task.record.spec
+            # The records as JSON (dicts and lists), as the model's answers are when they are grounded.
+            records = [_as_json(record.fields) for record in body.records]
+            lengths = [
+                len(quote)
+                for record in records
+                for name in spec.evidence
+                for quote in quotes_of(record.get(name))
+            ]
+            work = (body.text, records, spec, served_ref(task))
+        else:
+            lengths = [
+                len(item if isinstance(item, str) else item.quote)
+                for claim in body.claims
+                for item in claim.evidence
+            ]
+            work = (body.text, [claim.model_dump(exclude_unset=True) for claim in body.claims])
         expected = estimated_seconds(len(body.text), lengths)
         if expected > self.config.verify_budget:
             raise HTTPException(
@@ -272,7 +354,6 @@ class Service:
                 f"more than the {self.config.verify_budget:g} s this service gives one request; send fewer "
                 "or shorter quotes per request",
             )
-        claims = [claim.model_dump(exclude_unset=True) for claim in body.claims]
         admission = self._verify_admission()
 
         async def abandoned() -> None:
@@ -286,7 +367,7 @@ class Service:
         async with admission.admit(), admission.model_slot():
             try:
                 kind, answer = await self.verifiers.verify(
-                    body.text, claims, timeout=self.config.verify_timeout, abandon=abandoned()
+                    work, timeout=self.config.verify_timeout, abandon=abandoned()
                 )
             except TimeoutError:
                 self.metrics.verify_killed.inc()
