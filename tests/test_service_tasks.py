@@ -325,3 +325,36 @@ def test_serve_refuses_a_task_that_cannot_be_used_or_a_name_twice_before_it_list
         assert "serving" not in run.stderr, "it listened"
         for fragment in fragments:
             assert fragment in lines[0], lines[0]
+
+
+def test_a_tasks_job_goes_on_with_its_task_after_a_restart_and_fails_saying_so_without_it(
+    tmp_path: Path,
+) -> None:
+    """A job keeps its task's name (never its path): the service that starts again with that task
+    finishes it as that task's; one started without it fails the job, naming the task."""
+    from test_service_jobs import long_text, wait_for
+
+    cache, jobs_dir = tmp_path / "cache", tmp_path / "jobs"
+    quotes = offered_tasks(["quotes"])
+    body = {"text": long_text(6, "task"), "task": "quotes"}
+    with StubServer(delay=0.25) as stub:
+        options: dict[str, Any] = {"chunk_chars": 200, "cache_dir": cache, "jobs_dir": jobs_dir}
+        with served(stub.base_url, **options, grace=0.1, tasks=quotes) as client:
+            kept = client.post("/v1/jobs", json=body).json()
+            while client.get(f"/v1/jobs/{kept['id']}").json()["progress"]["done"] < 2:
+                time.sleep(0.02)
+        with served(stub.base_url, **options, grace=0.1, tasks=quotes) as client:
+            done = wait_for(client, kept["id"], ("done",))
+            orphan = client.post("/v1/jobs", json={**body, "text": long_text(6, "orphan")}).json()
+            while client.get(f"/v1/jobs/{orphan['id']}").json()["progress"]["done"] < 1:
+                time.sleep(0.02)
+        on_disk = json.loads((jobs_dir / f"{orphan['id']}.json").read_text(encoding="utf-8"))
+        assert on_disk["status"] == "running" and str(ROOT) not in json.dumps(on_disk)
+        time.sleep(0.5)
+        asked = stub.requests
+        with served(stub.base_url, **options) as client:
+            failed = wait_for(client, orphan["id"], ("failed",))
+        assert stub.requests == asked, "a job whose task is not offered asks nothing"
+    result = TaskResult.model_validate(done["results"][0])
+    assert result.task.name == "quotes" and result.complete and result.stats.chunks > 1
+    assert "no task 'quotes' is offered here" in failed["error"] and "claims" in failed["error"]
