@@ -104,7 +104,11 @@ class RequestModels:
     verify: Any
 
 
+_RECORDS_DESCRIPTION = RecordsVerifyRequest.model_fields["records"].description
+
+
 def request_models(tasks: Sequence[Task]) -> RequestModels:
+    """The bodies of /v1/extract, /v1/jobs and /v1/verify for a service offering `tasks`."""
     names = (CLAIMS_TASK, *(task.name for task in tasks))
     field: Any = (
         Annotated[Literal[names], BeforeValidator(_known(names))] | None,
@@ -147,7 +151,7 @@ def request_models(tasks: Sequence[Task]) -> RequestModels:
             __base__=RecordsVerifyRequest,
             __doc__=f"/v1/verify for the records of the task {task.name}: no model is asked.",
             task=(only, Field(description="The task the records are of.")),
-            records=(records, Field(max_length=MAX_CLAIMS)),
+            records=(records, Field(max_length=MAX_CLAIMS, description=_RECORDS_DESCRIPTION)),
         )
         branches.append(Annotated[body, Tag(f"{VERIFY_BRANCH} {task.name}")])
     offered = set(names)
