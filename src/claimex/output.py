@@ -28,7 +28,7 @@ def to_json(data: Result | TaskResult | dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def json_bytes(result: Result) -> bytes:
+def json_bytes(result: Result | TaskResult) -> bytes:
     """`to_json(result)` as the bytes of a file: serialised once, not decoded to a str and encoded again."""
     return result.__pydantic_serializer__.to_json(result, indent=2) + b"\n"
 
