@@ -27,6 +27,7 @@ from claimex.tasks.loading import load_task
 from conftest import RECORDING_BASE_URL, ROOT, SEED, http_requests
 from stub_openai import QUOTE, StubServer
 from test_service import assert_error, served, wait_ready
+from test_tasks import write_task
 
 pytestmark = pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
 runner = CliRunner()
@@ -49,7 +50,9 @@ def stub() -> Any:
 
 def _cli_records(task: str, out: Path) -> dict[str, Any]:
     args = ["extract", str(SEED), "--task", task, "--base-url", RECORDING_BASE_URL, "--provider", "local"]
-    result = runner.invoke(cli, [*args, "--max-claims", "4", "-o", str(out)], catch_exceptions=False)
+    # --strategy single: what the example tasks' cassettes recorded (the whole article in one call).
+    args += ["--strategy", "single", "--max-claims", "4", "-o", str(out)]
+    result = runner.invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return dict(json.loads(out.read_text(encoding="utf-8")))
 
@@ -72,10 +75,14 @@ def test_a_task_over_http_gives_the_records_extract_task_writes(vcr: Any, tmp_pa
     with served(RECORDING_BASE_URL, provider="local", tasks=(quotes,)) as client:
         wait_ready(client)
         readiness = http_requests(vcr)  # its GET /v1/models
-        response = client.post("/v1/extract", json={"text": text, "task": "quotes", "max_claims": 4})
+        response = client.post(
+            "/v1/extract", json={"text": text, "task": "quotes", "max_claims": 4, "strategy": "single"}
+        )
         assert response.status_code == 200, response.text
         asked = http_requests(vcr) - readiness
-        again = client.post("/v1/extract", json={"text": text, "task": "quotes", "max_claims": 4})
+        again = client.post(
+            "/v1/extract", json={"text": text, "task": "quotes", "max_claims": 4, "strategy": "single"}
+        )
         assert again.status_code == 200, again.text
         assert http_requests(vcr) - readiness == asked, "a task's article answered before makes no model call"
 
@@ -120,7 +127,9 @@ def test_a_job_of_a_task_gives_that_tasks_results(vcr: Any, tmp_path: Path) -> N
     with served(RECORDING_BASE_URL, provider="local", tasks=tasks, jobs_dir=tmp_path / "jobs") as client:
         wait_ready(client)
         readiness = http_requests(vcr)  # its GET /v1/models
-        created = client.post("/v1/jobs", json={"texts": [text], "task": "figures", "max_claims": 4})
+        created = client.post(
+            "/v1/jobs", json={"texts": [text], "task": "figures", "max_claims": 4, "strategy": "single"}
+        )
         assert created.status_code == 202, created.text
         url = created.json()["url"]
         deadline = time.monotonic() + 120
@@ -144,6 +153,11 @@ def test_the_tasks_are_listed_by_name_with_their_records(stub: StubServer) -> No
     by_name = {task["name"]: task for task in listed.json()["tasks"]}
     assert list(by_name) == ["claims", "quotes", "figures"]
     assert by_name["claims"]["default"] and not by_name["quotes"]["default"]
+    # The built-in claims are a task loaded as the others are: its sha256 is its results', its
+    # record claimex's claim.
+    claims = load_task("claims")
+    assert by_name["claims"]["sha256"] == claims.sha256 and by_name["claims"]["evidence"] == ["evidence"]
+    assert by_name["claims"]["record"]["title"] == "ExtractedClaim"
     for task in tasks:
         shown = by_name[task.name]
         assert shown["sha256"] == task.sha256 and shown["description"] == task.description
@@ -166,7 +180,9 @@ def test_the_tasks_are_listed_by_name_with_their_records(stub: StubServer) -> No
     assert "/v1/tasks" in spec["paths"] and "422" in spec["paths"]["/v1/extract"]["post"]["responses"]
 
 
-def test_a_name_not_offered_a_path_or_a_template_is_refused_before_any_model_call(stub: StubServer) -> None:
+def test_a_name_not_offered_a_path_or_a_template_is_refused_before_any_model_call(
+    stub: StubServer, tmp_path: Path
+) -> None:
     bodies: list[dict[str, Any]] = [
         {"text": ARTICLE, "task": "nope"},
         # A given task's name is no task of a service not started with it.
@@ -182,7 +198,8 @@ def test_a_name_not_offered_a_path_or_a_template_is_refused_before_any_model_cal
         {"text": ARTICLE, "fields": "speaker name, quote evidence"},
     ]
     before = stub.requests
-    with served(stub.base_url, tasks=offered_tasks(["quotes"])) as client:
+    chunks_only = write_task(tmp_path / "chunky")  # per chunk only: no per-sentence templates
+    with served(stub.base_url, tasks=offered_tasks(["quotes", str(chunks_only)])) as client:
         for body in bodies:
             for route, sent in (
                 ("/v1/extract", body),
@@ -191,17 +208,19 @@ def test_a_name_not_offered_a_path_or_a_template_is_refused_before_any_model_cal
             ):
                 sent = {k: v for k, v in sent.items() if not (k == "text" and "texts" in sent)}
                 response = client.post(route, json=sent)
-                assert_error(response, 422, '"task"', f"no task {body['task']!r}", "claims, quotes")
+                assert_error(response, 422, '"task"', f"no task {body['task']!r}", "claims, quotes, chunky")
             verify = client.post("/v1/verify", json={"text": ARTICLE, "task": body["task"], "records": []})
-            assert_error(verify, 422, '"task"', "the tasks offered: claims, quotes")
+            assert_error(verify, 422, '"task"', "the tasks offered: claims, quotes, chunky")
         for body in template_bodies:
             unknown = next(key for key in body if key not in ("text", "task"))
             for route in ("/v1/extract", "/v1/jobs"):
                 assert_error(client.post(route, json=body), 422, f'unknown field "{unknown}"')
-        # A task's records are asked the single way: the sentence strategy is the claims'.
-        sentences = {"text": ARTICLE, "task": "quotes", "strategy": "sentences"}
+        # A task is asked the ways it gives templates for; the 422 names it, never its path.
+        sentences = {"text": ARTICLE, "task": "chunky", "strategy": "sentences"}
         for route in ("/v1/extract", "/v1/jobs"):
-            assert_error(client.post(route, json=sentences), 422, '"strategy"', "single")
+            response = client.post(route, json=sentences)
+            assert_error(response, 422, '"strategy"', "the task chunky is asked with single, not sentences")
+            assert str(tmp_path) not in response.text
         assert client.get("/v1/jobs").json()["jobs"] == [], "no job was made of a refused body"
     assert stub.requests == before, "nothing was asked of the model"
 
@@ -221,7 +240,12 @@ def test_without_a_task_or_with_claims_the_claims_are_extracted(stub: StubServer
         )
     assert plain.status_code == named.status_code == 200, (plain.text, named.text)
     assert plain.json()["claims"] and named.json()["claims"] == plain.json()["claims"]
-    assert "task" not in plain.json()
+    # A claims result names its task too: the built-in one, by name, not by where it is installed.
+    assert plain.json()["task"] == {
+        "name": "claims",
+        "sha256": load_task("claims").sha256,
+        "path": "claimex:claims",
+    }
     # The stub answers a task's question with no records: a task result, asked once, not claims.
     assert records.status_code == 200, records.text
     assert records.json()["task"]["name"] == "quotes" and records.json()["records"] == []
@@ -295,8 +319,8 @@ def _serve(*args: str) -> subprocess.CompletedProcess[str]:
 def test_serve_refuses_a_task_that_cannot_be_used_or_a_name_twice_before_it_listens(tmp_path: Path) -> None:
     twin = tmp_path / "twin"
     twin.mkdir()
-    for name in ("task.toml", "system.j2", "user.j2"):
-        (twin / name).write_bytes((ROOT / "examples" / "tasks" / "quotes" / name).read_bytes())
+    for path in (ROOT / "examples" / "tasks" / "quotes").iterdir():
+        (twin / path.name).write_bytes(path.read_bytes())
     (twin / "task.toml").write_text(
         (twin / "task.toml").read_text(encoding="utf-8").replace('name = "quotes"', "")
         + '\nname = "quotes"\n',

@@ -25,7 +25,7 @@ from ..llm.client import ModelClient
 from ..local.server import server_answers, state_dir
 from ..models import Result, TaskRef, TaskResult
 from ..output import json_bytes
-from ..pipeline import ExtractionOptions, extract_task, extraction_options
+from ..pipeline import ExtractionOptions, extract_task, extraction_options, task_options
 from ..pipeline import extract as extract_claims
 from ..session import ModelSession
 from ..tasks.loading import Task
@@ -177,16 +177,20 @@ class Service:
     def options(self, strategy: str | None, max_claims: int | None, task: Task | None) -> ExtractionOptions:
         """What one extraction is asked with; an `InputError` (422) for a strategy a task cannot take."""
         if task is not None:
-            if strategy not in (None, "single"):
+            if strategy is not None and strategy not in task.strategies:
+                # Said by name: the task's path is the server's, not the client's business.
                 raise InputError(
-                    f'"strategy": a task\'s records are asked one call per chunk (single); {strategy} is '
-                    "for claims"
+                    f'"strategy": the task {task.name} is asked with {" or ".join(task.strategies)}, '
+                    f"not {strategy}"
                 )
-            # The service's default strategy and check-worthiness floor are the claims'.
-            return extraction_options(
+            # The service's check-worthiness floor is the claims'; its default strategy too, when
+            # the task gives its templates (else the one it gives).
+            return task_options(
                 self.settings,
-                strategy="single",
-                max_claims=max_claims or self.config.max_claims,
+                task,
+                strategy=strategy
+                or (self.config.strategy if self.config.strategy in task.strategies else None),
+                max_records=max_claims or self.config.max_claims,
                 chunk_chars=self.config.chunk_chars,
             )
         return extraction_options(
@@ -217,6 +221,7 @@ class Service:
                     document,
                     client,
                     task,
+                    strategy=options.strategy,
                     max_records=options.max_claims,
                     chunk_chars=options.chunk_chars,
                     concurrency=1,

@@ -244,8 +244,10 @@ class TaskInfo(BaseModel):
     name: str
     description: str
     default: bool = Field(description="The extraction a request without `task` gets.")
-    sha256: str | None = Field(description="Of the task's files, as its results record it (null: built in).")
-    record: dict[str, Any] | None = Field(description="The JSON Schema of one record (null: built in).")
+    sha256: str = Field(description="Of the task's files, as its results record it.")
+    record: dict[str, Any] = Field(
+        description="The JSON Schema of one record (for claims: claimex's claim as the model gives it)."
+    )
     evidence: list[str] = Field(description="The fields that are verbatim quotes, located in the article.")
     quotations: list[str] = Field(description="Evidence fields that must stand between quotation marks.")
     values: dict[str, str] = Field(

@@ -39,11 +39,6 @@ from .models import (
 )
 from .strict import dumps
 
-CLAIMS_DESCRIPTION = (
-    "Checkable claims, each with its evidence quoted from the article and checked (the built-in "
-    "extraction; the result `claimex extract` writes)."
-)
-
 
 def offered_tasks(specs: Sequence[str]) -> tuple[Task, ...]:
     """Every task of `claimex serve --task`, loaded, or the `TaskError` of the first that cannot be.
@@ -58,6 +53,13 @@ def offered_tasks(specs: Sequence[str]) -> tuple[Task, ...]:
         task = load_task(spec)
         if task.name == CLAIMS_TASK:
             raise TaskError(f"{task.path}: the name {CLAIMS_TASK} is the built-in task's; give yours another")
+        if task.claims:
+            # Its results are claims results, re-verified as claims: a request body of its own
+            # (the claims' with a task name) is not made yet.
+            raise TaskError(
+                f'{task.path}: a task with record = "claims" is not offered by the service yet; '
+                "it offers the built-in claims as claims"
+            )
         if task.name in offered:
             raise TaskError(
                 f"--task {spec}: two tasks are named {task.name} ({offered[task.name].path} and "
@@ -167,12 +169,12 @@ def request_models(tasks: Sequence[Task]) -> RequestModels:
     return RequestModels(extract=extract, job=job, verify=verify)
 
 
-def task_info(task: Task) -> TaskInfo:
+def task_info(task: Task, *, default: bool = False) -> TaskInfo:
     spec = task.record.spec
     return TaskInfo(
         name=task.name,
         description=task.description,
-        default=False,
+        default=default,
         sha256=task.sha256,
         record=task.record.model.model_json_schema(),
         evidence=list(spec.evidence),
@@ -183,17 +185,8 @@ def task_info(task: Task) -> TaskInfo:
 
 def task_list(tasks: Sequence[Task]) -> str:
     """`GET /v1/tasks`' answer, made once: the tasks do not change while the service runs."""
-    claims = TaskInfo(
-        name=CLAIMS_TASK,
-        description=CLAIMS_DESCRIPTION,
-        default=True,
-        # The claims are not yet a task loaded like the others: no files, no record schema here.
-        sha256=None,
-        record=None,
-        evidence=[],
-        quotations=[],
-        values={},
-    )
+    # The built-in claims are a task loaded as the others are: its record is claimex's claim.
+    claims = task_info(load_task(CLAIMS_TASK), default=True)
     listed = TaskList(tasks=[claims, *(task_info(task) for task in tasks)])
     return dumps(listed.model_dump(mode="json"))
 
