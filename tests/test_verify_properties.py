@@ -280,3 +280,49 @@ def test_the_fast_path_folds_as_the_per_character_path(text: str) -> None:
     finally:
         folding._PLAIN_RUN = plain_run
     assert fast == slow
+
+
+def _every_start(text: str, needle: str) -> list[int]:
+    starts, i = [], text.find(needle)
+    while i >= 0:
+        starts.append(i)
+        i = text.find(needle, i + 1)
+    return starts
+
+
+@SETTINGS
+@given(document(), st.data())
+def test_the_words_index_finds_what_a_scan_finds(
+    doc: tuple[list[str], list[str]], data: st.DataObject
+) -> None:
+    from claimex.checks.verify import Occurrences
+
+    text = join(*doc) * data.draw(st.integers(1, 3))
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    # A substring of the text, or one with a character changed: found where it is, and nowhere else.
+    needle = text[a:b]
+    if data.draw(st.booleans()):
+        k = data.draw(st.integers(0, len(needle) - 1))
+        needle = needle[:k] + data.draw(st.sampled_from(LETTERS + DIGITS + SEPARATORS)) + needle[k + 1 :]
+    starts = Occurrences(text).starts(needle)
+    assert starts is None or starts == _every_start(text, needle)
+
+
+@SETTINGS
+@given(document(), st.data())
+def test_verdicts_are_the_same_with_the_words_index(
+    doc: tuple[list[str], list[str]], data: st.DataObject
+) -> None:
+    from claimex.checks import verify
+
+    text = join(*doc)
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    quote = data.draw(st.sampled_from([text[a:b], text[a:b].upper(), text[a:b].replace(" ", "\u00a0")]))
+    assume(any(ch.isalnum() for ch in quote))
+    scanned = SourceIndex(text)
+    indexed = SourceIndex(text)
+    indexed._scans = verify.WHOLE_SCANS_BEFORE_INDEX  # the next search builds the index
+    assert indexed.locate(quote) == scanned.locate(quote)
+    assert indexed._occurrences is not None
