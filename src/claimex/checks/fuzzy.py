@@ -76,10 +76,9 @@ class FuzzyFinder:
             postings.setdefault(word, []).append(idx)
         self._word_starts, self._word_ends, self._postings = word_starts, word_ends, postings
         self._words = words
-        pairs: dict[tuple[str, str], list[int]] = {}
-        for idx, pair in enumerate(itertools.pairwise(words)):
-            pairs.setdefault(pair, []).append(idx)
-        self._pairs = pairs
+        # The postings of the pairs of words quotes have asked about: made from a word's postings
+        # on first need (indexing every pair of a long text costs more than all its quotes' pairs).
+        self._pairs: dict[tuple[str, str], list[int]] = {}
 
     def locate(self, quote: str, parts: list[Part], prefer: tuple[int, int] | None) -> Evidence:
         """The closest region to each part of `quote`, with their differences: fuzzy, or missing."""
@@ -156,7 +155,8 @@ class FuzzyFinder:
         """
         words = self._words
         count, m = len(words), len(qwords)
-        votes = self._votes(list(itertools.pairwise(qwords)), self._pairs)
+        pairs = list(itertools.pairwise(qwords))
+        votes = self._votes(pairs, self._pair_postings(pairs))
         if not votes or votes.most_common(1)[0][1] < 2:
             # No two pairs agree (a short quote, or one changed every other word): words vote.
             votes = self._votes(qwords, self._postings)
@@ -176,6 +176,20 @@ class FuzzyFinder:
                     break
         return candidates
 
+    def _pair_postings(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+        """Where each pair of consecutive words starts in the text: read from the rarer word's postings."""
+        known, postings, words = self._pairs, self._postings, self._words
+        last = len(words) - 1
+        for pair in pairs:
+            if pair in known:
+                continue
+            first, second = postings.get(pair[0], ()), postings.get(pair[1], ())
+            if len(first) <= len(second):
+                known[pair] = [j for j in first if j < last and words[j + 1] == pair[1]]
+            else:
+                known[pair] = [j - 1 for j in second if j and words[j - 1] == pair[0]]
+        return {pair: known[pair] for pair in pairs}
+
     @staticmethod
     def _votes(keys: Sequence[_Key], postings: Mapping[_Key, list[int]]) -> Counter[int]:
         """For each offset, how many of `keys` (the quote's words or pairs) the text has there;
@@ -185,7 +199,7 @@ class FuzzyFinder:
             positions.setdefault(key, []).append(i)
         votes: Counter[int] = Counter()
         spent = 0
-        rarest_first = sorted(filter(postings.__contains__, positions), key=lambda k: len(postings[k]))
+        rarest_first = sorted(filter(postings.get, positions), key=lambda k: len(postings[k]))
         for used, key in enumerate(rarest_first):
             posting = postings[key]
             if used >= 2 and spent + len(posting) > _VOTE_BUDGET:
