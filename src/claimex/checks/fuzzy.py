@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import itertools
+import operator
 import re
 from array import array
 from collections import Counter
@@ -40,6 +41,7 @@ _VOTE_BUDGET = 6000
 # How many of the offsets with most votes are ranked again by the words matched there.
 _SHORTLIST = 16
 _MAX_CANDIDATES = 4
+_PAIR_READ = 300
 _Key = TypeVar("_Key", str, tuple[str, str])
 
 # A word for indexing and diffing: numbers keep their decimal/thousands punctuation together.
@@ -156,14 +158,14 @@ class FuzzyFinder:
         words = self._words
         count, m = len(words), len(qwords)
         pairs = list(itertools.pairwise(qwords))
-        votes = self._votes(pairs, self._pair_postings(pairs))
-        if not votes or votes.most_common(1)[0][1] < 2:
+        head = self._votes(pairs, self._pair_postings(pairs)).most_common(_SHORTLIST)
+        if not head or head[0][1] < 2:
             # No two pairs agree (a short quote, or one changed every other word): words vote.
-            votes = self._votes(qwords, self._postings)
+            head = self._votes(qwords, self._postings).most_common(_SHORTLIST)
         shortlist = []
-        for rank, (start, seeds) in enumerate(votes.most_common(_SHORTLIST)):
+        for rank, (start, seeds) in enumerate(head):
             lo, hi = max(start, 0), min(start + m, count)
-            matched = sum(words[j] == qwords[j - start] for j in range(lo, hi))
+            matched = sum(map(operator.eq, words[lo:hi], qwords[lo - start : hi - start]))
             shortlist.append((-matched, -seeds, rank, start))
         shortlist.sort()
         candidates: list[int] = []
@@ -177,14 +179,18 @@ class FuzzyFinder:
         return candidates
 
     def _pair_postings(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
-        """Where each pair of consecutive words starts in the text: read from the rarer word's postings."""
+        """Where each pair of consecutive words starts in the text: read from the rarer word's
+        postings. A pair of two words that both occur over `_PAIR_READ` times ("of the") is not
+        read: it would vote for too many offsets to be let vote."""
         known, postings, words = self._pairs, self._postings, self._words
         last = len(words) - 1
         for pair in pairs:
             if pair in known:
                 continue
             first, second = postings.get(pair[0], ()), postings.get(pair[1], ())
-            if len(first) <= len(second):
+            if min(len(first), len(second)) > _PAIR_READ:
+                known[pair] = []
+            elif len(first) <= len(second):
                 known[pair] = [j for j in first if j < last and words[j + 1] == pair[1]]
             else:
                 known[pair] = [j - 1 for j in second if j and words[j - 1] == pair[0]]
