@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -326,3 +327,37 @@ def test_verdicts_are_the_same_with_the_words_index(
     indexed._scans = verify.WHOLE_SCANS_BEFORE_INDEX  # the next search builds the index
     assert indexed.locate(quote) == scanned.locate(quote)
     assert indexed._occurrences is not None
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from([*"ab15 ,.", "ab", "1,5", "50.000", " 3,"]), max_size=60).map("".join), st.data()
+)
+def test_the_fuzzy_finders_words_find_what_a_scan_finds(text: str, data: st.DataObject) -> None:
+    # Numbers keep their "," and "." in the fuzzy finder's words ("1,5" is one word): a needle's
+    # word that a number of the text goes on through must not be looked up as a word of its own.
+    from claimex.checks.folding import normalize
+    from claimex.checks.fuzzy import FuzzyFinder
+
+    folded, starts, ends = normalize(text)
+    assume(folded)
+    a = data.draw(st.integers(0, len(folded) - 1))
+    b = data.draw(st.integers(a + 1, len(folded)))
+    needle = folded[a:b]
+    found = FuzzyFinder(text, folded, starts, ends).starts(needle)
+    assert found is None or found == _every_start(folded, needle)
+
+
+@pytest.mark.parametrize(
+    "needle", [",5 y", "x 1,", "x 1,5", "5,7 z", ",5,7 z", "1,5, z", ".000 w", "000 w 3", "w 3,", "y 1,5,"]
+)
+def test_a_word_a_number_goes_on_through_is_not_looked_up(needle: str) -> None:
+    from claimex.checks.folding import normalize
+    from claimex.checks.fuzzy import FuzzyFinder
+
+    text = "x 1,5 y 1,5,7 z 1,5, z 50.000 w 3, q x 1, x 1,5 y 1,5,"
+    folded, starts, ends = normalize(text)
+    assert folded == text
+    found = FuzzyFinder(text, folded, starts, ends).starts(needle)
+    assert found is None or found == _every_start(folded, needle)
+    assert _every_start(folded, needle)

@@ -82,6 +82,38 @@ class FuzzyFinder:
         # on first need (indexing every pair of a long text costs more than all its quotes' pairs).
         self._pairs: dict[tuple[str, str], list[int]] = {}
 
+    def starts(self, needle: str) -> list[int] | None:
+        """Every start of `needle` in the folded text, overlapping ones too, in order, found through
+        this index's words (as `verify.Occurrences` finds them in the text); None when the needle
+        has no inner word to look it up by.
+
+        A word of the needle is one of the text's wherever the needle occurs when the needle has
+        a character on each side of it that can neither be a word's nor let a number go on
+        through it: not "," or "." before it ("1,5" is one word, ",5" is not), and not "," or "."
+        ending the needle right after it ("5," may go on as "5,7").
+        """
+        postings = self._postings
+        best: tuple[int, list[int]] | None = None
+        end = len(needle)
+        for m in _WORD.finditer(needle):
+            a, b = m.span()
+            if a == 0 or b == end or needle[a - 1] in ".," or (b + 1 == end and needle[b] in ".,"):
+                continue
+            posting = postings.get(m.group())
+            if posting is None:
+                return []
+            if best is None or len(posting) < len(best[1]):
+                best = (a, posting)
+        if best is None:
+            return None
+        offset, posting = best
+        word_starts, startswith = self._word_starts, self._folded.startswith
+        return [
+            p - offset
+            for p in map(word_starts.__getitem__, posting)
+            if p >= offset and startswith(needle, p - offset)
+        ]
+
     def locate(self, quote: str, parts: list[Part], prefer: tuple[int, int] | None) -> Evidence:
         """The closest region to each part of `quote`, with their differences: fuzzy, or missing."""
         matches = [self._fuzzy_part(quote, part, prefer) for part in parts]

@@ -141,7 +141,7 @@ class SourceIndex:
         self._fuzzy: FuzzyFinder | None = None
         # The text's and the folded text's words, once they have been searched whole often enough.
         self._scans = 0
-        self._occurrences: tuple[Occurrences, Occurrences] | None = None
+        self._occurrences: tuple[Occurrences, FuzzyFinder] | None = None
 
     # ----------------------------------------------------------------------------- public
 
@@ -186,9 +186,7 @@ class SourceIndex:
                 return self._verified(quote, "normalized", spans, count)
             if blocked is not None:
                 return self._elided_negation(quote, blocked)
-        if self._fuzzy is None:
-            self._fuzzy = FuzzyFinder(self.text, self._folded, self._starts, self._ends)
-        return self._fuzzy.locate(quote, parts, prefer)
+        return self._fuzzy_finder().locate(quote, parts, prefer)
 
     # ------------------------------------------------------------------ exact / normalized
 
@@ -278,8 +276,15 @@ class SourceIndex:
             self._scans += 1
             if self._scans < WHOLE_SCANS_BEFORE_INDEX:
                 return None
-            self._occurrences = (Occurrences(self.text), Occurrences(self._folded))
+            # The folded text's words are the fuzzy finder's: a text asked about this often
+            # has quotes that are neither exact nor normalized too.
+            self._occurrences = (Occurrences(self.text), self._fuzzy_finder())
         return self._occurrences[folded].starts(needle)
+
+    def _fuzzy_finder(self) -> FuzzyFinder:
+        if self._fuzzy is None:
+            self._fuzzy = FuzzyFinder(self.text, self._folded, self._starts, self._ends)
+        return self._fuzzy
 
     def _find_verbatim(self, needle: str) -> list[tuple[int, int]]:
         found = []
