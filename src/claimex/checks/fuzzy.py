@@ -78,6 +78,8 @@ class FuzzyFinder:
             postings.setdefault(word, []).append(idx)
         self._word_starts, self._word_ends, self._postings = word_starts, word_ends, postings
         self._words = words
+        # The word after (before) each word, "" past either end: no bounds to check for a pair.
+        self._after, self._before = [*words[1:], ""], ["", *words[:-1]]
         # The postings of the pairs of words quotes have asked about: made from a word's postings
         # on first need (indexing every pair of a long text costs more than all its quotes' pairs).
         self._pairs: dict[tuple[str, str], list[int]] = {}
@@ -214,8 +216,8 @@ class FuzzyFinder:
         """Where each pair of consecutive words starts in the text: read from the rarer word's
         postings. A pair of two words that both occur over `_PAIR_READ` times ("of the") is not
         read: it would vote for too many offsets to be let vote."""
-        known, postings, words = self._pairs, self._postings, self._words
-        last = len(words) - 1
+        known, postings = self._pairs, self._postings
+        after, before = self._after, self._before
         for pair in pairs:
             if pair in known:
                 continue
@@ -223,9 +225,11 @@ class FuzzyFinder:
             if min(len(first), len(second)) > _PAIR_READ:
                 known[pair] = []
             elif len(first) <= len(second):
-                known[pair] = [j for j in first if j < last and words[j + 1] == pair[1]]
+                then = pair[1]
+                known[pair] = [j for j in first if after[j] == then]
             else:
-                known[pair] = [j - 1 for j in second if j and words[j - 1] == pair[0]]
+                was = pair[0]
+                known[pair] = [j - 1 for j in second if before[j] == was]
         return {pair: known[pair] for pair in pairs}
 
     @staticmethod
