@@ -41,6 +41,7 @@ _VOTE_BUDGET = 6000
 # How many of the offsets with most votes are ranked again by the words matched there.
 _SHORTLIST = 16
 _MAX_CANDIDATES = 4
+# A pair of two words that both occur more often than this is not read (`_pair_postings`).
 _PAIR_READ = 300
 _Key = TypeVar("_Key", str, tuple[str, str])
 
