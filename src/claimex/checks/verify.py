@@ -45,8 +45,9 @@ MAX_ELISION_GAP = 600
 
 
 WHOLE_SCANS_BEFORE_INDEX = 400
-"""Searches of a whole text after which its words are indexed (`Occurrences`): a scan of 450 KB
-costs ~40 µs, indexing its words ~30 ms, so only a text asked about many times pays for it."""
+"""Searches of a whole text after which its words are indexed (`Occurrences`, and the fuzzy
+finder's for the folded text): a scan of 450 KB costs ~40 µs, indexing both ~50 ms, so only a
+text asked about many times (a claims file of thousands) pays for it; an article of a batch never does."""
 
 _SIGNS = DASHES | frozenset("+±")
 # Separators that may sit inside a number: "50.000", "3,5", "1'000", "50 000", "50\u202f000".
