@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-from typing import Protocol
-
-import jinja2
+from typing import TYPE_CHECKING, Protocol
 
 from .._resources import resource_dir
 from ..models import MAX_CLAIMS, MAX_EVIDENCE
+
+if TYPE_CHECKING:
+    import jinja2
 
 Message = dict[str, str]
 
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # on the first prompt: `claimex verify` and a run answered from the cache render none
+
     # Prompts are plain text: no HTML escaping, and a misspelt variable is an error, not "".
     # Loaded once: not checked for changes before every render (two file stats a question).
     return jinja2.Environment(
