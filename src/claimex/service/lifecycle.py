@@ -25,8 +25,7 @@ from ..llm.client import ModelClient
 from ..local.server import server_answers, state_dir
 from ..models import Result, TaskRef, TaskResult
 from ..output import json_bytes
-from ..pipeline import ExtractionOptions, extract_task, extraction_options, task_options
-from ..pipeline import extract as extract_claims
+from ..pipeline import ExtractionOptions, claims_task, extract_task, extraction_options, task_options
 from ..session import ModelSession
 from ..tasks.loading import Task
 from ..text.documents import Document, document_from_text
@@ -214,27 +213,17 @@ class Service:
         admission = self._admission()
 
         def run(document: Document, client: ModelClient, report: bool = True) -> Result | TaskResult:
-            # One call at a time per article: the slots bound the model calls in flight.
-            if task is not None:
-                # What `claimex extract --task` asks, through the same function.
-                return extract_task(
-                    document,
-                    client,
-                    task,
-                    strategy=options.strategy,
-                    max_records=options.max_claims,
-                    chunk_chars=options.chunk_chars,
-                    concurrency=1,
-                    on_chunk=on_chunk if report else None,
-                )
-            return extract_claims(
+            # One call at a time per article: the slots bound the model calls in flight. What
+            # `claimex extract [--task]` asks, through the same function: the claims are a task.
+            return extract_task(
                 document,
                 client,
+                task or claims_task(),
                 strategy=options.strategy,
-                max_claims=options.max_claims,
+                max_records=options.max_claims,
                 chunk_chars=options.chunk_chars,
                 concurrency=1,
-                min_checkworthiness=options.min_checkworthiness,
+                min_checkworthiness=options.min_checkworthiness if task is None else None,
                 on_chunk=on_chunk if report else None,
             )
 
