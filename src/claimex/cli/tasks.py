@@ -22,11 +22,11 @@ SAMPLE = (
 
 @tasks_app.callback(invoke_without_command=True)
 def tasks(ctx: typer.Context, verbose: VerboseOption = False) -> None:
-    """Your own extraction: list the given tasks, or check what one asks (tasks check PATH).
+    """What is extracted: list the tasks that come with claimex, or check what one asks (tasks check PATH).
 
-    Alone, claimex tasks lists the tasks that come with claimex (examples/tasks/), each with what it extracts.
+    Alone, claimex tasks lists the tasks that come with claimex, each with what it extracts: claims (the built-in, the default of every command), then the example tasks (examples/tasks/).
 
-    A task is your own extraction: Jinja templates (system.j2 and user.j2, or one prompt.j2) and the record's schema (a field list, a JSON Schema or a pydantic model), with the fields that are evidence (verbatim quotes, located in the article) and the values that evidence must carry (numbers, names, dates). Run one with claimex extract ARTICLE --task PATH_OR_NAME; see what it asks with claimex tasks check PATH_OR_NAME. The README's "Your own task" has a folder to copy.
+    A task is what is extracted: Jinja templates, asked per chunk (system.j2 and user.j2, --strategy single) and/or per sentence (sentence_system.j2 and sentence_user.j2, --strategy sentences), and the record's schema (a field list, a JSON Schema or a pydantic model), with the fields that are evidence (verbatim quotes, located in the article) and the values that evidence must carry (numbers, names, dates); or record = "claims" for claimex's own claims in your own words. Run one with claimex extract ARTICLE --task PATH_OR_NAME; see what it asks with claimex tasks check PATH_OR_NAME. The README's "Your own task" has a folder to copy.
     """
     if ctx.invoked_subcommand is not None:
         return
