@@ -30,6 +30,7 @@ import yaml  # type: ignore[import-untyped]
 
 from claimex.llm.structured import encode_body, request_body, structured_call
 from claimex.llm.wire import Endpoint, completion_of
+from claimex.pipeline import claims_task
 from claimex.strategies.prompting import extraction_messages
 from claimex.strategies.single import bounded
 
@@ -67,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
 
     answer = recorded_answer()
-    messages = extraction_messages(SEED.read_text(encoding="utf-8"), max_claims=8)
+    messages = extraction_messages(claims_task().templates, SEED.read_text(encoding="utf-8"), max_claims=8)
     _, schema = bounded(8)  # the answer's schema without the validator that needs an article
     params = {"model": "qwen2.5-coder-1.5b-instruct", "temperature": 0.0, "max_tokens": 1500}
     extra_body = {"repeat_penalty": 1.15}

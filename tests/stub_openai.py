@@ -1,7 +1,8 @@
 """A stub OpenAI-compatible server on loopback for batch tests and the batch benchmark.
 
 Every chat completion gets the same valid tool-call answer after a fixed delay, so what is
-measured or tested is claimex's own scheduling, resuming and bookkeeping, not a model.
+measured or tested is claimex's own scheduling, resuming and bookkeeping, not a model. A request
+for a task's records (the tool `TaskRecords`) gets no records, which fits any task's schema.
 An article containing `STUB-500` gets HTTP 500 instead, to exercise per-article model errors.
 
 `fault` switches the answers to a misbehaviour (`FAULTS`), for the fault-injection tests; with
@@ -36,12 +37,17 @@ ANSWER = {
 }
 
 
-def completion(arguments: dict[str, Any], finish_reason: str = "tool_calls") -> dict[str, Any]:
+TASK_ANSWER: dict[str, Any] = {"records": []}
+
+
+def completion(
+    arguments: dict[str, Any], finish_reason: str = "tool_calls", name: str = "ClaimsResponse"
+) -> dict[str, Any]:
     """An OpenAI chat completion whose one tool call carries `arguments` as its JSON."""
     call = {
         "id": "call_stub",
         "type": "function",
-        "function": {"name": "ClaimsResponse", "arguments": json.dumps(arguments)},
+        "function": {"name": name, "arguments": json.dumps(arguments)},
     }
     return {
         "id": "chatcmpl-stub",
@@ -136,6 +142,8 @@ class StubServer:
                         stub.faulted += 1
                 if b"STUB-500" in body:
                     self._send(500, b'{"error": {"message": "stub failure"}}')
+                elif fault is None and b'"name":"TaskRecords"' in body.replace(b" ", b""):
+                    self._send(200, json.dumps(completion(TASK_ANSWER, name="TaskRecords")).encode())
                 elif fault is None:
                     self._send(200, json.dumps(completion(ANSWER)).encode())
                 else:

@@ -480,7 +480,7 @@ def test_a_task_through_ray_gives_the_local_engines_records_index_and_exit_code(
             "--max-claims",
             "4",
         ]
-        asked += ["--timeout", "900", "--no-cache", "--concurrency", "2"]
+        asked += ["--timeout", "900", "--strategy", "single", "--no-cache", "--concurrency", "2"]
         local = CliRunner().invoke(app, ["batch", str(folder), "-o", str(tmp_path / "local"), *asked])
         on_local = replay.requests
         remote = CliRunner().invoke(

@@ -85,7 +85,7 @@ def test_extract_writes_the_result_file_and_can_fail_on_unverified(tmp_path: Pat
         "--fail-unverified",
     )
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["schema_version"] == "2.2" and data["strategy"] == "single" and data["complete"]
+    assert data["schema_version"] == "2.3" and data["strategy"] == "single" and data["complete"]
     assert data["source"]["sha256"] and data["source"]["length"] == 3263
     assert_agrees_with_the_labels(data["claims"])
     all_verified = all(claim["verified"] for claim in data["claims"])

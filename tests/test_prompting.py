@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from claimex.pipeline import claims_task
 from claimex.strategies.prompting import extraction_messages, reask_message
 
 
 def test_article_reaches_the_model_untouched_even_with_template_syntax() -> None:
     article = "Le {{ chiffre }} et {% if x %} restent tels quels : « 50.000 »."
-    system, user = extraction_messages(article, max_claims=5)
+    system, user = extraction_messages(claims_task().templates, article, max_claims=5)
     assert system["role"] == "system" and user["role"] == "user"
     assert article in user["content"]
     assert "at most 5 claims" in system["content"]
@@ -14,7 +15,7 @@ def test_article_reaches_the_model_untouched_even_with_template_syntax() -> None
 
 
 def test_context_header_for_a_part_of_a_longer_article() -> None:
-    _, user = extraction_messages("suite", context_header="Titre\nPremières lignes")
+    _, user = extraction_messages(claims_task().templates, "suite", context_header="Titre\nPremières lignes")
     assert user["content"].index("Premières lignes") < user["content"].index("suite")
 
 

@@ -18,4 +18,4 @@ def test_exported_schemas_match_the_models() -> None:
 
 def test_schemas_and_prompts_are_found_as_package_data_or_in_the_checkout() -> None:
     assert (resource_dir("schemas") / "result.schema.json").is_file()
-    assert (resource_dir("prompts") / "extract_system.j2").is_file()
+    assert (resource_dir("prompts") / "claims" / "system.j2").is_file()

@@ -3,7 +3,8 @@
 The service runs under uvicorn on loopback (claimex's own protocol, guard and limits), its model
 the stub OpenAI server on loopback; schemathesis (its CLI, as the outside probe of issue 21 ran
 it) generates requests from the description — valid ones, invalid ones, unexpected methods,
-missing and wrong auth, the stateful links of jobs — and every check must pass: no 5xx, every
+missing and wrong auth, the stateful links of jobs, the two example tasks' names and records
+(`serve --task`) — and every check must pass: no 5xx, every
 status and content type documented, every answer matching its schema, invalid data refused,
 valid data accepted. The number of examples per operation is bounded (and the seed fixed), so
 the test takes seconds; `SCHEMATHESIS_EXAMPLES` raises it for a deeper run.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from claimex.service.tasks import offered_tasks
 from stub_openai import StubServer
 from test_service_bounds import live
 
@@ -33,7 +35,8 @@ def schemathesis_run(token: str | None, folder: Path) -> tuple[int, str]:
     """One run of schemathesis against a service of its own: its exit code and its output."""
     auth = ["-H", f"Authorization: Bearer {token}"] if token else []
     folder.mkdir()
-    with StubServer() as stub, live(stub.base_url, token=token, jobs_dir=folder / "jobs") as url:
+    tasks = offered_tasks(["quotes", "figures"])
+    with StubServer() as stub, live(stub.base_url, token=token, jobs_dir=folder / "jobs", tasks=tasks) as url:
         run = subprocess.run(
             [
                 str(SCHEMATHESIS),

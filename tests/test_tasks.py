@@ -142,7 +142,7 @@ def test_a_misspelt_variable_is_named_with_the_variables_there_are(tmp_path: Pat
     task = write_task(tmp_path / "t", **{"user.j2": "Article:\n{{ txt }}"})
     assert refused(task) == (
         f"{task / 'user.j2'}: unknown variable “txt”; "
-        "a task's templates may use text, max_records, context_header"
+        "a task's templates may use text, max_records, context_header, max_evidence"
     )
 
 
@@ -520,17 +520,24 @@ def test_tasks_check_shows_the_prompt_the_schema_and_the_bounds() -> None:
     assert "speaker        value (name): a name the article writes near its evidence" in out
     assert "quote          evidence, a quotation: located in the article, between quotation marks" in out
     assert "quote: at most 400 characters" in out and "records: at most 8 per chunk" in out
-    assert "--- system message ---\nYou find the direct quotations" in out
+    assert "--- single: system message ---\nYou find the direct quotations" in out
     assert "« Nous rétablirons tout d'ici vendredi », a déclaré son directeur, Marc Lenoir." in out
+    assert "about the sentences with a quotation mark" in out
+    # Per sentence, the sample's first sentence the task asks about: the quoted one.
+    assert (
+        "--- sentences: user message ---\nTitle: Crues dans l'Arvel : la préfecture fait le point\n"
+        "Sentence: « Nous rétablirons tout d'ici vendredi », a déclaré son directeur, Marc Lenoir."
+    ) in out
     schema = json.loads(out.split("--- the schema the answer must fill ---\n", 1)[1])
     assert schema["properties"]["records"]["maxItems"] == 8
 
 
 def test_tasks_lists_the_given_tasks() -> None:
-    assert set(given_tasks()) == {"quotes", "figures"}
+    assert set(given_tasks()) == {"claims", "quotes", "figures"}
     result = runner.invoke(app, ["tasks"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert [line.split()[0] for line in result.stdout.splitlines()] == ["figures", "quotes"]
+    # The built-in claims first: the default, loaded as the others are.
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["claims", "figures", "quotes"]
 
 
 def test_the_table_shows_any_task_s_fields_and_verdicts(tmp_path: Path) -> None:
@@ -554,18 +561,18 @@ def test_the_table_shows_any_task_s_fields_and_verdicts(tmp_path: Path) -> None:
     [
         (
             ["--task", "no-such-task"],
-            "no-such-task: no such task folder or file (given tasks: figures, quotes)",
-        ),
-        (
-            ["--task", "quotes", "--strategy", "sentences"],
-            "--task asks one call per chunk (--strategy single); --strategy sentences is for claims",
+            "no-such-task: no such task folder or file (given tasks: claims, figures, quotes)",
         ),
         (
             ["--task", "quotes", "--min-checkworthiness", "0.5"],
-            "--min-checkworthiness ranks claims; a task's records are all kept",
+            "--min-checkworthiness ranks claims; the records of the task quotes are all kept",
+        ),
+        (
+            ["--task", "quotes", "--strategy", "paragraphs"],
+            "unknown strategy 'paragraphs'; choose one of: single, sentences",
         ),
     ],
-    ids=["unknown task", "sentences", "checkworthiness"],
+    ids=["unknown task", "checkworthiness", "unknown strategy"],
 )
 def test_extract_task_refuses_what_it_cannot_do_in_one_line(options: list[str], message: str) -> None:
     args = ["extract", str(SEED), *options, "--base-url", "http://127.0.0.1:9/v1"]

@@ -28,6 +28,7 @@ QUOTES = str(RECORDED / "test_the_quotations_task_on_the_seed.yaml")
 FIGURES = str(RECORDED / "test_the_figures_task_on_the_seed.yaml")
 # As test_tasks_examples asks: four records at most, and time for a busy machine's answer.
 ASKED = ["--base-url", RECORDING_BASE_URL, "--provider", "local", "--max-claims", "4", "--timeout", "900"]
+ASKED += ["--strategy", "single"]
 
 
 @pytest.fixture(scope="module")
@@ -182,19 +183,20 @@ def test_a_bad_task_is_refused_before_the_first_article(folder: Path, tmp_path: 
     [
         (
             ["--task", "no-such-task"],
-            "no-such-task: no such task folder or file (given tasks: figures, quotes)",
+            "no-such-task: no such task folder or file (given tasks: claims, figures, quotes)",
         ),
         (
-            ["--task", "quotes", "--strategy", "sentences"],
-            "--task asks one call per chunk (--strategy single); --strategy sentences is for claims",
+            ["--task", "{single_only}", "--strategy", "sentences"],
+            "{single_only}: the task quotes gives no templates for --strategy sentences (sentence_system.j2 "
+            "and sentence_user.j2); it can be asked with --strategy single",
         ),
         (
             ["--task", "quotes", "--min-checkworthiness", "0.5"],
-            "--min-checkworthiness ranks claims; a task's records are all kept",
+            "--min-checkworthiness ranks claims; the records of the task quotes are all kept",
         ),
         (
             ["--task", "quotes", "--cluster"],
-            "--cluster groups claims across articles; a task's records are not clustered",
+            "--cluster groups claims across articles; the records of the task quotes are not clustered",
         ),
         (
             ["--task", "quotes", "--engine", "ray", "--provider", "local"],
@@ -206,6 +208,17 @@ def test_a_bad_task_is_refused_before_the_first_article(folder: Path, tmp_path: 
 def test_batch_task_refuses_what_it_cannot_do_in_one_line(
     folder: Path, tmp_path: Path, options: list[str], message: str
 ) -> None:
+    # The quotes task without its per-sentence templates: asked one call per chunk only.
+    single_only = tmp_path / "quotes"
+    shutil.copytree(ROOT / "examples" / "tasks" / "quotes", single_only)
+    for template in single_only.glob("sentence_*.j2"):
+        template.unlink()
+    manifest = single_only / "task.toml"
+    lines = manifest.read_text(encoding="utf-8").splitlines()
+    manifest.write_text(
+        "\n".join(line for line in lines if not line.startswith("sentences =")), encoding="utf-8"
+    )
+    options = [option.format(single_only=single_only) for option in options]
     if "ray" in options:
         # Found, never imported: Ray reads at import whether it may leave loopback (test_batch_ray).
         if importlib.util.find_spec("ray") is None:
@@ -222,7 +235,7 @@ def test_batch_task_refuses_what_it_cannot_do_in_one_line(
             "http://127.0.0.1:9/v1",
         ]
     result = runner.invoke(app, args, catch_exceptions=False)
-    _one_line_exit_2(result, message)
+    _one_line_exit_2(result, message.format(single_only=single_only.resolve()))
     assert not (tmp_path / "out").exists()
 
 
@@ -277,3 +290,37 @@ def test_the_batch_report_shows_every_articles_records(folder: Path, tmp_path: P
         assert seed_text[highlight.start : highlight.end] == highlight.text
     assert shown.columns == ["#", "speaker", "quote evidence", "verified"]
     assert len(shown.rows) == len(result.records)
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_task_claims_is_the_claims_batch_and_a_records_result_is_not_taken_for_claims(tmp_path: Path) -> None:
+    """`--task claims` is the built-in claims task: its results are the claims batch's, either way."""
+    from stub_openai import QUOTE, StubServer
+    from test_batch import ARTICLE
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    out = tmp_path / "out"
+    with StubServer() as stub:
+        asked = ["--base-url", stub.base_url, "--mode", "tools", "--strategy", "single"]
+        first = runner.invoke(app, ["batch", str(folder), "-o", str(out), "--task", "claims", *asked])
+        assert first.exit_code == 0, first.output
+        line = index_of(out)["a.txt"]
+        assert line["status"] == "ok" and line["claims"] == 1 and "task" not in line
+        assert json.loads((out / "a.txt.json").read_text(encoding="utf-8"))["task"]["name"] == "claims"
+        assert "claims: 1, verified: 1" in first.stdout
+
+        # The default is the same task: done.
+        again = runner.invoke(app, ["batch", str(folder), "-o", str(out), *asked])
+        assert index_of(out)["a.txt"]["status"] == "skipped" and stub.requests == 1, again.output
+
+        # A task of records over it: asked (the stub gives no records), and claims again after it.
+        records = runner.invoke(app, ["batch", str(folder), "-o", str(out), "--task", "quotes", *asked])
+        assert records.exit_code == 0 and index_of(out)["a.txt"]["records"] == 0, records.output
+        back = runner.invoke(app, ["batch", str(folder), "-o", str(out), *asked])
+        assert (
+            back.exit_code == 0
+            and index_of(out)["a.txt"]["status"] == "ok"
+            and index_of(out)["a.txt"]["claims"] == 1
+        )

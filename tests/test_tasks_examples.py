@@ -28,7 +28,7 @@ def _run(task: str, out: Path) -> tuple[TaskResult, str]:
     args = ["extract", str(SEED), "--task", task, "--base-url", RECORDING_BASE_URL, "--provider", "local"]
     # Four records at most: a 1.5B model asked for eight pads its answer with made-up ones, and on a
     # busy 2-core machine an answer and its re-ask can take past the default --timeout of 300 s.
-    args += ["--max-claims", "4", "--timeout", "900"]
+    args += ["--max-claims", "4", "--timeout", "900", "--strategy", "single"]
     result = runner.invoke(app, [*args, "-o", str(out), "--format", "table"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return TaskResult.model_validate_json(out.read_text(encoding="utf-8")), result.stdout

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from claimex.checks.records import ground_record
 from claimex.checks.verdict import Article
 from claimex.cli import app
-from claimex.models import RecordStats, Source, TaskResult
+from claimex.models import TASK_RESULT_VERSION, RecordStats, Source, TaskResult
 from claimex.report import IndexRow, render_index, render_task_report, write_report
 from claimex.tasks.loading import load_task
 from test_report import ReportPage
@@ -177,7 +177,10 @@ def test_claimex_report_writes_a_task_results_page(tmp_path: Path, seed_text: st
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"schema_version": "0.9"}, "a task result of schema 0.9, and this claimex reads 1.0"),
+        (
+            {"schema_version": "0.9"},
+            f"a task result of schema 0.9, and this claimex reads {TASK_RESULT_VERSION}",
+        ),
         ({"records": "none"}, "not a claimex task result (records: Input should be a valid list)"),
     ],
 )

@@ -152,5 +152,5 @@ def test_a_bad_task_is_one_line_before_the_records_are_read(tmp_path: Path) -> N
     done = verify(path, "--task", "no-such-task")
     assert done.exit_code == 2
     assert done.stderr.strip() == (
-        "claimex: error: no-such-task: no such task folder or file (given tasks: figures, quotes)"
+        "claimex: error: no-such-task: no such task folder or file (given tasks: claims, figures, quotes)"
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -362,6 +363,32 @@ def test_elision_picks_the_close_occurrence_of_a_repeated_part() -> None:
     ev = SourceIndex(text).locate("Kiev a dit [...] Moscou dément")
     assert ev.status == "normalized"
     assert ev.spans[0][0] == text.rindex("Kiev a dit")
+
+
+def test_a_changed_word_in_a_long_text_is_shown_at_its_passage() -> None:
+    # 300 KB of CPython's documentation: its words recur thousands of times ("the", "object"); the
+    # closest passage is found by the pairs of words the quote keeps.
+    from pydoc_data.topics import topics
+
+    text = "\n\n".join(topics[key] for key in sorted(topics))[:300_000]
+    index = SourceIndex(text)
+    words = list(re.finditer(r"[A-Za-z]{3,}", text))
+    shown = 0
+    for k in range(0, len(words) - 20, 53):
+        length = 5 + k % 9
+        run = words[k : k + length]
+        start, end = run[0].start(), run[-1].end()
+        if not re.fullmatch(r"[A-Za-z ]+", text[start:end]):
+            continue  # letters and single spaces only: the passage is the text's, word for word
+        middle = run[length // 2]
+        quote = text[start : middle.start()] + "Zqxv" + text[middle.end() : end]
+        ev = index.locate(quote)
+        assert ev.status == "fuzzy", quote
+        # The passage, or the same words where the documentation repeats them.
+        assert passages(ev, text) == [text[start:end]], quote
+        assert diffs(ev) == [(middle.group(), "Zqxv")], quote
+        shown += 1
+    assert shown >= 25
 
 
 # ---------------------------------------------------------------------------------- missing

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -280,3 +281,83 @@ def test_the_fast_path_folds_as_the_per_character_path(text: str) -> None:
     finally:
         folding._PLAIN_RUN = plain_run
     assert fast == slow
+
+
+def _every_start(text: str, needle: str) -> list[int]:
+    starts, i = [], text.find(needle)
+    while i >= 0:
+        starts.append(i)
+        i = text.find(needle, i + 1)
+    return starts
+
+
+@SETTINGS
+@given(document(), st.data())
+def test_the_words_index_finds_what_a_scan_finds(
+    doc: tuple[list[str], list[str]], data: st.DataObject
+) -> None:
+    from claimex.checks.verify import Occurrences
+
+    text = join(*doc) * data.draw(st.integers(1, 3))
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    # A substring of the text, or one with a character changed: found where it is, and nowhere else.
+    needle = text[a:b]
+    if data.draw(st.booleans()):
+        k = data.draw(st.integers(0, len(needle) - 1))
+        needle = needle[:k] + data.draw(st.sampled_from(LETTERS + DIGITS + SEPARATORS)) + needle[k + 1 :]
+    starts = Occurrences(text).starts(needle)
+    assert starts is None or starts == _every_start(text, needle)
+
+
+@SETTINGS
+@given(document(), st.data())
+def test_verdicts_are_the_same_with_the_words_index(
+    doc: tuple[list[str], list[str]], data: st.DataObject
+) -> None:
+    from claimex.checks import verify
+
+    text = join(*doc)
+    a = data.draw(st.integers(0, len(text) - 1))
+    b = data.draw(st.integers(a + 1, len(text)))
+    quote = data.draw(st.sampled_from([text[a:b], text[a:b].upper(), text[a:b].replace(" ", "\u00a0")]))
+    assume(any(ch.isalnum() for ch in quote))
+    scanned = SourceIndex(text)
+    indexed = SourceIndex(text)
+    indexed._scans = verify.WHOLE_SCANS_BEFORE_INDEX  # the next search builds the index
+    assert indexed.locate(quote) == scanned.locate(quote)
+    assert indexed._occurrences is not None
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from([*"ab15 ,.", "ab", "1,5", "50.000", " 3,"]), max_size=60).map("".join), st.data()
+)
+def test_the_fuzzy_finders_words_find_what_a_scan_finds(text: str, data: st.DataObject) -> None:
+    # Numbers keep their "," and "." in the fuzzy finder's words ("1,5" is one word): a needle's
+    # word that a number of the text goes on through must not be looked up as a word of its own.
+    from claimex.checks.folding import normalize
+    from claimex.checks.fuzzy import FuzzyFinder
+
+    folded, starts, ends = normalize(text)
+    assume(folded)
+    a = data.draw(st.integers(0, len(folded) - 1))
+    b = data.draw(st.integers(a + 1, len(folded)))
+    needle = folded[a:b]
+    found = FuzzyFinder(text, folded, starts, ends).starts(needle)
+    assert found is None or found == _every_start(folded, needle)
+
+
+@pytest.mark.parametrize(
+    "needle", [",5 y", "x 1,", "x 1,5", "5,7 z", ",5,7 z", "1,5, z", ".000 w", "000 w 3", "w 3,", "y 1,5,"]
+)
+def test_a_word_a_number_goes_on_through_is_not_looked_up(needle: str) -> None:
+    from claimex.checks.folding import normalize
+    from claimex.checks.fuzzy import FuzzyFinder
+
+    text = "x 1,5 y 1,5,7 z 1,5, z 50.000 w 3, q x 1, x 1,5 y 1,5,"
+    folded, starts, ends = normalize(text)
+    assert folded == text
+    found = FuzzyFinder(text, folded, starts, ends).starts(needle)
+    assert found is None or found == _every_start(folded, needle)
+    assert _every_start(folded, needle)

@@ -25,7 +25,10 @@ _EXPORTS = {
     "Extractor": "extractor",
     # The pipeline's own steps, for callers who hold their own client or document.
     "extract": "pipeline",
+    "extract_task": "pipeline",
     "reverify": "pipeline",
+    "load_task": "tasks.loading",
+    "Task": "tasks.loading",
     "Document": "text.documents",
     "load_document": "text.documents",
     "SourceIndex": "checks.verify",
@@ -36,6 +39,7 @@ _EXPORTS = {
     "LocalServer": "local.server",
     # What a result is made of.
     "Result": "models",
+    "TaskResult": "models",
     "Claim": "models",
     "Evidence": "models",
     "Support": "models",
@@ -78,10 +82,14 @@ __all__ = [
     "ServerUnreachable",
     "SourceIndex",
     "Support",
+    "Task",
     "TaskError",
+    "TaskResult",
     "__version__",
     "extract",
+    "extract_task",
     "load_document",
+    "load_task",
     "resolve_settings",
     "reverify",
     "verify_quote",
@@ -105,8 +113,18 @@ if TYPE_CHECKING:
     from .llm.client import ModelClient
     from .llm.settings import ModelSettings, resolve_settings
     from .local.server import LocalServer
-    from .models import Claim, ClaimsResponse, Evidence, ExtractedClaim, Problem, Result, Support
-    from .pipeline import extract, reverify
+    from .models import (
+        Claim,
+        ClaimsResponse,
+        Evidence,
+        ExtractedClaim,
+        Problem,
+        Result,
+        Support,
+        TaskResult,
+    )
+    from .pipeline import extract, extract_task, reverify
+    from .tasks.loading import Task, load_task
     from .text.documents import Document, load_document
 
 # Modules moved when the package took its layers keep their old names until 2027-06-01.

@@ -44,6 +44,7 @@ from .llm.client import ModelClient
 from .models import SCHEMA_VERSION, TASK_RESULT_VERSION, Result, TaskRef, TaskResult
 from .output import atomic_file, json_bytes, write_atomically
 from .pipeline import DEFAULT_MIN_CHECKWORTHINESS, extract, extract_task, first_failure, prepare
+from .tasks.loading import CLAIMS
 from .text.documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, read_bytes
 
 INPUT_SUFFIXES = frozenset({".txt", ".md", *HTML_SUFFIXES})
@@ -226,9 +227,12 @@ def result_path_for(
     return target
 
 
-def _complete_result(stored: bytes | None, sha256: str, task: TaskRef | None = None) -> dict[str, Any] | None:
+def _complete_result(
+    stored: bytes | None, sha256: str, task: TaskRef | None = None, *, records: bool = False
+) -> dict[str, Any] | None:
     """The stored result if it is whole, was made from these exact input bytes, and is of this run's
-    kind: claims, or the records of this very task (its name and the sha256 of its files)."""
+    kind: claims (`task` None: the built-in claims, whatever their version), or the records
+    (`records`) or claims of this very task `task` (its name and the sha256 of its files)."""
     if stored is None:
         return None
     try:
@@ -237,15 +241,14 @@ def _complete_result(stored: bytes | None, sha256: str, task: TaskRef | None = N
         return None
     if not isinstance(data, dict):
         return None
+    ref = data.get("task")
+    if data.get("schema_version") != (TASK_RESULT_VERSION if records else SCHEMA_VERSION):
+        return None
     if task is None:
-        if data.get("schema_version") != SCHEMA_VERSION or "task" in data:
-            return None
-    else:
-        ref = data.get("task")
-        if data.get("schema_version") != TASK_RESULT_VERSION or not isinstance(ref, dict):
-            return None
-        if ref.get("name") != task.name or ref.get("sha256") != task.sha256:
-            return None  # another task's records, or this task before an edit: asked again
+        if ref is not None and (not isinstance(ref, dict) or ref.get("name") != CLAIMS):
+            return None  # a claims task of a user's own
+    elif not isinstance(ref, dict) or ref.get("name") != task.name or ref.get("sha256") != task.sha256:
+        return None  # another task's, or this task's before an edit: asked again
     source = data.get("source")
     if not isinstance(source, dict) or source.get("sha256") != sha256:
         return None
@@ -380,6 +383,8 @@ class Batch:
         if options.task is not None and task is None:
             task = task_of(options.task)
         self.task = task if options.task is not None else None
+        # A task of its own records (not a claims task, as `--task claims` is): counted as records.
+        self.records = self.task is not None and not self.task.claims
         self._abandon = threading.Event()  # interrupted: drop what is in flight
         self._stop = threading.Event()  # the server is down: start nothing new
         self._stopped: str | None = None
@@ -396,13 +401,13 @@ class Batch:
             data = self.files.read(article)
             sha256 = hashlib.sha256(data).hexdigest()
             if not options.force:
-                done = _complete_result(self.files.stored(target), sha256, options.task)
+                done = _complete_result(self.files.stored(target), sha256, options.task, records=self.records)
                 if done is not None:
                     stats = done.get("stats") or {}
                     return ArticleOutcome(
                         relative,
                         "skipped",
-                        claims=int(stats.get("records" if options.task else "claims", 0)),
+                        claims=int(stats.get("records" if self.records else "claims", 0)),
                         verified=int(stats.get("verified", 0)),
                         result=str(target.relative_to(options.out_dir)),
                         task=self._task_name,
@@ -464,7 +469,8 @@ class Batch:
 
     @property
     def _task_name(self) -> str | None:
-        return self.options.task.name if self.options.task is not None else None
+        """The task an index line names: a task of records (a claims line is as it always was)."""
+        return self.task.name if self.records and self.task is not None else None
 
     def _extract(self, document: Any) -> Result | TaskResult:
         """The article's claims, or its records of the run's task; the batch's --concurrency counts
@@ -475,9 +481,11 @@ class Batch:
                 document,
                 self.client,
                 self.task,
+                strategy=options.strategy,
                 max_records=options.max_claims,
                 chunk_chars=options.chunk_chars,
                 concurrency=1,
+                min_checkworthiness=None if self.records else options.min_checkworthiness,
             )
         return extract(
             document,
@@ -491,12 +499,13 @@ class Batch:
 
     def prepare(self) -> None:
         """What every article of the run is asked with, built once before the first (`pipeline.prepare`)."""
-        if self.task is not None:
+        options = self.options
+        if not self.records:
+            prepare(options.strategy, options.max_claims, self.task)  # type: ignore[arg-type]
+        elif options.strategy == "single" and self.task is not None:
             from .tasks.asking import answer_models
 
-            answer_models(self.task, self.options.max_claims)
-        else:
-            prepare(self.options.strategy, self.options.max_claims)  # type: ignore[arg-type]
+            answer_models(self.task, options.max_claims)
 
     def _count_reach(self, error: ClaimexError | None) -> None:
         """Stop the batch after `UNREACHABLE_LIMIT` articles in a row found no server."""
@@ -540,7 +549,7 @@ class Batch:
         """
         options = self.options
         self.files.open()
-        summary = BatchSummary(counted="records" if options.task is not None else "claims")
+        summary = BatchSummary(counted="records" if self.records else "claims")
         started = time.monotonic()
         todo: queue.Queue[Path | None] = queue.Queue(maxsize=options.concurrency * 2)
         done: queue.Queue[ArticleOutcome | BaseException | None] = queue.Queue()

@@ -22,8 +22,8 @@ from typing import Any
 
 from .llm.client import ModelClient
 from .llm.settings import ModelSettings, resolve_settings
-from .models import Result
-from .pipeline import ExtractionOptions, extract, extraction_options, reverify
+from .models import Result, TaskResult
+from .pipeline import ExtractionOptions, extract_task, reverify, task_options
 from .session import model_session
 from .text.documents import Document, document_from_text, load_document, read_json
 
@@ -47,6 +47,10 @@ class Extractor:
     embedded model, sentence by sentence. `environ` replaces `os.environ` as the place they are
     read from. `cache=False` asks the model even for questions answered before.
 
+    `task` is what is extracted, as `claimex extract --task`: the built-in `"claims"` (the
+    default), a given task's name (`"quotes"`, `"figures"`), or a task folder or `.toml` file of
+    your own; it is loaded (or refused with a `TaskError`) here, before anything is asked.
+
     Use it as a context manager, or call `close()`: it stops the embedded server it started.
     """
 
@@ -63,6 +67,7 @@ class Extractor:
         chunk_chars: int | None = None,
         concurrency: int | None = None,
         min_checkworthiness: float | None = None,
+        task: str | Path | None = None,
         max_tokens: int = 1500,
         timeout: float = 300.0,
         cache: bool = True,
@@ -79,10 +84,14 @@ class Extractor:
             max_tokens=max_tokens,
             timeout=timeout,
         )
-        self.options: ExtractionOptions = extraction_options(
+        from .tasks.loading import CLAIMS, load_task
+
+        self.task = load_task(task or CLAIMS)
+        self.options: ExtractionOptions = task_options(
             settings,
+            self.task,
             strategy=strategy or env.get("CLAIMEX_STRATEGY") or None,
-            max_claims=max_claims,
+            max_records=max_claims,
             chunk_chars=chunk_chars,
             concurrency=concurrency,
             min_checkworthiness=min_checkworthiness,
@@ -115,8 +124,9 @@ class Extractor:
         text: str | None = None,
         html: bool = False,
         on_progress: Callable[[int, int], None] | None = None,
-    ) -> Result:
-        """The claims of one article, every quote located and every claim's support checked.
+    ) -> Result | TaskResult:
+        """The claims of one article, every quote located and every claim's support checked
+        (a `Result`); with a task of your own, its records (a `TaskResult`), every one grounded.
 
         Give a file's path (or "-" for stdin; `.html` files are read as pages), a `Document`, or
         the article itself as `text=` (`html=True` if it is a page). `on_progress(done, total)`
@@ -125,14 +135,15 @@ class Extractor:
         the model gave no answer for; the same call again asks for that only.
         """
         document = self._document(path, text, html)
-        return extract(
+        return extract_task(
             document,
             self.client,
+            self.task,
             strategy=self.options.strategy,
-            max_claims=self.options.max_claims,
+            max_records=self.options.max_claims,
             chunk_chars=self.options.chunk_chars,
             concurrency=self.options.concurrency,
-            min_checkworthiness=self.options.min_checkworthiness,
+            min_checkworthiness=self.options.min_checkworthiness if self.task.claims else None,
             on_chunk=on_progress,
         )
 

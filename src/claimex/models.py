@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # 2.0: a claim is verified only when its evidence supports it (`Claim.support`), and results
 # say which extraction strategy ran. 2.2: who says it as spans of the article, the cue that
 # decided the hedging, whether the statement was restated, and a check-worthiness score.
-SCHEMA_VERSION = "2.2"
+SCHEMA_VERSION = "2.3"
 
 # Bounds on what the model may return. They keep grammar-constrained generation finite.
 MAX_CLAIMS = 8
@@ -275,10 +275,25 @@ class Stats(BaseModel):
     seconds: float = 0.0
 
 
+class TaskRef(BaseModel):
+    """Which task asked: its name, where it was loaded from, and the sha256 of its files."""
+
+    name: str
+    sha256: str = Field(description="Of the task's files (manifest, templates, schema), in name order.")
+    path: str
+
+
 class Result(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     schema_version: str = SCHEMA_VERSION
+    task: TaskRef | None = Field(
+        default=None,
+        description=(
+            'The claims task that asked: the built-in `claims`, or a user\'s task with record = "claims" '
+            "(its own templates); none in a result of schema 2.2."
+        ),
+    )
     source: Source
     provider: str
     model: str
@@ -302,7 +317,7 @@ class Result(BaseModel):
 # --- a user's task (claimex extract --task): records of the task's own fields, grounded -------------
 
 # 1.0: records of a user-declared task, each evidence field located and each value checked.
-TASK_RESULT_VERSION = "1.0"
+TASK_RESULT_VERSION = "1.1"
 
 RecordRule = Literal["quotes", "quotation", "numbers", "names", "dates"]
 
@@ -343,14 +358,6 @@ class TaskRecord(BaseModel):
     )
 
 
-class TaskRef(BaseModel):
-    """Which task asked: its name, where it was loaded from, and the sha256 of its files."""
-
-    name: str
-    sha256: str = Field(description="Of the task's files (manifest, templates, schema), in name order.")
-    path: str
-
-
 class RecordStats(BaseModel):
     records: int = 0
     verified: int = 0
@@ -361,6 +368,12 @@ class RecordStats(BaseModel):
     cache_hit: bool = False
     chunks: int = Field(default=1, description="Parts the text was split into for the model.")
     failed_chunks: int = Field(default=0, description="Parts whose model call failed (see warnings).")
+    sentences: int = Field(
+        default=0, description="Sentences asked about one by one (--strategy sentences), 0 otherwise."
+    )
+    failed_sentences: int = Field(
+        default=0, description="Sentences the model gave no answer for (see warnings)."
+    )
     seconds: float = 0.0
 
 
@@ -376,7 +389,11 @@ class TaskResult(BaseModel):
     model: str
     strategy: str = "single"
     complete: bool = Field(
-        default=True, description="False when some chunks' model calls failed (stats.failed_chunks)."
+        default=True,
+        description=(
+            "False when some model calls failed (stats.failed_chunks, stats.failed_sentences; the "
+            "warnings say why): the records of those parts are missing."
+        ),
     )
     records: list[TaskRecord]
     stats: RecordStats

@@ -10,14 +10,16 @@ import random
 import stat
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import ClaimexError
 from .models import Result, TaskResult
+
+if TYPE_CHECKING:
+    # Only the tables need rich (`--format table`): JSON is written without importing it.
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 STATUS_STYLE = {"exact": "green", "normalized": "cyan", "fuzzy": "yellow", "missing": "red"}
 
@@ -113,6 +115,9 @@ def write_atomically(path: Path, content: str | bytes) -> None:
 
 def claims_table(result: Result | dict[str, Any]) -> Table:
     """One row per claim: what is claimed, by whom, and each quote's verdict."""
+    from rich.table import Table
+    from rich.text import Text
+
     data = result.model_dump(mode="json") if isinstance(result, Result) else result
     source = data.get("source") or {}
     stats = data.get("stats") or {}
@@ -167,6 +172,8 @@ def claims_table(result: Result | dict[str, Any]) -> Table:
 
 
 def _evidence_text(evidence: list[dict[str, Any]]) -> Text:
+    from rich.text import Text
+
     text = Text()
     for item in evidence:
         if text:
@@ -191,6 +198,9 @@ def _shorten(quote: str, limit: int = 140) -> str:
 
 def records_table(result: TaskResult | dict[str, Any]) -> Table:
     """One row per record of a task: its fields as columns, its evidence's status, whether it is verified."""
+    from rich.table import Table
+    from rich.text import Text
+
     data = result.model_dump(mode="json") if isinstance(result, TaskResult) else result
     task = data.get("task") or {}
     records = data.get("records") or []

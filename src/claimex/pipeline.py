@@ -92,16 +92,66 @@ def extraction_options(
     )
 
 
-def prepare(strategy: Strategy, max_claims: int) -> None:
+def claims_task() -> Task:
+    """The built-in claims task (`prompts/claims/`), loaded once per process as any task is."""
+    from .tasks.loading import builtin_claims
+
+    return builtin_claims()
+
+
+def check_task_strategy(task: Task, strategy: str) -> None:
+    """Refuse a strategy whose templates the task does not give, naming the task and what is missing."""
+    if strategy not in task.strategies:
+        needed = (
+            "sentence_system.j2 and sentence_user.j2" if strategy == "sentences" else "system.j2 and user.j2"
+        )
+        raise InputError(
+            f"{task.path}: the task {task.name} gives no templates for --strategy {strategy} "
+            f"({needed}); it can be asked with --strategy {' or '.join(task.strategies)}"
+        )
+
+
+def task_options(
+    settings: ModelSettings,
+    task: Task,
+    *,
+    strategy: str | None = None,
+    max_records: int | None = None,
+    chunk_chars: int | None = None,
+    concurrency: int | None = None,
+    min_checkworthiness: float | None = None,
+) -> ExtractionOptions:
+    """`extraction_options` for `task`: the strategy asked for, else the preset's when the task
+    gives its templates, else the one it gives; refused when the task cannot be asked so.
+    `--min-checkworthiness` ranks claims: refused for a task of its own records."""
+    if not task.claims and min_checkworthiness is not None:
+        raise InputError(
+            f"--min-checkworthiness ranks claims; the records of the task {task.name} are all kept"
+        )
+    preferred = PRESETS[settings.provider].strategy
+    chosen = extraction_options(
+        settings,
+        strategy=strategy or (preferred if preferred in task.strategies else task.strategies[0]),
+        max_claims=max_records,
+        chunk_chars=chunk_chars,
+        concurrency=concurrency,
+        min_checkworthiness=min_checkworthiness,
+    )
+    check_task_strategy(task, chosen.strategy)
+    return chosen
+
+
+def prepare(strategy: Strategy, max_claims: int, task: Task | None = None) -> None:
     """Build once, before the first article, what every article of a run is asked with: the
-    prompt templates, the system message and the answer's model. The request each answer schema
+    claims task, its system message and the answer's model. The request each answer schema
     makes is built by the first call that reaches the model (`llm/structured.py`): a run answered
     from the cache never loads the OpenAI client and instructor."""
+    prompts = (task or claims_task()).templates
     if strategy == "sentences":
-        prompting.restatement_messages("", speakers=(), max_claims=MAX_SENTENCE_CLAIMS)
+        prompting.restatement_messages(prompts, "", speakers=(), max_claims=MAX_SENTENCE_CLAIMS)
     else:
         single.bounded(max_claims)
-        prompting.extraction_messages("", max_claims=max_claims)
+        prompting.extraction_messages(prompts, "", max_claims=max_claims)
 
 
 def extract(
@@ -114,8 +164,12 @@ def extract(
     concurrency: int | None = None,
     min_checkworthiness: float | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
+    task: Task | None = None,
 ) -> Result:
     """Ask the model for the document's claims, locate their evidence and check its support.
+
+    `task` is a claims task (the built-in `claims` by default, or a user's with
+    `record = "claims"`): its templates are what the model is asked with.
 
     A text longer than `chunk_chars` is asked about chunk by chunk (`concurrency` at a time,
     each call cached on its own, so editing one paragraph re-asks only the chunks around it);
@@ -140,6 +194,11 @@ def extract(
         chosen.chunk_chars,
         chosen.concurrency,
     )
+    task = task or claims_task()
+    if not task.claims:
+        raise InputError(f"{task.path}: the task {task.name} gives its own records, not claims")
+    check_task_strategy(task, strategy)
+    prompts = task.templates
     started = time.monotonic()
     article = Article.of(document.text)
     if strategy == "sentences":
@@ -157,10 +216,11 @@ def extract(
                 article,
                 client,
                 select_sentences(document.text),
+                prompts=prompts,
                 restate_references=PRESETS[client.settings.provider].restate_references,
                 on_sentence=on_chunk,
             )
-        return single.ask_chunk(article, chunk, chunk_header, client, max_claims)
+        return single.ask_chunk(article, chunk, chunk_header, client, max_claims, prompts)
 
     # The sentence strategy reports sentences itself (its one "chunk" is the text).
     answers = _ask_every_chunk(ask_chunk, chunks, concurrency, on_chunk if strategy != "sentences" else None)
@@ -178,6 +238,7 @@ def extract(
     if strategy == "sentences":
         claims = claims[:max_claims]
     return Result(
+        task=task.ref,
         source=source_of(document),
         provider=client.settings.provider,
         model=client.settings.model,
@@ -204,36 +265,65 @@ def extract_task(
     client: ModelClient,
     task: Task,
     *,
+    strategy: Strategy | str | None = None,
     max_records: int | None = None,
     chunk_chars: int | None = None,
     concurrency: int | None = None,
+    min_checkworthiness: float | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
-) -> TaskResult:
-    """Ask the model for a task's records, one call per chunk (the single strategy's way), and
-    ground every one: its evidence located, its values checked against that evidence.
+) -> TaskResult | Result:
+    """Ask the model for a task's records and ground every one: its evidence located, its values
+    checked against that evidence. A claims task (the built-in `claims`) gives a claims `Result`,
+    as `extract` does: every task, the default one included, comes in here.
 
-    Chunks, concurrency and partial results are as `extract`'s; `max_records` bounds one
-    chunk's records (default: the preset's claim cap for the single strategy).
+    `strategy`: `single` (one call per chunk) or `sentences` (one call per sentence the task
+    asks about: `Task.sentences`), among those the task gives templates for; by default the
+    preset's when the task gives it, else the one it gives. Chunks, concurrency and partial
+    results are as `extract`'s; `max_records` bounds one chunk's records (default: the preset's
+    claim cap for the strategy), or one sentence's, at most `MAX_SENTENCE_CLAIMS`.
     """
-    chosen = extraction_options(
+    if task.claims:
+        return extract(
+            document,
+            client,
+            strategy=strategy,
+            max_claims=max_records,
+            chunk_chars=chunk_chars,
+            concurrency=concurrency,
+            min_checkworthiness=min_checkworthiness,
+            on_chunk=on_chunk,
+            task=task,
+        )
+    chosen = task_options(
         client.settings,
-        strategy="single",
-        max_claims=max_records,
+        task,
+        strategy=strategy,
+        max_records=max_records,
         chunk_chars=chunk_chars,
         concurrency=concurrency,
+        min_checkworthiness=min_checkworthiness,
     )
     from .tasks import asking  # only a task's run needs the task machinery (and Jinja's)
 
     started = time.monotonic()
     article = Article.of(document.text)
-    chunks = plan_chunks(document.text, chosen.chunk_chars)
+    if chosen.strategy == "sentences":
+        chunks = [Chunk(0, 0, len(document.text))]
+    else:
+        chunks = plan_chunks(document.text, chosen.chunk_chars)
     header = context_header(document.text) if len(chunks) > 1 else None
 
     def ask_chunk(chunk: Chunk) -> asking.RecordsAnswer:
+        if chosen.strategy == "sentences":
+            per_sentence = min(chosen.max_claims, MAX_SENTENCE_CLAIMS)
+            return asking.ask_sentences(
+                task, article, select_sentences(document.text), client, per_sentence, on_chunk
+            )
         chunk_header = header if chunk.start > 0 else None
         return asking.ask_chunk(task, article, chunk, chunk_header, client, chosen.max_claims)
 
-    answers = _ask_every_chunk(ask_chunk, chunks, chosen.concurrency, on_chunk)
+    by_chunk = on_chunk if chosen.strategy != "sentences" else None
+    answers = _ask_every_chunk(ask_chunk, chunks, chosen.concurrency, by_chunk)
     record, warnings, answered = _gathered(chunks, answers, "records")
     records = _distinct_records([item for answer in answered for item in answer.records])
     failures = [answer for answer in answers if isinstance(answer, ClaimexError)]
@@ -243,7 +333,8 @@ def extract_task(
         source=source_of(document),
         provider=client.settings.provider,
         model=client.settings.model,
-        complete=not failures,
+        strategy=chosen.strategy,
+        complete=not failures and not sum(answer.failed for answer in answered),
         records=records,
         stats=RecordStats(
             records=len(records),
@@ -255,6 +346,8 @@ def extract_task(
             cache_hit=record.cache_hit,
             chunks=len(chunks),
             failed_chunks=len(failures),
+            sentences=sum(answer.sentences for answer in answered),
+            failed_sentences=sum(answer.failed for answer in answered),
             seconds=round(time.monotonic() - started, 3),
         ),
         warnings=list(dict.fromkeys(warnings)),

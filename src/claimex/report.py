@@ -377,9 +377,9 @@ def default_output(result_path: Path) -> Path:
 
 
 def read_any_result(path: Path) -> Result | TaskResult:
-    """A claims result, or a task's (it names its task), as the file says."""
+    """A claims result, or a task's records (a claims task's result is a claims result), as the file says."""
     payload = read_json(path, what="a claimex result file")
-    if isinstance(payload, dict) and "task" in payload:
+    if isinstance(payload, dict) and "records" in payload and "claims" not in payload:
         return read_task_result(path, payload)
     return read_result(path, payload)
 

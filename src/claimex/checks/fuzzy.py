@@ -2,8 +2,8 @@
 
 Used only for quotes that are neither exact nor normalized, so that a reviewer sees "30 → 31"
 instead of a bare "missing". It reads only the folded text and a word index of its own, built
-on first need: candidate regions come from the index (votes of shared words at their relative
-offsets), then `rapidfuzz` scores small windows of whole words. A region scoring below
+on first need: candidate regions come from the index (votes of shared pairs of words, or words,
+at their relative offsets), then `rapidfuzz` scores small windows of whole words. A region scoring below
 `FUZZY_MIN_SCORE` makes the quote ``missing``. A score is capped at `MAX_UNVERIFIED_SCORE`, so
 that "score 100" always means verified: nothing found here ever verifies.
 """
@@ -13,11 +13,13 @@ from __future__ import annotations
 import bisect
 import difflib
 import itertools
+import operator
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
@@ -33,10 +35,15 @@ MAX_UNVERIFIED_SCORE = 99.0
 MAX_DIFFERENCES = 12
 """A paraphrase differs everywhere; past a dozen differences the list stops helping a reviewer."""
 
-# How many word-postings a fuzzy search may vote with before it stops adding more common words.
-# It keeps a quote made of frequent words ("the", "de la") from scanning the whole index.
+# How many postings a quote's words (or pairs of words) may vote with before it stops adding more
+# common ones. It keeps a quote made of frequent words ("the", "de la") from scanning the whole index.
 _VOTE_BUDGET = 6000
+# How many of the offsets with most votes are ranked again by the words matched there.
+_SHORTLIST = 16
 _MAX_CANDIDATES = 4
+# A pair of two words that both occur more often than this is not read (`_pair_postings`).
+_PAIR_READ = 300
+_Key = TypeVar("_Key", str, tuple[str, str])
 
 # A word for indexing and diffing: numbers keep their decimal/thousands punctuation together.
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
@@ -45,15 +52,6 @@ _DIFF_TOKEN = re.compile(r"\w+(?:[.,]\d+)*|[^\w\s]")
 
 def inside(span: tuple[int, int], region: tuple[int, int] | None) -> bool:
     return region is not None and region[0] <= span[0] and span[1] <= region[1]
-
-
-def _ranked(votes: Counter[int], first: int = 16) -> Iterator[tuple[int, int]]:
-    """`votes.most_common()` in the same order, without sorting thousands of offsets when the
-    first few give the candidates (`most_common(n)` is documented to equal the sorted list's head)."""
-    head = votes.most_common(first)
-    yield from head
-    if len(head) == first:
-        yield from votes.most_common()[first:]
 
 
 @dataclass
@@ -71,12 +69,53 @@ class FuzzyFinder:
         self._folded, self._starts, self._ends = folded, starts, ends
         word_starts: array[int] = array("i")
         word_ends: array[int] = array("i")
+        words: list[str] = []
         postings: dict[str, list[int]] = {}
         for idx, m in enumerate(_WORD.finditer(folded)):
             word_starts.append(m.start())
             word_ends.append(m.end())
-            postings.setdefault(m.group(), []).append(idx)
+            word = m.group()
+            words.append(word)
+            postings.setdefault(word, []).append(idx)
         self._word_starts, self._word_ends, self._postings = word_starts, word_ends, postings
+        self._words = words
+        # The word after (before) each word, "" past either end: no bounds to check for a pair.
+        self._after, self._before = [*words[1:], ""], ["", *words[:-1]]
+        # The postings of the pairs of words quotes have asked about: made from a word's postings
+        # on first need (indexing every pair of a long text costs more than all its quotes' pairs).
+        self._pairs: dict[tuple[str, str], list[int]] = {}
+
+    def starts(self, needle: str) -> list[int] | None:
+        """Every start of `needle` in the folded text, overlapping ones too, in order, found through
+        this index's words (as `verify.Occurrences` finds them in the text); None when the needle
+        has no inner word to look it up by.
+
+        A word of the needle is one of the text's wherever the needle occurs when the needle has
+        a character on each side of it that can neither be a word's nor let a number go on
+        through it: not "," or "." before it ("1,5" is one word, ",5" is not), and not "," or "."
+        ending the needle right after it ("5," may go on as "5,7").
+        """
+        postings = self._postings
+        best: tuple[int, list[int]] | None = None
+        end = len(needle)
+        for m in _WORD.finditer(needle):
+            a, b = m.span()
+            if a == 0 or b == end or needle[a - 1] in ".," or (b + 1 == end and needle[b] in ".,"):
+                continue
+            posting = postings.get(m.group())
+            if posting is None:
+                return []
+            if best is None or len(posting) < len(best[1]):
+                best = (a, posting)
+        if best is None:
+            return None
+        offset, posting = best
+        word_starts, startswith = self._word_starts, self._folded.startswith
+        return [
+            p - offset
+            for p in map(word_starts.__getitem__, posting)
+            if p >= offset and startswith(needle, p - offset)
+        ]
 
     def locate(self, quote: str, parts: list[Part], prefer: tuple[int, int] | None) -> Evidence:
         """The closest region to each part of `quote`, with their differences: fuzzy, or missing."""
@@ -103,37 +142,14 @@ class FuzzyFinder:
         )
 
     def _fuzzy_part(self, quote: str, part: Part, prefer: tuple[int, int] | None) -> _FuzzyMatch | None:
-        word_starts = self._word_starts
-        word_ends, postings = self._word_ends, self._postings
+        word_starts, word_ends = self._word_starts, self._word_ends
         qwords = _WORD.findall(part.folded)
         if not qwords or not word_starts:
             return None
-        positions: dict[str, list[int]] = {}
-        for i, w in enumerate(qwords):
-            positions.setdefault(w, []).append(i)
-        votes: Counter[int] = Counter()
-        spent = 0
-        used = 0
-        for w in sorted(positions, key=lambda w: len(postings.get(w, ()))):
-            posting = postings.get(w)
-            if not posting:
-                continue
-            if used >= 2 and spent + len(posting) > _VOTE_BUDGET:
-                break
-            for i in positions[w]:
-                votes.update(map((-i).__add__, posting))  # j - i for each j, without a list
-            spent += len(posting)
-            used += 1
-        if not votes:
-            return None
-
         m = len(qwords)
-        candidates: list[int] = []
-        for start, _ in _ranked(votes):
-            if all(abs(start - c) > m // 2 + 1 for c in candidates):
-                candidates.append(start)
-                if len(candidates) == _MAX_CANDIDATES:
-                    break
+        candidates = self._candidates(qwords)
+        if not candidates:
+            return None
 
         best: tuple[float, bool, int, int, int] | None = None  # score, in prefer, -start, word range
         for c in candidates:
@@ -162,6 +178,79 @@ class FuzzyFinder:
         a, b = self._widen_over_punctuation(part.folded, a, b)
         span = (self._starts[a], self._ends[b - 1])
         return _FuzzyMatch(span, score, self._differences(quote, part, a, b))
+
+    def _candidates(self, qwords: list[str]) -> list[int]:
+        """Word offsets where the quote may start, best first, at most `_MAX_CANDIDATES`.
+
+        A cheap filter before any alignment: the quote's pairs of consecutive words vote for the
+        offsets they would start it at, rarest pairs first, within `_VOTE_BUDGET` postings (a
+        quote with one word changed keeps all its pairs but two; single words, "the", "de la",
+        vote for thousands of offsets). Where no two pairs agree on an offset, words vote. The
+        offsets with most votes are ranked again by how many of the quote's words the text has
+        at their place; those matching under half as many as the best are not aligned: an
+        alignment there cannot come close.
+        """
+        words = self._words
+        count, m = len(words), len(qwords)
+        pairs = list(itertools.pairwise(qwords))
+        head = self._votes(pairs, self._pair_postings(pairs)).most_common(_SHORTLIST)
+        if not head or head[0][1] < 2:
+            # No two pairs agree (a short quote, or one changed every other word): words vote.
+            head = self._votes(qwords, self._postings).most_common(_SHORTLIST)
+        shortlist = []
+        for rank, (start, seeds) in enumerate(head):
+            lo, hi = max(start, 0), min(start + m, count)
+            matched = sum(map(operator.eq, words[lo:hi], qwords[lo - start : hi - start]))
+            shortlist.append((-matched, -seeds, rank, start))
+        shortlist.sort()
+        candidates: list[int] = []
+        for matched, _, _, start in shortlist:
+            if 2 * -matched < -shortlist[0][0]:
+                break
+            if all(abs(start - c) > m // 2 + 1 for c in candidates):
+                candidates.append(start)
+                if len(candidates) == _MAX_CANDIDATES:
+                    break
+        return candidates
+
+    def _pair_postings(self, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+        """Where each pair of consecutive words starts in the text: read from the rarer word's
+        postings. A pair of two words that both occur over `_PAIR_READ` times ("of the") is not
+        read: it would vote for too many offsets to be let vote."""
+        known, postings = self._pairs, self._postings
+        after, before = self._after, self._before
+        for pair in pairs:
+            if pair in known:
+                continue
+            first, second = postings.get(pair[0], ()), postings.get(pair[1], ())
+            if min(len(first), len(second)) > _PAIR_READ:
+                known[pair] = []
+            elif len(first) <= len(second):
+                then = pair[1]
+                known[pair] = [j for j in first if after[j] == then]
+            else:
+                was = pair[0]
+                known[pair] = [j - 1 for j in second if before[j] == was]
+        return {pair: known[pair] for pair in pairs}
+
+    @staticmethod
+    def _votes(keys: Sequence[_Key], postings: Mapping[_Key, list[int]]) -> Counter[int]:
+        """For each offset, how many of `keys` (the quote's words or pairs) the text has there;
+        the rarest keys first, and more common ones only within `_VOTE_BUDGET` postings."""
+        positions: dict[_Key, list[int]] = {}
+        for i, key in enumerate(keys):
+            positions.setdefault(key, []).append(i)
+        votes: Counter[int] = Counter()
+        spent = 0
+        rarest_first = sorted(filter(postings.get, positions), key=lambda k: len(postings[k]))
+        for used, key in enumerate(rarest_first):
+            posting = postings[key]
+            if used >= 2 and spent + len(posting) > _VOTE_BUDGET:
+                break
+            for i in positions[key]:
+                votes.update(map((-i).__add__, posting))  # j - i for each j, without a list
+            spent += len(posting)
+        return votes
 
     def _widen_over_punctuation(self, needle: str, a: int, b: int) -> tuple[int, int]:
         """Regions are whole words; take in as much edge punctuation as the quote has (`(GUR)`)."""

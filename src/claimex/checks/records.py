@@ -129,6 +129,27 @@ def _quotation_problems(name: str, located: Sequence[Evidence], text: str) -> li
     return problems
 
 
+def quotations_in(text: str) -> list[str]:
+    """The passages `text` puts between quotation marks, in order, without the marks and the
+    spaces inside them: « d’importantes » → "d’importantes". A mark left open ends nothing."""
+    found: list[str] = []
+    at = 0
+    while at < len(text):
+        mark = text[at]
+        closers = _CLOSING.get(mark) or (_SAME if mark == _SAME else None)
+        if closers is None:
+            at += 1
+            continue
+        end = min((i for i in (text.find(c, at + 1) for c in closers) if i >= 0), default=-1)
+        if end < 0:
+            break
+        inside = text[at + 1 : end].strip(" \u00a0\u202f")
+        if inside:
+            found.append(inside)
+        at = end + 1
+    return found
+
+
 def _quoted(text: str, start: int, end: int) -> bool:
     """Whether `text[start:end]` lies inside a pair of quotation marks of its paragraph (marks
     the span itself begins or ends with count too)."""

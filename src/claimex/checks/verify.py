@@ -44,6 +44,11 @@ MAX_ELISION_GAP = 600
 """Most code points of source text an elision may skip between two consecutive parts."""
 
 
+WHOLE_SCANS_BEFORE_INDEX = 400
+"""Searches of a whole text after which its words are indexed (`Occurrences`, and the fuzzy
+finder's for the folded text): a scan of 450 KB costs ~40 µs, indexing both ~50 ms, so only a
+text asked about many times (a claims file of thousands) pays for it; an article of a batch never does."""
+
 _SIGNS = DASHES | frozenset("+±")
 # Separators that may sit inside a number: "50.000", "3,5", "1'000", "50 000", "50\u202f000".
 _NUMBER_PUNCT = frozenset(".,'’")
@@ -87,6 +92,46 @@ def _pick(candidates: list[tuple[int, int]], prefer: tuple[int, int] | None) -> 
     return 0
 
 
+_RUN = re.compile(r"\w+")
+
+
+class Occurrences:
+    """Every occurrence of a string in one text, found through the text's words.
+
+    A run of word characters inside a needle, with a character that is not one on each side
+    within the needle, is a whole run of the text wherever the needle occurs. So the needle
+    can only start at the starts of that run, less its offset in the needle: the positions of
+    its rarest such run are all that is checked, and a needle with a run the text never has
+    occurs nowhere. A needle without such a run (one or two words) is left to `str.find`.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        runs: dict[str, list[int]] = {}
+        for m in _RUN.finditer(text):
+            runs.setdefault(m.group(), []).append(m.start())
+        self._runs = runs
+
+    def starts(self, needle: str) -> list[int] | None:
+        """The starts of every occurrence of `needle`, overlapping ones too, in order; None when
+        the needle has no inner run to look it up by."""
+        runs = self._runs
+        best: tuple[int, list[int]] | None = None
+        for m in _RUN.finditer(needle):
+            if m.start() == 0 or m.end() == len(needle):
+                continue
+            starts = runs.get(m.group())
+            if starts is None:
+                return []
+            if best is None or len(starts) < len(best[1]):
+                best = (m.start(), starts)
+        if best is None:
+            return None
+        offset, starts = best
+        startswith = self.text.startswith
+        return [p - offset for p in starts if p >= offset and startswith(needle, p - offset)]
+
+
 class SourceIndex:
     """Built once per document (normalises the text once, keeps an offset map); then locate() many quotes."""
 
@@ -95,6 +140,9 @@ class SourceIndex:
         self._folded, self._starts, self._ends = normalize(text)
         # Only quotes that fail to verify need the fuzzy finder (and its word index): made on first need.
         self._fuzzy: FuzzyFinder | None = None
+        # The text's and the folded text's words, once they have been searched whole often enough.
+        self._scans = 0
+        self._occurrences: tuple[Occurrences, FuzzyFinder] | None = None
 
     # ----------------------------------------------------------------------------- public
 
@@ -139,9 +187,7 @@ class SourceIndex:
                 return self._verified(quote, "normalized", spans, count)
             if blocked is not None:
                 return self._elided_negation(quote, blocked)
-        if self._fuzzy is None:
-            self._fuzzy = FuzzyFinder(self.text, self._folded, self._starts, self._ends)
-        return self._fuzzy.locate(quote, parts, prefer)
+        return self._fuzzy_finder().locate(quote, parts, prefer)
 
     # ------------------------------------------------------------------ exact / normalized
 
@@ -223,14 +269,35 @@ class SourceIndex:
             end += 1
         return end - start
 
+    def _indexed_starts(self, needle: str, folded: bool) -> list[int] | None:
+        """Every start of `needle` in the text (or the folded text) from its words' index, or None:
+        then the caller scans. The index is made once the text has been scanned whole
+        `WHOLE_SCANS_BEFORE_INDEX` times."""
+        if self._occurrences is None:
+            self._scans += 1
+            if self._scans < WHOLE_SCANS_BEFORE_INDEX:
+                return None
+            # The folded text's words are the fuzzy finder's: a text asked about this often
+            # has quotes that are neither exact nor normalized too.
+            self._occurrences = (Occurrences(self.text), self._fuzzy_finder())
+        return self._occurrences[folded].starts(needle)
+
+    def _fuzzy_finder(self) -> FuzzyFinder:
+        if self._fuzzy is None:
+            self._fuzzy = FuzzyFinder(self.text, self._folded, self._starts, self._ends)
+        return self._fuzzy
+
     def _find_verbatim(self, needle: str) -> list[tuple[int, int]]:
         found = []
+        end = len(needle)
+        starts = self._indexed_starts(needle, folded=False)
+        if starts is not None:
+            return [(i, i + end) for i in starts if self._clean_cut(i, i + end)]
         find = self.text.find
         i = find(needle)
         while i >= 0:
-            end = i + len(needle)
-            if self._clean_cut(i, end):
-                found.append((i, end))
+            if self._clean_cut(i, i + end):
+                found.append((i, i + end))
             i = find(needle, i + 1)
         return found
 
@@ -243,7 +310,9 @@ class SourceIndex:
         folded, starts, ends = self._folded, self._starts, self._ends
         n = len(folded)
         last = n if hi is None else min(n, hi - 1 + len(needle))
-        i = folded.find(needle, lo, last)
+        indexed = self._indexed_starts(needle, folded=True) if hi is None and lo == 0 else None
+        occurrences = iter(indexed) if indexed is not None else None
+        i = folded.find(needle, lo, last) if occurrences is None else next(occurrences, -1)
         while i >= 0:
             j = i + len(needle)
             # Both ends must fall between source characters, not inside the expansion of one
@@ -253,7 +322,7 @@ class SourceIndex:
                 span = (starts[i], ends[j - 1])
                 if self._clean_cut(*span):
                     found.append(span)
-            i = folded.find(needle, i + 1, last)
+            i = folded.find(needle, i + 1, last) if occurrences is None else next(occurrences, -1)
         if hi is None and not found and len(needle) > 2 and needle[0] == "'" and needle[-1] == "'":
             # Single quotes used as quotation marks around the whole quote: 'x' for « x ».
             return self._find_folded(needle[1:-1].strip())

@@ -35,7 +35,6 @@ from .options import (
     StrategyOption,
     TimeoutOption,
     VerboseOption,
-    refuse_claims_options,
     task_option,
 )
 from .progress import chunk_progress
@@ -70,10 +69,12 @@ def extract(
             "--task",
             "-t",
             help=(
-                "Extract your own records instead of claims: a task folder (task.toml, the templates, the schema), "
-                "one .toml file, or the name of a given task (claimex tasks lists them). One call per chunk "
-                "(--strategy single); --max-claims bounds the records of a chunk. Every evidence field is located "
-                "in the article and every value checked against it. See claimex tasks check PATH for what is asked."
+                "What to extract: claims (the default, the built-in task), or your own records: a task folder "
+                "(task.toml, the templates, the schema), one .toml file, or the name of a given task (claimex tasks "
+                "lists them). A task is asked per chunk (--strategy single) or per sentence (--strategy sentences) "
+                "where it gives the templates; --max-claims bounds the records of a chunk (of a sentence: 3 at most). "
+                "Every evidence field is located in the article and every value checked against it. See claimex "
+                "tasks check PATH for what is asked."
             ),
             show_default=False,
         ),
@@ -102,36 +103,15 @@ def extract(
 
     claimex extract article.txt --task examples/tasks/quotes --format table
     """
-    if task is not None:
-        with reported_errors(verbose):
-            _extract_task(
-                article=article,
-                task_spec=task,
-                output=output,
-                output_format=output_format,
-                provider=provider,
-                base_url=base_url,
-                model=model,
-                mode=mode,
-                model_path=model_path,
-                max_records=max_claims,
-                min_checkworthiness=min_checkworthiness,
-                strategy=strategy,
-                max_tokens=max_tokens,
-                timeout=timeout,
-                cache_dir=cache_dir,
-                no_cache=no_cache,
-                chunk_chars=chunk_chars,
-                concurrency=concurrency,
-                fail_unverified=fail_unverified,
-            )
-        return
     with reported_errors(verbose):
         from ..llm.settings import resolve_settings
-        from ..pipeline import extract as extract_claims
-        from ..pipeline import extraction_options, first_failure
+        from ..pipeline import extract_task, first_failure, task_options
+        from ..tasks.loading import CLAIMS, load_task
         from ..text.documents import load_document
 
+        # Every extraction is a task's, the built-in claims' by default: loaded (or refused, in
+        # one line naming its file) before the article is read or anything is asked.
+        loaded = load_task(task or CLAIMS)
         document = load_document(article)
         settings = resolve_settings(
             provider=provider,
@@ -141,10 +121,11 @@ def extract(
             max_tokens=max_tokens,
             timeout=timeout,
         )
-        chosen = extraction_options(
+        chosen = task_options(
             settings,
+            loaded,
             strategy=strategy,
-            max_claims=max_claims,
+            max_records=max_claims,
             chunk_chars=chunk_chars,
             concurrency=concurrency,
             min_checkworthiness=min_checkworthiness,
@@ -155,14 +136,15 @@ def extract(
             ) as client,
             chunk_progress("sentences" if chosen.strategy == "sentences" else "chunks") as on_chunk,
         ):
-            result = extract_claims(
+            result = extract_task(
                 document,
                 client,
+                loaded,
                 strategy=chosen.strategy,
-                max_claims=chosen.max_claims,
+                max_records=chosen.max_claims,
                 chunk_chars=chosen.chunk_chars,
                 concurrency=chosen.concurrency,
-                min_checkworthiness=chosen.min_checkworthiness,
+                min_checkworthiness=chosen.min_checkworthiness if loaded.claims else None,
                 on_chunk=on_chunk,
             )
         emit(result, output, output_format)
@@ -182,71 +164,6 @@ def extract(
             raise typer.Exit(EXIT_PARTIAL)
         if fail_unverified and not all_verified(result):
             raise typer.Exit(EXIT_UNVERIFIED)
-
-
-def _extract_task(
-    *,
-    article: str,
-    task_spec: str,
-    output: Path | None,
-    output_format: OutputFormat,
-    provider: str | None,
-    base_url: str | None,
-    model: str | None,
-    mode: str | None,
-    model_path: Path | None,
-    max_records: int | None,
-    min_checkworthiness: float | None,
-    strategy: str | None,
-    max_tokens: int,
-    timeout: float,
-    cache_dir: Path | None,
-    no_cache: bool,
-    chunk_chars: int | None,
-    concurrency: int | None,
-    fail_unverified: bool,
-) -> None:
-    """`extract --task`: the task loaded (or refused) before anything is asked, then the same session."""
-    from ..llm.settings import resolve_settings
-    from ..pipeline import extract_task, first_failure
-    from ..tasks.loading import load_task
-    from ..text.documents import load_document
-
-    refuse_claims_options(strategy=strategy, min_checkworthiness=min_checkworthiness)
-    loaded = load_task(task_spec)
-    document = load_document(article)
-    settings = resolve_settings(
-        provider=provider, base_url=base_url, model=model, mode=mode, max_tokens=max_tokens, timeout=timeout
-    )
-    from ..pipeline import extraction_options
-
-    chosen = extraction_options(
-        settings, strategy="single", max_claims=max_records, chunk_chars=chunk_chars, concurrency=concurrency
-    )
-    with (
-        command_session(settings, model_path, cache_dir, no_cache, connections=chosen.concurrency) as client,
-        chunk_progress("chunks") as on_chunk,
-    ):
-        result = extract_task(
-            document,
-            client,
-            loaded,
-            max_records=chosen.max_claims,
-            chunk_chars=chosen.chunk_chars,
-            concurrency=chosen.concurrency,
-            on_chunk=on_chunk,
-        )
-    emit(result, output, output_format)
-    if not result.complete:
-        first = first_failure(result.warnings) or ""
-        typer.echo(
-            f"claimex: warning: partial result: {result.stats.failed_chunks} of {result.stats.chunks} chunks "
-            f"got no answer from the model ({first}); run the same command again to ask for those only",
-            err=True,
-        )
-        raise typer.Exit(EXIT_PARTIAL)
-    if fail_unverified and not all_verified(result):
-        raise typer.Exit(EXIT_UNVERIFIED)
 
 
 @app.command()
@@ -283,10 +200,15 @@ def verify(
 
             loaded = load_task(task)
             document = load_document(article)
-            payload = read_json(claims, what="a task result or a list of records")
-            result, warnings = reground(document, payload, loaded, name=str(claims))
-            for warning in warnings:
-                typer.echo(f"claimex: warning: {warning}", err=True)
+            if loaded.claims:  # --task claims: a claims file, verified as claims are
+                from ..pipeline import reverify
+
+                result = reverify(document, read_json(claims, what="a claims file"), name=str(claims))
+            else:
+                payload = read_json(claims, what="a task result or a list of records")
+                result, warnings = reground(document, payload, loaded, name=str(claims))
+                for warning in warnings:
+                    typer.echo(f"claimex: warning: {warning}", err=True)
             emit(result, output, output_format)
             if fail_unverified and not all_verified(result):
                 raise typer.Exit(EXIT_UNVERIFIED)

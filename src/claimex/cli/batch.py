@@ -36,7 +36,6 @@ from .options import (
     StrategyOption,
     TimeoutOption,
     VerboseOption,
-    refuse_claims_options,
     task_option,
 )
 from .progress import batch_progress
@@ -164,9 +163,9 @@ def batch(
     with reported_errors(verbose):
         from ..batch import DEFAULT_MAX_CHARS, Batch, BatchOptions, LocalFiles, parse_shard
         from ..llm.settings import resolve_settings
-        from ..pipeline import extraction_options
+        from ..pipeline import extraction_options, task_options
 
-        loaded = _task(task, strategy, min_checkworthiness, with_clusters) if task is not None else None
+        loaded = _task(task, with_clusters) if task is not None else None
         if engine is not Engine.ray and (ray_address is not None or ray_workers is not None):
             raise InputError("--ray-address and --ray-workers need --engine ray")
         source, results = _location(in_dir), _location(out_dir)
@@ -184,15 +183,26 @@ def batch(
             max_tokens=max_tokens,
             timeout=timeout,
         )
-        chosen = extraction_options(
-            settings,
-            # A task asks one call per chunk, as the single strategy does (its claim cap: the records').
-            strategy="single" if loaded is not None else strategy,
-            max_claims=max_claims,
-            min_checkworthiness=min_checkworthiness,
-            chunk_chars=chunk_chars,
-            concurrency=concurrency,
-        )
+        if loaded is not None:
+            # The strategy and the floor taken, or refused, as `extract --task` takes them.
+            chosen = task_options(
+                settings,
+                loaded,
+                strategy=strategy,
+                max_records=max_claims,
+                min_checkworthiness=min_checkworthiness,
+                chunk_chars=chunk_chars,
+                concurrency=concurrency,
+            )
+        else:
+            chosen = extraction_options(
+                settings,
+                strategy=strategy,
+                max_claims=max_claims,
+                min_checkworthiness=min_checkworthiness,
+                chunk_chars=chunk_chars,
+                concurrency=concurrency,
+            )
         options = BatchOptions(
             in_dir=source,
             out_dir=results,
@@ -218,7 +228,7 @@ def batch(
                 command_session(
                     settings, model_path, cache_dir, no_cache, connections=options.concurrency
                 ) as client,
-                batch_progress(total, _counted(options)) as on_outcome,
+                batch_progress(total, _counted(loaded)) as on_outcome,
             ):
                 summary = Batch(options, client, files, task=loaded).run(on_outcome)
         for line in summary.lines():
@@ -246,20 +256,23 @@ def batch(
             raise typer.Exit(1)
 
 
-def _task(spec: str, strategy: str | None, min_checkworthiness: float | None, cluster: bool) -> Any:
+def _task(spec: str, cluster: bool) -> Any:
     """The run's task, loaded once before anything else (or refused in one line), from an absolute
     path: Ray's workers load it again from there, and every result names the same path."""
     from dataclasses import replace
 
     from ..tasks.loading import load_task
 
-    refuse_claims_options(strategy=strategy, min_checkworthiness=min_checkworthiness, cluster=cluster)
     loaded = load_task(spec)
+    if cluster and not loaded.claims:
+        raise InputError(
+            f"--cluster groups claims across articles; the records of the task {loaded.name} are not clustered"
+        )
     return replace(loaded, path=loaded.path.resolve())
 
 
-def _counted(options: Any) -> str:
-    return "claims" if options.task is None else "records"
+def _counted(task: Any) -> str:
+    return "records" if task is not None and not task.claims else "claims"
 
 
 def _location(text: str) -> Any:
@@ -309,7 +322,7 @@ def _run_on_ray(
                     batch, settings, address=address, workers=workers, cache_dir=cache_dir, no_cache=no_cache
                 )
             )
-        with batch_progress(total, _counted(options)) as on_outcome:
+        with batch_progress(total, _counted(task)) as on_outcome:
             return batch.run(on_outcome, workers=engine)
 
 

@@ -119,13 +119,13 @@ def said(message: str) -> Any:
 
 
 def emit(data: Any, output: Path | None, output_format: OutputFormat) -> None:
-    from rich.console import Console
-
     from ..output import print_table, to_json, write_atomically
 
     if output is not None:
         write_atomically(output, to_json(data))
     if output_format == "table":
+        from rich.console import Console  # only a table needs rich: JSON out is written without it
+
         print_table(data, Console())
         if output is not None:
             typer.echo(f"result written to {output}", err=True)

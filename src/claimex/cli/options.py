@@ -195,19 +195,3 @@ def task_option(what: str) -> typer.models.OptionInfo:
         ),
         show_default=False,
     )
-
-
-def refuse_claims_options(
-    *, strategy: str | None = None, min_checkworthiness: float | None = None, cluster: bool = False
-) -> None:
-    """With --task, the options that mean something for claims only are refused, in one line each."""
-    from ..errors import InputError
-
-    if strategy not in (None, "single"):
-        raise InputError(
-            f"--task asks one call per chunk (--strategy single); --strategy {strategy} is for claims"
-        )
-    if min_checkworthiness is not None:
-        raise InputError("--min-checkworthiness ranks claims; a task's records are all kept")
-    if cluster:
-        raise InputError("--cluster groups claims across articles; a task's records are not clustered")

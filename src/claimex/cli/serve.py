@@ -132,6 +132,14 @@ def serve(
             help="Seconds running extractions may still take after SIGTERM or Ctrl-C; then they are answered 503.",
         ),
     ] = 5.0,
+    task: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--task",
+            help='Offer this task too: a task folder, a one-file .toml task, or a given task\'s name (repeatable; claims are always offered). Loaded at start: a task that cannot be used, or two with one name, stop the service before it listens. A request names one with "task": NAME; GET /v1/tasks lists them.',
+            show_default=False,
+        ),
+    ] = None,
     provider: ProviderOption = None,
     base_url: BaseUrlOption = None,
     model: ModelOption = None,
@@ -149,7 +157,7 @@ def serve(
 ) -> None:
     """Serve extraction over HTTP: POST an article, get its verified claims back as JSON.
 
-    POST /v1/extract with {"text": "...", "html": false, "max_claims": 10, "strategy": "sentences"} (only "text" is required) answers with the result document `claimex extract` writes. POST /v1/jobs takes the same body (or {"texts": [...]}) and answers 202 at once: follow GET /v1/jobs/ID (or /v1/jobs/ID/events) until it is done; jobs survive a restart. POST /v1/verify with {"text": "...", "claims": [...]} re-verifies claims as `claimex verify` does, without the model. GET /healthz says the process is up, GET /readyz that the model answers now, GET /metrics is for Prometheus. The API is described at /docs and /openapi.json.
+    POST /v1/extract with {"text": "...", "html": false, "max_claims": 10, "strategy": "sentences"} (only "text" is required) answers with the result document `claimex extract` writes; with "task": NAME, one of the tasks given with --task, the records `claimex extract --task` writes. POST /v1/jobs takes the same body (or {"texts": [...]}) and answers 202 at once: follow GET /v1/jobs/ID (or /v1/jobs/ID/events) until it is done; jobs survive a restart. POST /v1/verify with {"text": "...", "claims": [...]} re-verifies claims as `claimex verify` does, without the model ({"text": "...", "task": NAME, "records": [...]}: a task's records). GET /v1/tasks lists the tasks offered. GET /healthz says the process is up, GET /readyz that the model answers now, GET /metrics is for Prometheus. The API is described at /docs and /openapi.json.
 
     The same model options, environment variables and disk cache as `claimex extract`: an article answered before is answered again without a model call. The embedded model is started once and stopped with the service. At most --concurrency model calls run at once and --queue requests wait; past that the answer is 429 with Retry-After. Errors are JSON: {"error": "one line"}.
 
@@ -160,6 +168,8 @@ def serve(
     Example:
 
     claimex serve --port 8000
+
+    claimex serve --task quotes --task ./my-task
 
     curl -s localhost:8000/v1/extract -H 'Content-Type: application/json' -d '{"text": "Selon le GUR, au moins 30 soldats ont été tués."}'
     """
@@ -179,9 +189,12 @@ def serve(
         from ..pipeline import extraction_options
         from ..service.app import ServiceConfig, create_app
         from ..service.run import allowed_hosts, check_exposure, listen, run, url_of
+        from ..service.tasks import offered_tasks
         from ..session import model_session
 
         check_exposure(host, token, insecure)
+        # Every task loaded (or refused, in one line) before anything listens or starts a model.
+        tasks = offered_tasks(task or ())
         hosts = allowed_hosts(host, tuple(allowed_host or ()))
         settings = resolve_settings(
             provider=provider,
@@ -208,6 +221,7 @@ def serve(
             verify_prestart=True,
             max_jobs=max_jobs,
             job_ttl=job_ttl,
+            tasks=tasks,
         )
         with (
             closing(listen(host, port)) as sock,
@@ -227,6 +241,8 @@ def serve(
                 f"claimex: serving {served.provider}/{served.model} at {url} (API: {url}/docs). Ctrl-C to stop.",
                 err=True,
             )
+            if tasks:
+                typer.echo(f"claimex: tasks offered: claims, {', '.join(t.name for t in tasks)}", err=True)
             run(
                 service,
                 sock,

@@ -5,20 +5,17 @@ document `claimex extract` writes, `POST /v1/verify` with what `claimex verify` 
 `/v1/jobs` runs extractions that outlive their request (`jobs.py`). Every request passes the
 guard first (`guard.py`: host, token, body bounds); work is bounded by `admission.py`; quotes
 are checked in killable processes (`verifying.py`); failures are answered by `errors.py`;
-requests and answers are described in `models.py`; `run.py` runs the application under uvicorn.
+requests and answers are described in `models.py`; the state the routes serve from, and its start
+and stop, is `lifecycle.py`'s `Service`; `run.py` runs the application under uvicorn.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -28,21 +25,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..errors import ClaimexError, InputError
-from ..llm.client import ModelClient
-from ..local.server import server_answers, state_dir
-from ..models import SCHEMA_VERSION, Result
+from ..models import SCHEMA_VERSION, TASK_RESULT_VERSION, Result, TaskResult
 from ..output import json_bytes
-from ..pipeline import ExtractionOptions, extraction_options
-from ..pipeline import extract as extract_claims
 from ..session import ModelSession
-from ..text.documents import Document, document_from_text
-from .admission import Admission, Busy, ClientGone, Stopping
+from .admission import Busy, Stopping
 from .docs import install_docs
-from .errors import error_response, install_error_handlers, one_line
-from .guard import LOOPBACK_NAMES, TOKEN_NEEDED, Guard
-from .jobs import ID_PATTERN, JobCancelled, Jobs, JobState, JobStore
-from .metrics import CONTENT_TYPE, Metrics, MetricsMiddleware
+from .errors import error_response, install_error_handlers
+from .guard import TOKEN_NEEDED, Guard
+from .jobs import ID_PATTERN, Jobs, JobState
+from .lifecycle import DEFAULT_MAX_BODY, DEFAULT_QUEUE, HTTP_SOURCE, NotCached, Service, ServiceConfig
+from .metrics import CONTENT_TYPE, MetricsMiddleware
 from .models import (
     COMMON_ERRORS,
     ERRORS,
@@ -52,385 +44,13 @@ from .models import (
     JobList,
     JobRequest,
     Ready,
+    RecordsVerifyRequest,
+    RecordsVerifyResponse,
     VerifyRequest,
     VerifyResponse,
 )
 from .strict import OffLoopRoute, dumps
-from .verifying import Verifiers, WorkerLost, estimated_seconds
-
-log = logging.getLogger("claimex.service")
-
-DEFAULT_QUEUE = 16
-DEFAULT_MAX_BODY = 5_000_000
-# Where results say the article came from (as "<stdin>" does for a pipe).
-HTTP_SOURCE = "<http>"
-# The most CPU one verification may be expected to take (verifying.estimated_seconds): a 20 KB
-# article with 60 quotes of 200 characters takes 0.2 s; 5 MB with 50 short quotes, 6 s.
-DEFAULT_VERIFY_BUDGET = 5.0
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    """The service's defaults and limits; a request may ask for another strategy or claim cap."""
-
-    strategy: str | None = None
-    max_claims: int | None = None
-    chunk_chars: int | None = None
-    min_checkworthiness: float | None = None
-    # Model calls in flight, across all requests and jobs (default: the provider's).
-    concurrency: int | None = None
-    queue: int = DEFAULT_QUEUE
-    token: str | None = None
-    max_body: int = DEFAULT_MAX_BODY
-    cors_origins: tuple[str, ...] = ()
-    # Seconds a running extraction may still take once a stop begins.
-    grace: float = 5.0
-    # Host header names answered (loopback names, and what `serve --host` adds); "*" is any.
-    allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
-    # Each part of a body must come within this many seconds.
-    body_timeout: float = 30.0
-    # Verifications at once (each a process), waiting ones, each one's deadline, and the CPU
-    # seconds one may be expected to take (past that, 413 before any work).
-    verify_concurrency: int = 1
-    verify_queue: int = 8
-    verify_timeout: float = 30.0
-    verify_budget: float = DEFAULT_VERIFY_BUDGET
-    # Start the verifying processes with the service (`claimex serve` does: the first verify then
-    # does not wait half a second for their imports); otherwise on the first verify.
-    verify_prestart: bool = False
-    # Jobs: where they are kept (default: the state folder's jobs/), how many may be queued or
-    # running, how long a finished one is kept, and how long one may run.
-    jobs_dir: Path | None = None
-    max_jobs: int = 64
-    job_ttl: float = 24 * 3600.0
-    job_timeout: float = 6 * 3600.0
-    # /readyz asks the model server at most this often.
-    ready_ttl: float = 3.0
-
-
-class NotCached(Exception):
-    """A question the cache has no answer for. Not a ClaimexError: the pipeline keeps those per chunk."""
-
-
-class _CacheOnly:
-    """The model's cache as a client sees it, except that a miss raises instead of asking the model."""
-
-    def __init__(self, cache: Any) -> None:
-        self._cache = cache
-
-    def get(self, key: str) -> Any:
-        stored = self._cache.get(key)
-        if stored is None:
-            raise NotCached(key)
-        return stored
-
-    def set(self, key: str, value: Any) -> None:
-        pass
-
-
-def _refuse() -> str:
-    raise NotCached("no model server for a cache-only client")
-
-
-class Service:
-    """The state one application serves from: model session, admission control, readiness, jobs."""
-
-    def __init__(self, config: ServiceConfig, session: ModelSession) -> None:
-        self.config = config
-        self.session = session
-        self.client = session.client
-        self.settings = session.client.settings
-        # Checked now, so that a wrong default fails at start, not on the first request.
-        defaults = extraction_options(self.settings, strategy=config.strategy, concurrency=config.concurrency)
-        self.slots = defaults.concurrency
-        # A model call needs a slot; an article whose answers are all cached does not.
-        self.cached: ModelClient | None = None
-        if self.client.cache is not None:
-            self.cached = ModelClient(
-                self.settings, cache=cast(Any, _CacheOnly(self.client.cache)), connect=_refuse
-            )
-        self.metrics = Metrics()
-        self.admission: Admission | None = None
-        self.verify_admission: Admission | None = None
-        self.verifiers = Verifiers(config.verify_concurrency)
-        self.jobs: Jobs | None = None
-        self.base_url: str | None = None
-        self.ready = False
-        self.not_ready = "starting"
-        # The last answer of the model server to "are you there?", and when it came.
-        self._ready_checked = 0.0
-        self._ready_reason: str | None = None
-        self._ready_check: asyncio.Future[str | None] | None = None
-        self._closed = threading.Event()
-        self.metrics.watch(self._live)
-
-    # -- extraction
-
-    def _options(self, strategy: str | None, max_claims: int | None) -> ExtractionOptions:
-        return extraction_options(
-            self.settings,
-            strategy=strategy or self.config.strategy,
-            max_claims=max_claims or self.config.max_claims,
-            chunk_chars=self.config.chunk_chars,
-            min_checkworthiness=self.config.min_checkworthiness,
-        )
-
-    async def _extract(
-        self,
-        make_document: Callable[[], Document],
-        options: ExtractionOptions,
-        *,
-        on_chunk: Callable[[int, int], None] | None = None,
-        before_model: Callable[[], Awaitable[None]] | None = None,
-    ) -> Result:
-        """One text: from the cache if it answers all of it (no slot), else with a model slot."""
-        admission = self._admission()
-
-        def run(document: Document, client: ModelClient, report: bool = True) -> Result:
-            # One call at a time per article: the slots bound the model calls in flight.
-            return extract_claims(
-                document,
-                client,
-                strategy=options.strategy,
-                max_claims=options.max_claims,
-                chunk_chars=options.chunk_chars,
-                concurrency=1,
-                min_checkworthiness=options.min_checkworthiness,
-                on_chunk=on_chunk if report else None,
-            )
-
-        def from_cache() -> tuple[Document, Result | None]:
-            document = make_document()
-            if self.cached is None:
-                return document, None
-            try:
-                # Progress is the model run's: this pass takes milliseconds, and may stop half-way.
-                return document, run(document, self.cached, report=False)
-            except NotCached:
-                return document, None
-
-        document, result = await admission.in_thread(from_cache)
-        if result is None:
-            async with admission.model_slot():
-                if before_model is not None:
-                    await before_model()
-                result = await admission.in_thread(lambda: run(document, self.client), until_stop=True)
-        self.metrics.record_extraction(result.stats.requests, result.stats.cache_hit)
-        return result
-
-    async def extract(
-        self,
-        body: ExtractRequest,
-        gone: Callable[[], Awaitable[bool]] | None = None,
-        left: threading.Event | None = None,
-    ) -> Result:
-        """The result for one request; `gone()` says whether its client has hung up meanwhile, and
-        `left` is set when it does (the extraction then stops at its next chunk: a model call in
-        flight cannot be taken back, but the ones after it are not made)."""
-        options = self._options(body.strategy, body.max_claims)
-
-        async def still_wanted() -> None:
-            # Minutes of the embedded model are not spent on an answer nobody waits for.
-            if (left is not None and left.is_set()) or (gone is not None and await gone()):
-                raise ClientGone("the client hung up while its request waited for the model")
-
-        def step(done: int, total: int) -> None:
-            if left is not None and left.is_set():
-                raise ClientGone(f"the client hung up after {done} of {total} chunks")
-
-        async with self._admission().admit():
-            return await self._extract(
-                lambda: document_from_text(body.text, html=body.html, source=HTTP_SOURCE),
-                options,
-                on_chunk=step,
-                before_model=still_wanted,
-            )
-
-    async def job_text(
-        self,
-        text: str,
-        options: dict[str, Any],
-        progress: Callable[[int, int], None],
-        cancelled: threading.Event,
-    ) -> str:
-        """One text of a job, as the JSON of its result (what /v1/extract would answer)."""
-        chosen = self._options(options.get("strategy"), options.get("max_claims"))
-
-        async def not_cancelled() -> None:
-            if cancelled.is_set():
-                raise JobCancelled
-
-        def reported(done: int, total: int) -> None:
-            # A stopping service ends the job's thread at its next step: what it was answered is
-            # cached, and the job goes on from there at the next start, not twice at once.
-            if self._closed.is_set():
-                raise JobCancelled
-            progress(done, total)
-
-        result = await self._extract(
-            lambda: document_from_text(text, html=bool(options.get("html")), source=HTTP_SOURCE),
-            chosen,
-            on_chunk=reported,
-            before_model=not_cancelled,
-        )
-        # All of it, even when the cache answered all of it (and nothing was reported).
-        progress(result.stats.chunks, result.stats.chunks)
-        return json_bytes(result).decode("utf-8")
-
-    # -- verification
-
-    async def verify(self, body: VerifyRequest, left: Callable[[], Awaitable[None]]) -> str:
-        """The checked claims as JSON, from a verifying process; bounded in work, time and number."""
-        lengths = [
-            len(item if isinstance(item, str) else item.quote)
-            for claim in body.claims
-            for item in claim.evidence
-        ]
-        expected = estimated_seconds(len(body.text), lengths)
-        if expected > self.config.verify_budget:
-            raise HTTPException(
-                413,
-                f"too much to verify at once: {len(body.text):,} characters and {len(lengths):,} quotes "
-                f"(the longest {max(lengths, default=0):,} characters) take about {expected:.0f} s to check, "
-                f"more than the {self.config.verify_budget:g} s this service gives one request; send fewer "
-                "or shorter quotes per request",
-            )
-        claims = [claim.model_dump(exclude_unset=True) for claim in body.claims]
-        admission = self._verify_admission()
-
-        async def abandoned() -> None:
-            _, pending = await asyncio.wait(
-                {asyncio.ensure_future(left()), asyncio.ensure_future(admission.grace_over())},
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            for task in pending:
-                task.cancel()
-
-        async with admission.admit(), admission.model_slot():
-            try:
-                kind, answer = await self.verifiers.verify(
-                    body.text, claims, timeout=self.config.verify_timeout, abandon=abandoned()
-                )
-            except TimeoutError:
-                self.metrics.verify_killed.inc()
-                raise HTTPException(
-                    504, f"the verification took longer than {self.config.verify_timeout:g} s and was stopped"
-                ) from None
-            except WorkerLost:
-                self.metrics.verify_killed.inc()
-                if admission.stopping:
-                    raise Stopping(
-                        "the service stopped before the verification was done; send it again"
-                    ) from None
-                raise ClientGone("the client hung up during its verification") from None
-        if kind == "input":
-            raise InputError(answer)
-        return answer
-
-    # -- readiness
-
-    async def readiness(self) -> str | None:
-        """None when the model answers now, else why not; asks the server at most every `ready_ttl` s."""
-        if not self.ready:
-            return self.not_ready
-        if time.monotonic() - self._ready_checked >= self.config.ready_ttl:
-            if self._ready_check is None or self._ready_check.done():
-                # One question at a time, however many probes ask meanwhile.
-                self._ready_check = asyncio.ensure_future(asyncio.to_thread(self._probe))
-            self._ready_reason = await asyncio.shield(self._ready_check)
-            self._ready_checked = time.monotonic()
-        return self._ready_reason
-
-    def _probe(self) -> str | None:
-        base_url = self.base_url or ""
-        # A model server busy with an answer still lists its models; one that is dead or hung does not.
-        try:
-            if server_answers(base_url, timeout=2.0, api_key=self.settings.api_key):
-                return None
-        except Exception as error:  # whatever the HTTP stack raises, the answer is "not ready"
-            log.warning("readiness: %s", one_line(str(error)))
-        return f"the model server at {base_url} does not answer"
-
-    def warm_up(self) -> None:
-        """Start the embedded server (if claimex runs it) and wait until the model answers.
-
-        The server is spawned from claimex's lasting spawner thread (`local_server`), so this
-        thread may end as soon as the model answers.
-        """
-        wait = 1.0
-        while not self._closed.is_set():
-            try:
-                base_url = self.settings.base_url or (self.session.connect() if self.session.connect else "")
-                if base_url and server_answers(base_url, timeout=5.0, api_key=self.settings.api_key):
-                    self.base_url = base_url
-                    self._ready_checked, self._ready_reason = time.monotonic(), None
-                    self.ready = True
-                    log.info("the model at %s answers", base_url)
-                    return
-                reason = f"the model server at {base_url} does not answer yet"
-            except ClaimexError as error:
-                reason = one_line(str(error))
-            if reason != self.not_ready:
-                log.warning("not ready: %s", reason)
-            self.not_ready = reason
-            self._closed.wait(wait)
-            wait = min(wait * 2, 30.0)
-
-    # -- lifecycle
-
-    def _admission(self) -> Admission:
-        if self.admission is None:
-            raise RuntimeError("the service has not started (use the application's lifespan)")
-        return self.admission
-
-    def _verify_admission(self) -> Admission:
-        if self.verify_admission is None:
-            raise RuntimeError("the service has not started (use the application's lifespan)")
-        return self.verify_admission
-
-    def _live(self) -> dict[str, Any]:
-        queue, slots = {}, {}
-        for kind, admission in (("model", self.admission), ("verify", self.verify_admission)):
-            if admission is not None:
-                queue[kind], slots[kind] = admission.queued, admission.in_slot
-        return {"queue": queue, "slots": slots, "jobs": self.jobs.counts() if self.jobs else {}}
-
-    async def start(self) -> None:
-        config = self.config
-        self.admission = Admission(self.slots, config.queue, grace=config.grace)
-        self.verify_admission = Admission(
-            config.verify_concurrency, config.verify_queue, grace=config.grace, noun="verification"
-        )
-        threading.Thread(target=self.warm_up, daemon=True, name="claimex-warm-up").start()
-        if config.verify_prestart:
-            threading.Thread(target=self.verifiers.start, daemon=True, name="claimex-verifiers").start()
-        store = JobStore(config.jobs_dir or state_dir() / "jobs")
-        self.jobs = Jobs(
-            store,
-            self.job_text,
-            limit=config.max_jobs,
-            ttl=config.job_ttl,
-            timeout=config.job_timeout,
-            runners=self.slots,
-        )
-        await self.jobs.start()
-
-    async def stop(self) -> None:
-        self.close()
-        if self.jobs is not None:
-            await self.jobs.stop()
-
-    def close(self) -> None:
-        """Begin a stop (SIGTERM): refuse what waits, give what runs the grace. Safe from any thread."""
-        self._closed.set()
-        # Verifications get the same grace as extractions; then `verify` kills their processes.
-        for admission in (self.admission, self.verify_admission):
-            if admission is not None:
-                admission.begin_stop()
-
-    def kill_workers(self) -> None:
-        self.verifiers.close()
-
+from .tasks import add_task_routes, body_of, request_models
 
 # One server-sent event of /v1/jobs/{id}/events: its data is the job, as JSON on one line.
 SSE_EVENT = {
@@ -486,6 +106,8 @@ def _json(data: str | bytes, status: int = 200, headers: dict[str, str] | None =
 def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     """The application, serving from `session` (which the caller opens before and closes after)."""
     service = Service(config, session)
+    # The bodies take the task names this service offers (its OpenAPI description lists them).
+    bodies = request_models(config.tasks)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -583,7 +205,7 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     @v1.post(
         "/extract",
         tags=["claims"],
-        response_model=Result,
+        response_model=Result | TaskResult,
         responses=_documented(*token_needed, 413, 422, 429, 502, 504),
         summary="Extract the article's claims and verify every evidence quote.",
         description=(
@@ -591,9 +213,13 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
             "article answered before is answered from the cache, with no model call. `source.path` is "
             "`<http>` and `source.sha256` the SHA-256 of the text's UTF-8 bytes. When some of the model "
             "calls failed, the result says `complete: false` (as `claimex extract` does). For a long "
-            "article, prefer a job (`POST /v1/jobs`): a request that takes minutes dies behind a proxy."
+            "article, prefer a job (`POST /v1/jobs`): a request that takes minutes dies behind a proxy. "
+            f'With `"task": NAME` (GET /v1/tasks), that task\'s records instead (schema '
+            f"{TASK_RESULT_VERSION}, what `claimex extract --task` writes); a name the service does not "
+            "offer is refused (422)."
         ),
     )
+    @body_of(bodies.extract)
     async def extract(body: ExtractRequest, request: Request) -> Response:
         left = threading.Event()
         watcher = asyncio.ensure_future(_client_left(request))
@@ -607,16 +233,19 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
     @v1.post(
         "/verify",
         tags=["claims"],
-        response_model=VerifyResponse,
+        response_model=VerifyResponse | RecordsVerifyResponse,
         responses=_documented(*token_needed, 413, 422, 429, 504),
         summary="Re-verify claims against the article, as `claimex verify` does. No model is called.",
         description=(
             "Bounded: a few at a time (429 with Retry-After beyond the queue), each within a deadline "
             "(504), and at most a work bound of text length × quotes (413). The check stops when the "
-            "client hangs up."
+            'client hangs up. With `"task": NAME` and `"records"` (as that task\'s result holds them), '
+            "each record's evidence is located again and its values checked; a record that does not fit "
+            "the task's schema is refused (422), naming the record and the field."
         ),
     )
-    async def verify(body: VerifyRequest, request: Request) -> Response:
+    @body_of(bodies.verify)
+    async def verify(body: VerifyRequest | RecordsVerifyRequest, request: Request) -> Response:
         return _json(await _service(request).verify(body, lambda: _client_left(request)))
 
     def job_view(request: Request, state: JobState, results: str | None = None) -> str:
@@ -647,15 +276,24 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
             "Answers 202 at once with the job, its id and its URL (also in `Location`). Follow it with "
             "GET (or its `/events` as server-sent events); its results are there once it is done. Jobs "
             "are kept in the service's state folder: one running when the service stops goes on when it "
-            "starts again, the model answers it had got coming from the cache."
+            'starts again, the model answers it had got coming from the cache. With `"task": NAME`, each '
+            "result is that task's (as /v1/extract gives it)."
         ),
     )
+    @body_of(bodies.job)
     async def create_job(body: JobRequest, request: Request) -> Response:
         service = _service(request)
         if service.admission is not None and service.admission.stopping:
             raise Stopping("the service is stopping; send the request again in a few seconds")
+        # Refused now (422), not when the job runs: a strategy that the task cannot take.
+        service.options(body.strategy, body.max_claims, service.task(body.task))
         texts = [body.text] if isinstance(body, ExtractRequest) else list(body.texts)
-        options = {"html": body.html, "strategy": body.strategy, "max_claims": body.max_claims}
+        options = {
+            "html": body.html,
+            "strategy": body.strategy,
+            "max_claims": body.max_claims,
+            "task": body.task,
+        }
         state = await jobs_of(request).submit(texts, options)
         view = job_view(request, state)
         return _json(view, 202, {"Location": f"{request.scope.get('root_path', '')}/v1/jobs/{state.id}"})
@@ -742,8 +380,19 @@ def create_app(config: ServiceConfig, session: ModelSession) -> FastAPI:
             events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
         )
 
+    add_task_routes(v1, service.tasks, _documented(*token_needed))
     app.include_router(v1)
     return app
 
 
-__all__ = ["Busy", "Service", "ServiceConfig", "create_app"]
+# The names app.py has always offered (claimex._compat maps the old module names to them).
+__all__ = [
+    "DEFAULT_MAX_BODY",
+    "DEFAULT_QUEUE",
+    "HTTP_SOURCE",
+    "Busy",
+    "NotCached",
+    "Service",
+    "ServiceConfig",
+    "create_app",
+]

@@ -18,14 +18,14 @@ from starlette.exceptions import HTTPException
 
 from ..errors import AnswerTimeout, ClaimexError, InputError, LocalServerError, ModelError
 from .admission import Busy, ClientGone, Stopping
-from .models import UNION_BRANCHES, why_not_an_article
+from .models import UNION_BRANCHES, VERIFY_BRANCH, why_not_an_article
 
 log = logging.getLogger("claimex.service")
 
 # An absolute path not inside a URL ("http://host:8080/v1" keeps its "/v1").
 _PATH = re.compile(r"(?<![\w:/.\-~])~?/(?:[^\s/:()'\"]+/)+([^\s/:()'\"]+)")
-# Where a problem is (the body, the path) and which branch of a union: not part of its name.
-_WHERE = {"body", "path", "query", *UNION_BRANCHES}
+# Where a problem is (the body, the path): not part of its name, nor is a union's branch.
+_WHERE = {"body", "path", "query"}
 _EXAMPLE = 'e.g. {"text": "the article"}'
 # What FastAPI says of a JSON body it cannot even decode (not UTF-8, or nested past Python's limit).
 FASTAPI_UNREADABLE_BODY = "There was an error parsing the body"
@@ -54,7 +54,13 @@ def validation_message(errors: list[Any]) -> tuple[int, str]:
     """One line for pydantic's list of problems with a request body, and 400 or 422."""
     first = errors[0]
     kind = first.get("type", "")
-    location = [str(part) for part in first.get("loc", ()) if part not in _WHERE]
+    # "body" (or "path", "query") opens the location; a record's own field may be named "path".
+    where, *inside = first.get("loc", ()) or ("",)
+    location = [
+        str(part)
+        for part in ([] if where in _WHERE else [where]) + inside
+        if part not in UNION_BRANCHES and not str(part).startswith(VERIFY_BRANCH)
+    ]
     if kind == "json_invalid":
         reason = (first.get("ctx") or {}).get("error", "not JSON")
         where = f" at character {location[0]}" if location else ""
@@ -75,6 +81,8 @@ def validation_message(errors: list[Any]) -> tuple[int, str]:
         "bool_type": f'"{field}" must be true or false',
         "int_type": f'"{field}" must be an integer',
         "too_long": f'"{field}": {first.get("msg", "too long")}',
+        # Our own validators' lines (a task name not offered), without pydantic's "Value error, ".
+        "value_error": f'"{field}": {(first.get("ctx") or {}).get("error", first.get("msg", "invalid"))}',
     }
     message = messages.get(kind) or f'"{field}": {first.get("msg", "invalid")}'
     if len(errors) > 1:

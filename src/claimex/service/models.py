@@ -23,7 +23,7 @@ from pydantic import (
     Tag,
 )
 
-from ..models import Result, Strategy
+from ..models import RecordStats, Result, Strategy, TaskRecord, TaskRef, TaskResult
 
 # Bounds on one verify request; the work as a whole (text × quotes) is bounded by the service.
 MAX_CLAIMS = 500
@@ -77,9 +77,19 @@ def _integral(value: Any) -> Any:
 
 ClaimCap = Annotated[
     int,
-    Field(ge=1, le=200, description="At most this many claims per text or chunk."),
+    Field(ge=1, le=200, description="At most this many claims (or a task's records) per text or chunk."),
     BeforeValidator(_integral),
 ]
+
+# The built-in extraction's name: a request without "task" asks for claims.
+CLAIMS_TASK = "claims"
+TASK_DESCRIPTION = (
+    "The name of a task this service offers (GET /v1/tasks): that task's records instead of claims, "
+    'as `claimex extract --task` writes them. Absent or "claims": the claims. A name only: a task '
+    "is loaded when the service starts, never from a request."
+)
+# Any name here; the application's own models take only the names it offers (`service.tasks`).
+TaskName = Annotated[StrictStr, Field(max_length=64, description=TASK_DESCRIPTION)]
 
 
 class ExtractRequest(BaseModel):
@@ -98,9 +108,11 @@ class ExtractRequest(BaseModel):
         default=None,
         description=(
             "sentences: the model states each checkable sentence's claims; single: one call, the model "
-            "quotes its evidence. Default: the service's (the provider's)."
+            "quotes its evidence. Default: the service's (the provider's). A task's records are asked "
+            "the single way."
         ),
     )
+    task: TaskName | None = None
 
 
 class JobTexts(BaseModel):
@@ -115,9 +127,10 @@ class JobTexts(BaseModel):
     html: StrictBool = False
     max_claims: ClaimCap | None = None
     strategy: Strategy | None = None
+    task: TaskName | None = None
 
 
-def _job_kind(value: Any) -> str:
+def job_kind(value: Any) -> str:
     return "JobTexts" if isinstance(value, dict) and "texts" in value else "ExtractRequest"
 
 
@@ -125,10 +138,12 @@ def _job_kind(value: Any) -> str:
 # reported for the kind of body that was sent, not for both.
 JobRequest = Annotated[
     Annotated[ExtractRequest, Tag("ExtractRequest")] | Annotated[JobTexts, Tag("JobTexts")],
-    Discriminator(_job_kind),
+    Discriminator(job_kind),
 ]
-# Names that stand in an error's location for the branch of a union, not for a field.
+# Names that stand in an error's location for the branch of a union, not for a field: the
+# job's two bodies, and /v1/verify's (the claims', "VerifyRequest", and each task's, "VerifyRequest NAME").
 UNION_BRANCHES = ("ExtractRequest", "JobTexts")
+VERIFY_BRANCH = "VerifyRequest"
 
 
 Quote = Annotated[StrictStr, Field(max_length=MAX_QUOTE_CHARS)]
@@ -166,6 +181,7 @@ class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: ArticleText
+    task: TaskName | None = None
     claims: list[ClaimIn] = Field(
         max_length=MAX_CLAIMS,
         description=(
@@ -185,6 +201,62 @@ class VerifyResponse(BaseModel):
         description="The claims, each quote with its status and spans, each claim with support and verified."
     )
     stats: dict[str, Any]
+
+
+class RecordIn(BaseModel):
+    """A task's record as a result file holds it: its `fields` are checked again, the rest recomputed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fields: dict[str, Any] = Field(description="The record's fields, as the task's record schema says.")
+    evidence: Any = Field(default=None, description="Ignored: located again.")
+    support: Any = Field(default=None, description="Ignored: checked again.")
+    verified: Any = Field(default=None, description="Ignored: decided again.")
+
+
+class RecordsVerifyRequest(BaseModel):
+    """`/v1/verify` for a task's records: each record's evidence located again, its values checked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: ArticleText
+    task: TaskName
+    records: list[RecordIn] = Field(
+        max_length=MAX_CLAIMS,
+        description=(
+            'The task\'s records as its result holds them ({"fields": {...}}; evidence, support and '
+            f"verified are recomputed). At most {MAX_CLAIMS}, and at most the service's work bound."
+        ),
+    )
+
+
+class RecordsVerifyResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    task: TaskRef
+    records: list[TaskRecord]
+    stats: RecordStats = Field(description="Records, verified ones and quotes by status; no model call.")
+
+
+class TaskInfo(BaseModel):
+    """A task the service offers: what a request names, and what its records are."""
+
+    name: str
+    description: str
+    default: bool = Field(description="The extraction a request without `task` gets.")
+    sha256: str = Field(description="Of the task's files, as its results record it.")
+    record: dict[str, Any] = Field(
+        description="The JSON Schema of one record (for claims: claimex's claim as the model gives it)."
+    )
+    evidence: list[str] = Field(description="The fields that are verbatim quotes, located in the article.")
+    quotations: list[str] = Field(description="Evidence fields that must stand between quotation marks.")
+    values: dict[str, str] = Field(
+        description="Fields whose value their evidence must carry: number, name, date."
+    )
+
+
+class TaskList(BaseModel):
+    tasks: list[TaskInfo] = Field(description="Every task offered: the built-in claims first.")
 
 
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -220,7 +292,7 @@ class Job(BaseModel):
     expires: float | None = Field(description="When a finished job is forgotten (seconds since the epoch).")
     progress: Progress
     error: str | None = Field(default=None, description="Why the job failed, when it did.")
-    results: list[Result | ErrorBody] | None = Field(
+    results: list[Result | TaskResult | ErrorBody] | None = Field(
         default=None,
         description=(
             "One per text, in order, once the job is done: the result document, or why that text failed."
@@ -240,7 +312,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         404: "No such job (never made, deleted, or expired).",
         408: "The request's head or body came too slowly.",
         413: "The body is larger than the service takes, or the verification more work than it does.",
-        422: "A field is missing or wrong, or the text is not an article (binary, only whitespace).",
+        422: (
+            "A field is missing or wrong (a task the service does not offer, a field no request has), "
+            "or the text is not an article (binary, only whitespace)."
+        ),
         429: "Too many requests at once; Retry-After says when to come back.",
         500: "A fault of the service itself; its log says more.",
         502: "The model failed: unreachable, its answer cut off, or unusable after the re-ask.",

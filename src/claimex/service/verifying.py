@@ -6,8 +6,9 @@ could not be stopped once the client left or the deadline passed. A child proces
 the event loop on its own core and is killed at once: at the deadline (504), when the client
 hangs up, or when a stop's grace is over (503). A killed worker is replaced on the next request.
 
-A worker is `python -m claimex.service.verifying`: it reads (text, claims) frames on stdin and
-writes ("ok", JSON) or ("input", message) on stdout, one request at a time, until stdin closes.
+A worker is `python -m claimex.service.verifying`: it reads (text, claims) frames on stdin, or
+(text, records, record spec, task ref) for a task's records, and writes ("ok", JSON) or
+("input", message) on stdout, one request at a time, until stdin closes.
 Pickle crosses the pipe both ways: the child is this process's own, started with its interpreter.
 """
 
@@ -50,7 +51,7 @@ class _Worker:
             stdout=subprocess.PIPE,
         )
 
-    def exchange(self, request: tuple[str, list[dict[str, Any]]]) -> tuple[str, str]:
+    def exchange(self, request: tuple[Any, ...]) -> tuple[str, str]:
         """Send one request and wait for its answer (in a thread: it blocks)."""
         assert self.process.stdin is not None and self.process.stdout is not None
         try:
@@ -112,34 +113,35 @@ class Verifiers:
                 self._idle.append(worker)
 
     async def verify(
-        self, text: str, claims: list[dict[str, Any]], *, timeout: float, abandon: Awaitable[Any]
+        self, work: tuple[Any, ...], *, timeout: float, abandon: Awaitable[Any]
     ) -> tuple[str, str]:
-        """("ok", JSON) or ("input", message); `TimeoutError` past `timeout` seconds.
+        """("ok", JSON) or ("input", message) for `work` (text, claims) or (text, records, spec,
+        task ref); `TimeoutError` past `timeout` seconds.
 
         `abandon` completes when the answer is no longer wanted (the client left, the service
         stops): the worker is killed and its `WorkerLost` raised.
         """
         worker = await asyncio.to_thread(self._take)
-        work = asyncio.ensure_future(asyncio.to_thread(worker.exchange, (text, claims)))
+        asked = asyncio.ensure_future(asyncio.to_thread(worker.exchange, work))
         given_up = asyncio.ensure_future(abandon)
         try:
             done, _ = await asyncio.wait(
-                {work, given_up}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                {asked, given_up}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
             )
-            if work in done:
-                answer = work.result()
+            if asked in done:
+                answer = asked.result()
                 self._give_back(worker)
                 return answer
             # The CPU it would go on spending is nobody's: stop it now.
             await asyncio.to_thread(worker.kill)
             with contextlib.suppress(WorkerLost):
-                await work
+                await asked
             if given_up in done:
                 raise WorkerLost("the answer was abandoned")
             raise TimeoutError
         finally:
             given_up.cancel()
-            if not work.done():
+            if not asked.done():
                 await asyncio.to_thread(worker.kill)
             with self._lock:
                 self._busy.discard(worker)
@@ -170,6 +172,33 @@ def _read(stream: IO[bytes]) -> Any:
     return pickle.loads(data)
 
 
+def reground(text: str, records: list[dict[str, Any]], spec: Any, task: Any) -> dict[str, Any]:
+    """A task's records against the article, as `extract --task` grounds them: every evidence
+    field located again, every value checked against it (`checks.records`); no model."""
+    from collections import Counter
+
+    from ..checks.records import ground_record
+    from ..checks.verdict import Article
+    from ..models import RecordStats
+
+    article = Article.of(text)
+    grounded = [ground_record(fields, spec, article) for fields in records]
+    by_status = Counter(item.status for r in grounded for items in r.evidence.values() for item in items)
+    stats = RecordStats(
+        records=len(grounded),
+        verified=sum(record.verified for record in grounded),
+        by_status={
+            status: by_status.get(status, 0) for status in ("exact", "normalized", "fuzzy", "missing")
+        },
+        requests=0,
+    )
+    return {
+        "task": task.model_dump(mode="json"),
+        "records": [record.model_dump(mode="json") for record in grounded],
+        "stats": stats.model_dump(mode="json", include={"records", "verified", "by_status", "requests"}),
+    }
+
+
 def _serve() -> None:
     """The worker's loop: one request at a time, until the service closes the pipe."""
     from ..errors import InputError
@@ -181,12 +210,15 @@ def _serve() -> None:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         try:
-            text, claims = _read(stdin)
+            text, claims, *task = _read(stdin)
         except EOFError:
             return
         try:
             document = document_from_text(text, source=source)
-            answer = ("ok", dumps(reverify(document, {"claims": claims}, name="body")))
+            if task:
+                answer = ("ok", dumps(reground(document.text, claims, *task)))
+            else:
+                answer = ("ok", dumps(reverify(document, {"claims": claims}, name="body")))
         except InputError as error:
             answer = ("input", str(error))
         _write(stdout, answer)

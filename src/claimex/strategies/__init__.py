@@ -3,7 +3,8 @@
 - `single`: one call per chunk; the model writes the claims and quotes their evidence, and a
   quote not in the article, or one that does not state its claim, is asked again once.
 - `sentences`: one call per checkable sentence; the sentence is the evidence.
-- `prompting`: the Jinja templates of `prompts/`, rendered (the article is data, never a template).
+- `prompting`: the messages: a claims task's templates (the built-in `prompts/claims/`, handed
+  in as `Prompts`) and claimex's own re-asks (`prompts/*.j2`); the article is data, never a template.
 - `context`: what both share: the article the answer's validators check against (the re-ask
   context) and `ChunkAnswer`, what asking about one chunk gives back.
 

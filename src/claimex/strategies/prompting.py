@@ -1,20 +1,29 @@
-"""Prompt: render `prompts/*.j2` into the chat messages sent to the model."""
+"""Prompt: the chat messages sent to the model.
+
+The claims' prompts are a task's templates (the built-in `prompts/claims/`, or a user's task with
+`record = "claims"`), handed in as `Prompts`; claimex's own messages (the re-asks,
+`prompts/*.j2`) are rendered here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
-
-import jinja2
+from typing import TYPE_CHECKING, Protocol
 
 from .._resources import resource_dir
 from ..models import MAX_CLAIMS, MAX_EVIDENCE
+
+if TYPE_CHECKING:
+    import jinja2
 
 Message = dict[str, str]
 
 
 @cache
 def _environment() -> jinja2.Environment:
+    import jinja2  # on the first prompt: `claimex verify` and a run answered from the cache render none
+
     # Prompts are plain text: no HTML escaping, and a misspelt variable is an error, not "".
     # Loaded once: not checked for changes before every render (two file stats a question).
     return jinja2.Environment(
@@ -30,30 +39,30 @@ def render(template: str, **variables: object) -> str:
     return _environment().get_template(template).render(**variables).strip()
 
 
-@cache
-def _instructions(template: str, max_claims: int) -> str:
-    """A system message: the same for every text of a run, so rendered once."""
-    return render(template, max_claims=max_claims, max_evidence=MAX_EVIDENCE)
+class Prompts(Protocol):
+    """A task's templates (`claimex.tasks.templates.Templates`): what claims are asked with.
+
+    The built-in claims are a task (`prompts/claims/`), loaded as any task is; the strategies
+    render whichever claims task they are given through this one method."""
+
+    def messages_for(self, strategy: str, **variables: object) -> list[Message]: ...
 
 
 def extraction_messages(
-    text: str, *, max_claims: int = MAX_CLAIMS, context_header: str | None = None
+    prompts: Prompts, text: str, *, max_claims: int = MAX_CLAIMS, context_header: str | None = None
 ) -> list[Message]:
     """The system instructions with the few-shot examples, then the article itself.
 
     The article is passed as a template *value*, never as template source, so braces or
     `{%` in an article reach the model untouched.
     """
-    return [
-        {
-            "role": "system",
-            "content": _instructions("extract_system.j2", max_claims),
-        },
-        {"role": "user", "content": render("extract_user.j2", text=text, context_header=context_header)},
-    ]
+    return prompts.messages_for(
+        "single", text=text, max_records=max_claims, context_header=context_header, max_evidence=MAX_EVIDENCE
+    )
 
 
 def restatement_messages(
+    prompts: Prompts,
     sentence: str,
     *,
     speakers: Sequence[tuple[str, str]],
@@ -65,20 +74,18 @@ def restatement_messages(
     """The instructions (the same for every question of a run: llama.cpp keeps them in its KV
     cache), then the article's title, the sentences before this one, the sentence, what is to
     be done with it (`task`: "replace “He” by who he is") and who may say it, lettered."""
-    return [
-        {"role": "system", "content": _instructions("restate_system.j2", max_claims)},
-        {
-            "role": "user",
-            "content": render(
-                "restate_user.j2",
-                title=title,
-                before=before,
-                sentence=sentence,
-                task=task,
-                speakers=list(speakers),
-            ),
-        },
-    ]
+    return prompts.messages_for(
+        "sentences",
+        sentence=sentence,
+        title=title,
+        before=before,
+        speakers=list(speakers),
+        instruction=task,
+        quotations=[],
+        figures=[],
+        max_records=max_claims,
+        max_evidence=MAX_EVIDENCE,
+    )
 
 
 def reask_message(

@@ -45,7 +45,7 @@ from ..llm.client import CallRecord, ModelClient
 from ..models import MAX_SENTENCE_CLAIMS, SPEAKER_CHOICES, Claim, Evidence, Restatement
 from ..text.selection import Sentence, headline
 from .context import ChunkAnswer, checking_against, current_article, current_question
-from .prompting import reask_message, restatement_messages
+from .prompting import Prompts, reask_message, restatement_messages
 
 RESTATEMENT_MAX_TOKENS = 400
 """Three restated claims of one sentence fit in 250 tokens; past 400 a small model is repeating itself."""
@@ -135,10 +135,12 @@ def ask_chunk(
     client: ModelClient,
     sentences: list[Sentence],
     *,
+    prompts: Prompts,
     restate_references: bool = True,
     on_sentence: Callable[[int, int], None] | None = None,
 ) -> ChunkAnswer:
-    """Read every selected sentence; restate those that need it, one model call each."""
+    """Read every selected sentence; restate those that need it, one model call each, asked with
+    the claims task's per-sentence templates (`prompts`)."""
     spans = [(sentence.start, sentence.end) for sentence in sentences]
     title = headline(article.text)
     record = CallRecord(cache_hit=True)
@@ -201,7 +203,7 @@ def ask_chunk(
         try:
             if down is not None:
                 raise down  # no use asking a failing server about the next sentence
-            answer, cost = ask(client, article, question, title)
+            answer, cost = ask(client, article, question, title, prompts)
         except ModelError as error:
             # No restatement: the readers' claim stands, and a rerun asks for this one again.
             if isinstance(error, ServerError):
@@ -251,7 +253,11 @@ def task_of(reading: SentenceReading) -> str:
 
 
 def ask(
-    client: ModelClient, article: Article, question: Question, title: tuple[int, int] | None
+    client: ModelClient,
+    article: Article,
+    question: Question,
+    title: tuple[int, int] | None,
+    prompts: Prompts,
 ) -> tuple[Restatement, CallRecord]:
     reading = question.reading
     heading = " ".join(article.text[title[0] : title[1]].split()) if title else None
@@ -262,6 +268,7 @@ def ask(
         for letter, candidate in zip(SPEAKER_CHOICES[1:], reading.candidates, strict=False)
     ]
     messages = restatement_messages(
+        prompts,
         reading.text.strip(),
         speakers=offered,
         title=heading,

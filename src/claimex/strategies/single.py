@@ -20,7 +20,7 @@ from ..llm.client import CallRecord, ModelClient
 from ..models import Claim, ClaimsResponse, ExtractedClaim
 from ..text.chunking import Chunk
 from .context import ChunkAnswer, checking_against, current_article
-from .prompting import extraction_messages, reask_message
+from .prompting import Prompts, extraction_messages, reask_message
 
 
 class QuoteCheckedClaims(ClaimsResponse):
@@ -88,9 +88,15 @@ def ask_for_at_most(
 
 
 def ask_chunk(
-    article: Article, chunk: Chunk, header: str | None, client: ModelClient, max_claims: int
+    article: Article,
+    chunk: Chunk,
+    header: str | None,
+    client: ModelClient,
+    max_claims: int,
+    prompts: Prompts,
 ) -> ChunkAnswer:
-    """One model call for one chunk (the whole text when it fits), its claims checked."""
+    """One model call for one chunk (the whole text when it fits), its claims checked; asked with
+    the claims task's per-chunk templates (`prompts`)."""
     text = chunk.text_of(article.text)
     warnings: list[str] = []
 
@@ -98,7 +104,7 @@ def ask_chunk(
         checked, plain = bounded(claims_wanted)
         with checking_against(article):
             return client.create(
-                extraction_messages(text, max_claims=claims_wanted, context_header=header),
+                extraction_messages(prompts, text, max_claims=claims_wanted, context_header=header),
                 checked,
                 fallback_model=plain,
             )

@@ -20,7 +20,7 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,12 +31,23 @@ from .._resources import resource_dir
 from ..errors import TaskError
 from ..models import TaskRef
 from .schema import Record, from_field_list, from_json_schema, from_python, record_of
-from .templates import Message, Templates, compile_templates
+from .templates import ROLES, STRATEGY_ROLES, Message, Templates, compile_templates
 
 MANIFEST = "task.toml"
 MAX_FILE_BYTES = 1 << 20
-_KEYS = {"name", "description", "fields", "schema", "model", "evidence", "quotations", "values"}
-_INLINE = {"system", "user"}
+_KEYS = {
+    "name", "description", "fields", "schema", "model", "record", "evidence", "quotations", "values",
+    "sentences",
+}  # fmt: skip
+_INLINE = {"system", "user", "sentence_system", "sentence_user"}
+SENTENCE_CHOICES: dict[str, str] = {
+    "every": "every sentence claimex keeps (not bylines, captions, calls to action)",
+    "quoted": "the sentences with a quotation mark",
+    "figures": "the sentences that give a figure (not only a year or a date)",
+}
+"""Which sentences a task's per-sentence templates are asked about (`sentences = "…"` in task.toml)."""
+CLAIMS = "claims"
+"""The name of the built-in task, and of `record = "claims"`: claimex's own claims and their checks."""
 
 
 @dataclass(frozen=True)
@@ -50,13 +61,30 @@ class Task:
     templates: Templates
     record: Record
     files: tuple[str, ...]
+    claims: bool = False
+    """The record is claimex's claims (`record = "claims"`): asked with this task's templates,
+    checked by the claims' rules (checks/support.py), written as a claims result."""
+    sentences: str = "every"
+    """Which sentences the per-sentence templates are asked about (`SENTENCE_CHOICES`)."""
+    builtin: bool = False
+    """The task that comes inside claimex (`claims`): its results name it `claimex:claims`, not a path."""
     _answers: dict[int, tuple[type[BaseModel], type[BaseModel]]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     @property
+    def strategies(self) -> tuple[str, ...]:
+        """The strategies the task can be asked with: `single` with per-chunk templates,
+        `sentences` with per-sentence ones."""
+        return self.templates.strategies
+
+    @property
     def ref(self) -> TaskRef:
-        return TaskRef(name=self.name, sha256=self.sha256, path=str(self.path))
+        return TaskRef(
+            name=self.name,
+            sha256=self.sha256,
+            path=f"claimex:{self.name}" if self.builtin else str(self.path),
+        )
 
     def messages(self, text: str, *, max_records: int, context_header: str | None = None) -> list[Message]:
         return self.templates.messages(text, max_records=max_records, context_header=context_header)
@@ -100,6 +128,8 @@ class _Files:
 def load_task(spec: str | Path) -> Task:
     """The task at `spec` (a folder, a `.toml` file, or the name of a given task), or a `TaskError`."""
     path = Path(spec)
+    if str(spec) == CLAIMS and not path.exists():
+        return builtin_claims()
     if not path.exists():
         given = given_tasks()
         if str(spec) in given:
@@ -132,7 +162,15 @@ def _load(folder: Path, manifest_name: str, *, inline: bool) -> Task:
     if not re.fullmatch(r"[\w.-]{1,64}", name):
         raise TaskError(f"{where}: the name {name!r} must be 1 to 64 letters, digits, '_', '-' or '.'")
     templates = _templates(manifest, files, where, inline=inline)
-    record = _record(manifest, files, where)
+    claims = manifest.get("record") is not None
+    record = _claims_record(manifest, where) if claims else _record(manifest, files, where)
+    sentences = _string(manifest, "sentences", where) or "every"
+    if sentences not in SENTENCE_CHOICES:
+        raise TaskError(
+            f"{where}: sentences = {sentences!r} is not one of {', '.join(map(repr, SENTENCE_CHOICES))}"
+        )
+    if "sentences" in manifest and "sentences" not in templates.strategies:
+        raise TaskError(f"{where}: sentences = … chooses the sentences of per-sentence templates; give them")
     return Task(
         name=name,
         description=_string(manifest, "description", where) or "",
@@ -141,6 +179,8 @@ def _load(folder: Path, manifest_name: str, *, inline: bool) -> Task:
         templates=templates,
         record=record,
         files=tuple(sorted(files.read)),
+        claims=claims,
+        sentences=sentences,
     )
 
 
@@ -152,26 +192,64 @@ def _string(manifest: Mapping[str, Any], key: str, where: str) -> str | None:
 
 
 def _templates(manifest: Mapping[str, Any], files: _Files, where: str, *, inline: bool) -> Templates:
+    """The templates the task gives: per chunk (system, user), per sentence (sentence_system,
+    sentence_user), or both; one pair half given is refused, naming the half that is missing."""
+    sources: dict[str, tuple[str, str]] = {}
+    roles: dict[str, tuple[str, str | None]] = {}
     if inline:
-        sources = {}
-        for role in ("system", "user"):
+        for role in ROLES:
             source = _string(manifest, role, where)
-            if source is None:
-                raise TaskError(f'{where}: no {role} template: write it as {role} = """…"""')
-            sources[role] = (source, f"{where} ({role})")
-        return compile_templates(sources, {role: (role, None) for role in ("system", "user")})
+            if source is not None:
+                sources[role], roles[role] = (source, f"{where} ({role})"), (role, None)
+        _whole_pairs(set(roles), lambda role: f'{where}: no {role} template: write it as {role} = """…"""')
+        return compile_templates(sources, roles)
     if (files.folder / "prompt.j2").exists():
         source, path = files.text("prompt.j2", "prompt template")
-        return compile_templates(
-            {"prompt.j2": (source, str(path))}, {r: ("prompt.j2", r) for r in ("system", "user")}
+        blocks = set(re.findall(r"{%-?\s*block\s+(\w+)", source)) & set(ROLES)
+        # A prompt.j2 without a block of either pair is told of the per-chunk one it needs.
+        given = [role for role in ROLES if role in blocks] or list(STRATEGY_ROLES["single"])
+        roles = {role: ("prompt.j2", role) for role in given}
+        _whole_pairs(set(roles), lambda role: f"{path}: no {{% block {role} %}}: give both blocks of a pair")
+        return compile_templates({"prompt.j2": (source, str(path))}, roles)
+    present = {role for role in ROLES if (files.folder / f"{role}.j2").exists()}
+    if not present:
+        raise TaskError(
+            f"{files.folder}: no template: give system.j2 and user.j2 (asked per chunk), "
+            "sentence_system.j2 and sentence_user.j2 (per sentence), or one prompt.j2"
         )
-    if not (files.folder / "system.j2").exists() and not (files.folder / "user.j2").exists():
-        raise TaskError(f"{files.folder}: no template: give system.j2 and user.j2, or one prompt.j2")
-    sources = {}
-    for role in ("system", "user"):
-        source, path = files.text(f"{role}.j2", f"{role} template")
-        sources[f"{role}.j2"] = (source, str(path))
-    return compile_templates(sources, {role: (f"{role}.j2", None) for role in ("system", "user")})
+    for pair in STRATEGY_ROLES.values():
+        if present & set(pair):
+            for role in pair:  # the missing half of a pair is read, and so named, here
+                source, path = files.text(f"{role}.j2", f"{role.replace('_', ' ')} template")
+                sources[f"{role}.j2"], roles[role] = (source, str(path)), (f"{role}.j2", None)
+    return compile_templates(sources, roles)
+
+
+def _whole_pairs(given: set[str], missing: Any) -> None:
+    if not given:
+        raise TaskError(missing("system").replace("no system template", "no template"))
+    for pair in STRATEGY_ROLES.values():
+        if given & set(pair):
+            for role in pair:
+                if role not in given:
+                    raise TaskError(missing(role))
+
+
+def _claims_record(manifest: Mapping[str, Any], where: str) -> Record:
+    """`record = "claims"`: claimex's own claim (models.ExtractedClaim) and its checks."""
+    if manifest.get("record") != CLAIMS:
+        raise TaskError(f'{where}: record = … can only be "{CLAIMS}" (claimex\'s own claims)')
+    given = sorted(
+        key for key in ("fields", "schema", "model", "evidence", "quotations", "values") if key in manifest
+    )
+    if given:
+        raise TaskError(
+            f'{where}: record = "{CLAIMS}" is claimex\'s claim record; it takes no {", ".join(given)}'
+        )
+    from ..checks.records import RecordSpec
+    from ..models import ExtractedClaim
+
+    return Record(ExtractedClaim, RecordSpec(evidence=("evidence",), values={}, quotations=()), ())
 
 
 def _record(manifest: Mapping[str, Any], files: _Files, where: str) -> Record:
@@ -222,15 +300,27 @@ def _given_dir() -> Path | None:
         return None
 
 
+def builtin_path() -> Path:
+    """The built-in claims task's folder (`prompts/claims/`)."""
+    return resource_dir("prompts") / CLAIMS
+
+
+@cache
+def builtin_claims() -> Task:
+    """The built-in claims task, loaded once per process as any task is loaded."""
+    return replace(load_task(builtin_path()), builtin=True)
+
+
 def given_tasks() -> dict[str, Path]:
-    """The tasks that come with claimex (`examples/tasks/`), by name: folders with task.toml, .toml files."""
+    """The tasks that come with claimex, by name: the built-in claims, then `examples/tasks/`
+    (folders with task.toml, .toml files)."""
+    found: dict[str, Path] = {CLAIMS: builtin_path()}
     folder = _given_dir()
     if folder is None:
-        return {}
-    found: dict[str, Path] = {}
+        return found
     for path in sorted(folder.iterdir()):
         if path.is_dir() and (path / MANIFEST).is_file():
-            found[path.name] = path
+            found.setdefault(path.name, path)
         elif path.suffix == ".toml" and path.is_file():
-            found[path.stem] = path
+            found.setdefault(path.stem, path)
     return found
