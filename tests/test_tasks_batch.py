@@ -37,6 +37,7 @@ def vcr_config() -> dict[str, object]:
     # is in the cache key: the one recorded answer is then played a second time.
     return {
         "match_on": ["method", "uri", "body"],
+        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project"],
         "decode_compressed_response": True,
         "allow_playback_repeats": True,
     }
