@@ -43,7 +43,7 @@ from .errors import (
 from .llm.client import ModelClient
 from .models import SCHEMA_VERSION, TASK_RESULT_VERSION, Result, TaskRef, TaskResult
 from .output import atomic_file, json_bytes, write_atomically
-from .pipeline import DEFAULT_MIN_CHECKWORTHINESS, extract, extract_task, first_failure, prepare
+from .pipeline import DEFAULT_MIN_CHECKWORTHINESS, claims_task, extract_task, first_failure, prepare
 from .tasks.loading import CLAIMS
 from .text.documents import DEFAULT_MAX_BYTES, HTML_SUFFIXES, document_from_bytes, read_bytes
 
@@ -476,25 +476,16 @@ class Batch:
         """The article's claims, or its records of the run's task; the batch's --concurrency counts
         articles in flight, so each article asks one call at a time."""
         options = self.options
-        if self.task is not None:
-            return extract_task(
-                document,
-                self.client,
-                self.task,
-                strategy=options.strategy,
-                max_records=options.max_claims,
-                chunk_chars=options.chunk_chars,
-                concurrency=1,
-                min_checkworthiness=None if self.records else options.min_checkworthiness,
-            )
-        return extract(
+        # The claims are a task too: every article goes the way `claimex extract [--task]` goes.
+        return extract_task(
             document,
             self.client,
+            self.task or claims_task(),
             strategy=options.strategy,
-            max_claims=options.max_claims,
-            min_checkworthiness=options.min_checkworthiness,
+            max_records=options.max_claims,
             chunk_chars=options.chunk_chars,
             concurrency=1,
+            min_checkworthiness=None if self.records else options.min_checkworthiness,
         )
 
     def prepare(self) -> None:
