@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claimex.cli import app
-from claimex.errors import InputError
+from claimex.errors import InputError, TaskError
 from claimex.models import Result, TaskResult
 from claimex.pipeline import extract_task
 from claimex.tasks.loading import builtin_path, load_task
@@ -316,3 +316,18 @@ def test_quotations_in_reads_the_passages_between_quotation_marks() -> None:
     assert quotations_in("ces pertes qualifiées «\u00a0d’importantes\u00a0» se") == ["d’importantes"]
     assert quotations_in('„Wir schaffen das“, sagte sie, "ok" and “open') == ["Wir schaffen das", "ok"]
     assert quotations_in("l'armée d'Ukraine, rien entre guillemets") == []
+
+
+def test_a_folder_that_is_no_task_does_not_hide_a_given_task_of_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "quotes").mkdir()  # a batch's output folder, say: results, no task.toml
+    (tmp_path / "claims").mkdir()
+    assert load_task("quotes").path == load_task(ROOT / "examples" / "tasks" / "quotes").path
+    assert load_task("claims").builtin
+    mine = sentence_task(tmp_path / "figures")  # a task folder of one's own wins over the given one
+    assert load_task("figures").path.resolve() == mine.resolve()
+    # Given as a path, the folder is what is asked for: it is no task, and says so.
+    with pytest.raises(TaskError, match="^quotes/task.toml: the task manifest is missing$"):
+        load_task("./quotes")

@@ -126,11 +126,17 @@ class _Files:
 
 
 def load_task(spec: str | Path) -> Task:
-    """The task at `spec` (a folder, a `.toml` file, or the name of a given task), or a `TaskError`."""
+    """The task at `spec` (a folder, a `.toml` file, or the name of a given task), or a `TaskError`.
+
+    A task folder of yours wins over a given task of the same name; a folder that is no task (no
+    task.toml) does not hide one."""
     path = Path(spec)
-    if str(spec) == CLAIMS and not path.exists():
+    # A given task's name beside a folder of that name which is no task (a batch's output
+    # folder "quotes/", say) means the given task: a folder is a task only with its manifest.
+    shadowed = path.is_dir() and not (path / MANIFEST).is_file() and Path(str(spec)).name == str(spec)
+    if str(spec) == CLAIMS and (not path.exists() or shadowed):
         return builtin_claims()
-    if not path.exists():
+    if not path.exists() or (shadowed and str(spec) in given_tasks()):
         given = given_tasks()
         if str(spec) in given:
             path = given[str(spec)]
