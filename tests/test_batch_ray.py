@@ -451,6 +451,7 @@ def test_the_ray_engine_refuses_what_it_cannot_run(tmp_path: Path, monkeypatch: 
 # --- a task's records (batch --task) -----------------------------------------------------------
 
 
+@pytest.mark.ray_long
 def test_a_task_through_ray_gives_the_local_engines_records_index_and_exit_code(
     tmp_path: Path, ray_cluster: str, ray_env: dict[str, str]
 ) -> None:
@@ -509,6 +510,7 @@ def test_a_task_through_ray_gives_the_local_engines_records_index_and_exit_code(
     assert index_of(tmp_path / "ray")["seed.txt"]["status"] == "skipped"
 
 
+@pytest.mark.ray_long
 def test_a_ray_worker_refuses_a_task_whose_files_are_not_the_drivers(
     tmp_path: Path, ray_cluster: str, ray_env: dict[str, str]
 ) -> None:
