@@ -28,6 +28,13 @@ checkout):
     git worktree add /tmp/claimex-before 64a84e8
     python benchmarks/batch_bench.py --claimex before=/tmp/claimex-before/src --claimex after=src
 
+`--repeat N` runs every level N rounds, each tree once per round, interleaved, and prints the
+median of the rounds with the spread of the CPU figure: on a machine shared with other work one
+round's CPU per article moves by a third, and before and after are compared on the medians:
+
+    python benchmarks/batch_bench.py --levels 64 --big 0 --answer recorded,stub --repeat 3 \\
+        --claimex before=/tmp/claimex-before/src --claimex after=src
+
 `--engine local,ray` runs each level through both engines (`claimex batch --engine ray`, a local
 Ray started by each run, as a user's run starts one), interleaved. A Ray run is many processes
 (the driver, Ray's own, the workers), and Ray's workers are not reaped by the command (`wait4`
