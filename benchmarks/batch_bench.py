@@ -28,6 +28,13 @@ checkout):
     git worktree add /tmp/claimex-before 64a84e8
     python benchmarks/batch_bench.py --claimex before=/tmp/claimex-before/src --claimex after=src
 
+`--repeat N` runs every level N rounds, each tree once per round, interleaved, and prints the
+median of the rounds with the spread of the CPU figure: on a machine shared with other work one
+round's CPU per article moves by a third, and before and after are compared on the medians:
+
+    python benchmarks/batch_bench.py --levels 64 --big 0 --answer recorded,stub --repeat 3 \\
+        --claimex before=/tmp/claimex-before/src --claimex after=src
+
 `--engine local,ray` runs each level through both engines (`claimex batch --engine ray`, a local
 Ray started by each run, as a user's run starts one), interleaved. A Ray run is many processes
 (the driver, Ray's own, the workers), and Ray's workers are not reaped by the command (`wait4`
@@ -46,6 +53,7 @@ import contextlib
 import itertools
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -311,20 +319,29 @@ class Bench:
             for size in sizes
         ]
 
-    def row(self, label: str, level: int, runs: list[Run], rss: str) -> None:
-        """One line of the table: the marginal cost of an article between the two runs."""
-        failed = next((run.error for run in runs if run.error), None)
+    def row(self, label: str, level: int, rounds: list[list[Run]]) -> None:
+        """One line of the table: the marginal cost of an article between the two runs of each
+        round, the median over the rounds (with the spread of the CPU figure when more than one)."""
+        runs = rounds[0]
+        failed = next((run.error for pair in rounds for run in pair if run.error), None)
         sizes = f"{runs[0].articles}→{runs[1].articles}"
         if failed:
             print(f"{label:<{self.width}} {level:>9} {sizes:>12} failed: {failed}", flush=True)
             return
-        ratio, cpu = marginal(*runs, self.delay, level)
+        figures = [marginal(*pair, self.delay, level) for pair in rounds]
+        ratio = statistics.median(ratio for ratio, _ in figures)
+        cpus = [cpu for _, cpu in figures]
+        cpu = statistics.median(cpus)
         large = runs[1]
-        whole = large.wall / (large.requests * self.delay / level)
+        whole = statistics.median(pair[1].wall / (pair[1].requests * self.delay / level) for pair in rounds)
         asked = large.requests / large.articles
+        rss = f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}"
+        spread = (
+            f"   CPU {min(cpus):.2f}–{max(cpus):.2f} over {len(rounds)} rounds" if len(rounds) > 1 else ""
+        )
         print(
             f"{label:<{self.width}} {level:>9} {sizes:>12} {ratio:>10.3f} {cpu:>14.2f} {rss:>15} "
-            f"{large.wall:>8.1f} s {whole:>6.2f} {asked:>13.2f}",
+            f"{large.wall:>8.1f} s {whole:>6.2f} {asked:>13.2f}{spread}",
             flush=True,
         )
 
@@ -365,6 +382,12 @@ def main() -> None:
         action="append",
         metavar="LABEL=SRC_DIR",
         help="a tree of claimex to measure (repeatable); default: this checkout",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds of every level, each tree once per round, interleaved; the median is printed (1)",
     )
     parser.add_argument(
         "--answer",
@@ -430,13 +453,21 @@ def main() -> None:
             if options.sizes:
                 first_size, _, second_size = options.sizes.partition(",")
                 sizes = (int(first_size), int(second_size))
-            for label, src, engine, answer in rows:
-                runs = bench.runs(src, level, sizes, engine, answer)
-                bench.row(label, level, runs, f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}")
+            # Round after round, every tree once in each: what the machine's other work does to
+            # one round falls on all of them alike, and the median of the rounds is printed.
+            rounds: dict[str, list[list[Run]]] = {label: [] for label, _, _, _ in rows}
+            for _ in range(options.repeat):
+                for label, src, engine, answer in rows:
+                    rounds[label].append(bench.runs(src, level, sizes, engine, answer))
+                    if options.repeat == 1:
+                        bench.row(label, level, rounds[label])
+            if options.repeat > 1:
+                for label, _, _, _ in rows:
+                    bench.row(label, level, rounds[label])
         if options.big:
             for label, src, engine, answer in rows:
                 runs = bench.runs(src, options.big_level, (options.small, options.big), engine, answer)
-                bench.row(label, options.big_level, runs, f"{runs[0].rss_mb:.0f} → {runs[1].rss_mb:.0f}")
+                bench.row(label, options.big_level, [runs])
 
         print("\ncache on, 8 in flight: a second run (new output folder) asks nothing")
         inputs = bench.articles.folder(options.small)

@@ -5,10 +5,12 @@ in each worker around each article (`Batch.process`), the profiles are merged, a
 functions are printed in milliseconds per article. One worker against the stub answering at once
 (its own process, so its time is not counted): wall time is then claimex's CPU time, apart from
 the waits it shows itself (`poll` and `recv` for the answer, `fsync` for the disk). Profiling
-costs time of its own, about as much again: compare the shares, not the totals. Which claimex is
-profiled is the one Python imports:
+costs time of its own, about as much again: compare the shares, not the totals. `--clock cpu`
+times each function by its thread's CPU time instead (`time.thread_time`), so that the waits
+drop out and what is left is what claimex's CPU is spent on. Which claimex is profiled is the
+one Python imports:
 
-    python benchmarks/batch_profile.py [--articles 300] [--top 25]
+    python benchmarks/batch_profile.py [--articles 300] [--top 25] [--clock cpu] [--answer recorded]
     PYTHONPATH=/tmp/claimex-before/src python benchmarks/batch_profile.py
 """
 
@@ -20,9 +22,11 @@ import pstats
 import sys
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
-from batch_bench import SEED, Stub
+from batch_bench import SEED, Stub, recorded_seed_answer
 
 import claimex
 from claimex.batch import Batch, BatchOptions
@@ -30,7 +34,13 @@ from claimex.llm.client import model_client
 from claimex.llm.settings import resolve_settings
 
 
-def run(base_url: str, folder: Path, out: Path, profiles: list[cProfile.Profile] | None) -> None:
+def run(
+    base_url: str,
+    folder: Path,
+    out: Path,
+    profiles: list[cProfile.Profile] | None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> None:
     settings = resolve_settings(base_url=base_url, mode="tools", environ={})
     with model_client(settings, use_cache=False, cache_dir=None) as client:
         batch = Batch(BatchOptions(folder, out, concurrency=1, strategy="single", max_claims=30), client)
@@ -40,7 +50,7 @@ def run(base_url: str, folder: Path, out: Path, profiles: list[cProfile.Profile]
 
             def profiled(article: Path) -> object:
                 if not hasattr(mine, "profile"):
-                    mine.profile = cProfile.Profile()
+                    mine.profile = cProfile.Profile(clock)
                     profiles.append(mine.profile)
                 mine.profile.enable()
                 try:
@@ -58,9 +68,21 @@ def main() -> None:
     )
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--answer",
+        choices=("stub", "recorded"),
+        default="stub",
+        help="the stub's reply: its own one claim (stub), or every claim the recordings give for the seed",
+    )
+    parser.add_argument(
+        "--clock", choices=("wall", "cpu"), default="wall", help="time functions by wall or thread CPU time"
+    )
     options = parser.parse_args()
     seed = SEED.read_text(encoding="utf-8")
-    with tempfile.TemporaryDirectory() as scratch, Stub(0.0) as stub:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        Stub(0.0, recorded_seed_answer() if options.answer == "recorded" else None) as stub,
+    ):
         root = Path(scratch)
         for name, count in (("warm", 10), ("in", options.articles)):
             (root / name).mkdir()
@@ -70,12 +92,16 @@ def main() -> None:
                 )
         run(stub.base_url, root / "warm", root / "warm-out", None)  # imports and first calls, not counted
         profiles: list[cProfile.Profile] = []
-        run(stub.base_url, root / "in", root / "out", profiles)
+        clock = time.thread_time if options.clock == "cpu" else time.perf_counter
+        run(stub.base_url, root / "in", root / "out", profiles, clock)
     stats = pstats.Stats(profiles[0])
     for profile in profiles[1:]:
         stats.add(profile)
     per_article = 1000 / options.articles
-    print(f"claimex from {Path(claimex.__file__).parent}; {options.articles} seed-sized articles, 1 worker")
+    print(
+        f"claimex from {Path(claimex.__file__).parent}; {options.articles} seed-sized articles, 1 worker, "
+        f"{options.clock} time, the {options.answer} answer"
+    )
     print(f"total {stats.total_tt * per_article:.2f} ms per article (profiled)")  # type: ignore[attr-defined]
     for title, key in (("by cumulative time", "cumulative"), ("by own time", "tottime")):
         print(f"\n{title}\n{'total ms':>8} {'own ms':>8} {'calls':>8}  (per article)")

@@ -10,16 +10,26 @@ in a fresh process, paragraph by paragraph, as `sentence_spans` does for chunkin
 sentence strategy. Each size prints its seconds (wall, and CPU, which other work on the machine
 disturbs less), its sentences, and the ratios to the first size; linear means the 2 MB text
 takes at most 2.2 x the 1 MB one.
+
+Several trees of claimex can be measured in one run, interleaved size by size, with
+``--claimex LABEL=SRC_DIR`` (repeatable; e.g. a ``git worktree`` of main as ``before``): each
+tree's figures are printed beside the ratio of its CPU to the first tree's, and whether its
+sentences are the first tree's, span for span.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
 from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def real_text(size: int) -> str:
@@ -49,40 +59,63 @@ def real_text(size: int) -> str:
     raise SystemExit(f"only {total:,} code points of distinct real text here; ask for less")
 
 
-def measure(size: int) -> dict[str, float]:
-    """Segment `size` code points in this process (start-up excluded), with pysbd loaded first."""
-    from claimex.text.sentences import _segmenter, sentence_spans
+def measure(size: int) -> dict[str, float | str]:
+    """Segment `size` code points in this process (start-up excluded), its rules loaded first."""
+    from claimex.text.sentences import sentence_spans
 
     text = real_text(size)
-    _segmenter().segment("Warm up. Once.")
+    sentence_spans("Warm up. Once.")
     started, cpu_started = time.perf_counter(), time.process_time()
     spans = sentence_spans(text)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    return {"size": len(text), "sentences": len(spans), "seconds": seconds, "cpu": cpu}
+    digest = hashlib.sha256(json.dumps(spans).encode()).hexdigest()[:16]
+    return {"size": len(text), "sentences": len(spans), "seconds": seconds, "cpu": cpu, "spans": digest}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000000,2000000", help="text sizes in code points")
+    parser.add_argument(
+        "--claimex",
+        action="append",
+        metavar="LABEL=SRC_DIR",
+        help="a tree of claimex to measure (repeatable); default: this checkout",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
         print(json.dumps(measure(args.child)))
         return 0
-    first: dict[str, float] | None = None
+    trees = [
+        (label, Path(path).resolve())
+        for label, _, path in (entry.partition("=") for entry in args.claimex or [f"this={ROOT / 'src'}"])
+    ]
+    width = max(len(label) for label, _ in trees)
+    first_size: dict[str, dict[str, float | str]] = {}
     for size in (int(value) for value in args.sizes.split(",")):
-        # A fresh process per size: the first size's cache and warm-up do not help the second.
-        child = subprocess.run(
-            [sys.executable, __file__, "--child", str(size)], capture_output=True, text=True, check=True
-        )
-        figures = json.loads(child.stdout)
-        first = first or figures
-        print(
-            f"segment {figures['size'] / 1e6:.1f} M code points: {figures['seconds']:.2f} s wall "
-            f"({figures['cpu']:.2f} s CPU), {figures['sentences']:,} sentences; "
-            f"{figures['seconds'] / first['seconds']:.2f} x the first size's wall "
-            f"({figures['cpu'] / first['cpu']:.2f} x its CPU)"
-        )
+        first_tree: dict[str, float | str] | None = None
+        for label, src in trees:
+            # A fresh process per size and tree: one's cache and warm-up do not help another.
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", str(size)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+            )
+            figures = json.loads(child.stdout)
+            first = first_size.setdefault(label, figures)
+            first_tree = first_tree or figures
+            same = "same spans" if figures["spans"] == first_tree["spans"] else "OTHER SPANS"
+            print(
+                f"{label:<{width}} segment {float(figures['size']) / 1e6:.1f} M code points: "
+                f"{float(figures['seconds']):.2f} s wall ({float(figures['cpu']):.2f} s CPU), "
+                f"{figures['sentences']:,} sentences; "
+                f"{float(figures['seconds']) / float(first['seconds']):.2f} x "
+                f"the first size's wall ({float(figures['cpu']) / float(first['cpu']):.2f} x its CPU); "
+                f"{float(figures['cpu']) / float(first_tree['cpu']):.2f} x {trees[0][0]}'s CPU, {same}"
+            )
     return 0
 
 

@@ -17,14 +17,13 @@ from typing import Any
 
 from ..models import CheckWorthiness, ClaimType, Evidence, Hedging, Quantity
 from ..text.sentences import sentence_at
-from . import lexicon
 from .attribution import OUTLET, Candidate, Speakers, attributions, speakers
 from .figures import YEAR, Figure, find_figures
 from .hedging import HedgingReading, read_hedging
 from .standalone import fragment, not_standalone, opens_mid_sentence
 from .support import SupportChecker, names_in
 from .when import time_in
-from .worthiness import Specifics, check_worthiness
+from .worthiness import OPINION, Specifics, check_worthiness
 
 MAX_CANDIDATES = 4
 """Speakers offered to the model besides the article itself (its choice is a letter, A to E)."""
@@ -43,9 +42,6 @@ _CLAUSE_BREAK = re.compile(
 )
 _FUTURE = re.compile(
     r"(?<!\w)(?:will|va|vont|sera|seront|fera|feront)(?!\w)|\w+(?:era|eront|ira|iront)(?!\w)"
-)
-_OPINION = re.compile(
-    "|".join(rf"(?<![\w']){re.escape(cue)}(?!\w)" for cue in lexicon.OPINION_CUES), re.IGNORECASE
 )
 
 
@@ -181,7 +177,7 @@ def quantities_in(text: str, figures: Sequence[Figure] | None = None) -> list[Qu
 
 def claim_type(statement: str, *, figures: bool, speaker: str | None, hedging: Hedging) -> ClaimType:
     """What kind of claim it is, from its words: a cheap reading the model is not asked for."""
-    if _OPINION.search(statement):
+    if OPINION.search(statement):
         return ClaimType.opinion
     if hedging is Hedging.hypothetical or _FUTURE.search(statement.lower()):
         return ClaimType.prediction

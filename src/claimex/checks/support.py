@@ -29,7 +29,6 @@ import re
 from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cached_property
 
 from ..models import Evidence, Hedging, Problem, Quantity, Support
 from ..text.sentences import paragraph_at, sentences_in
@@ -93,10 +92,17 @@ class SupportChecker:
     _paragraph_sentences: dict[tuple[int, int], set[tuple[int, int]]] = field(
         default_factory=dict, repr=False
     )
+    # Computed on first use, as attributes rather than `functools.cached_property`: on Python 3.11
+    # that holds one lock for every instance of the class while it computes, so a batch's
+    # workers, each with its own article's checker, queued behind one another for it.
+    _folded_text: str | None = field(default=None, init=False, repr=False)
+    _lower_case_words: frozenset[str] | None = field(default=None, init=False, repr=False)
 
-    @cached_property
+    @property
     def _folded(self) -> str:
-        return self.folded if self.folded is not None else normalize(self.text)[0]
+        if self._folded_text is None:
+            self._folded_text = self.folded if self.folded is not None else normalize(self.text)[0]
+        return self._folded_text
 
     def _is_sentence(self, span: tuple[int, int]) -> bool:
         """Whether `span` is a whole sentence of the article. Only the paragraph it lies in is
@@ -115,10 +121,12 @@ class SupportChecker:
             end -= 1
         return start, end
 
-    @cached_property
+    @property
     def lower_case_words(self) -> frozenset[str]:
         """Words the article writes in lower case: a capitalised one of them is no name."""
-        return frozenset(filter(str.islower, _NAME.findall(self.text)))
+        if self._lower_case_words is None:
+            self._lower_case_words = frozenset(filter(str.islower, _NAME.findall(self.text)))
+        return self._lower_case_words
 
     def in_article(self, name: str) -> bool:
         if name not in self._occurs:

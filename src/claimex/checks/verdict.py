@@ -7,7 +7,7 @@ verdict, and `verified` follows from that verdict alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Claim, Evidence, ExtractedClaim, Hedging, Quantity
@@ -23,6 +23,9 @@ class Article:
     text: str
     index: SourceIndex
     checker: SupportChecker
+    # Each claim's verdict, by the claim as the model wrote it and the region preferred: a
+    # re-asked model writes most of its claims again as they were, and they are checked once.
+    verdicts: dict[tuple[str, tuple[int, int] | None], Claim] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, text: str) -> Article:
@@ -33,9 +36,15 @@ class Article:
 def verify_claim(claim: ExtractedClaim, article: Article, prefer: tuple[int, int] | None = None) -> Claim:
     """Locate the claim's quotes (preferring the region `prefer`), ground who says it and how
     firmly in the text they point to, and check that they support it."""
+    # Everything read of the claim is in its JSON; the verdict depends on nothing else.
+    key = (claim.model_dump_json(), prefer)
+    known = article.verdicts.get(key)
+    if known is not None:
+        return known.model_copy(deep=True)  # a claim of its own, whatever is done to the other
     evidence = [article.index.locate(quote, prefer=prefer) for quote in claim.evidence]
     fields = grounded(claim.model_dump(exclude={"evidence"}), article.text, evidence, article.checker)
-    return judged(fields, evidence, article.checker)
+    verdict = article.verdicts[key] = judged(fields, evidence, article.checker)
+    return verdict
 
 
 def _hedging(value: Any) -> Hedging | None:

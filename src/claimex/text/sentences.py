@@ -7,9 +7,9 @@ sentence strategy asks the model about them one at a time.
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache
-from typing import Any
+
+from . import pysbd_fr
 
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n\s*")
 
@@ -25,22 +25,6 @@ def split_at(text: str, start: int, end: int, separator: re.Pattern[str]) -> lis
     if cursor < end:
         pieces.append((cursor, end))
     return pieces or [(start, end)]
-
-
-_THREAD = threading.local()
-
-
-def _segmenter() -> Any:
-    """This thread's segmenter. pysbd's keeps the text it segments in itself (`original_text`)
-    and finds each sentence's place there: shared by a batch's threads, a claim was read in
-    another article's sentences now and then (2 of 400 articles at 32 in flight)."""
-    segmenter = getattr(_THREAD, "segmenter", None)
-    if segmenter is None:
-        import pysbd
-
-        # French rules: "M. Dupont", "50.000" and « … » do not end a sentence.
-        segmenter = _THREAD.segmenter = pysbd.Segmenter(language="fr", clean=False)
-    return segmenter
 
 
 def sentences_in(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -61,11 +45,11 @@ def _segment(paragraph: str) -> tuple[tuple[int, int], ...]:
     ranges: list[tuple[int, int]] = []
     cursor = 0
     # pysbd's `Segmenter.segment` would locate each sentence with a regex made of the sentence
-    # itself, scanned from the paragraph's start: one pattern compiled per sentence, which also
-    # pushes pysbd's own rules out of `re`'s cache so they are compiled again. Its processor, new
-    # for each paragraph, gives the same sentences; they are located here with `str.find` from
-    # where the last one ended.
-    for sentence in _segmenter().processor(paragraph).process():
+    # itself, scanned from the paragraph's start: one pattern compiled per sentence. Its French
+    # processor (forked in `pysbd_fr`, which compiles its rules once and skips the passes a
+    # paragraph cannot match) gives the same sentences; they are located here with `str.find`
+    # from where the last one ended.
+    for sentence in pysbd_fr.segment(paragraph):
         stripped = sentence.strip()
         if not stripped:
             continue
