@@ -329,5 +329,5 @@ def test_a_folder_that_is_no_task_does_not_hide_a_given_task_of_its_name(
     mine = sentence_task(tmp_path / "figures")  # a task folder of one's own wins over the given one
     assert load_task("figures").path.resolve() == mine.resolve()
     # Given as a path, the folder is what is asked for: it is no task, and says so.
-    with pytest.raises(TaskError, match="^quotes/task.toml: the task manifest is missing$"):
+    with pytest.raises(TaskError, match=r"^quotes/task\.toml: the task manifest is missing$"):
         load_task("./quotes")
