@@ -133,7 +133,13 @@ def find_figures(text: str) -> list[Figure]:
     return _find_figures(text)
 
 
+_DIGIT = re.compile(r"\d")
+_LETTERS = re.compile(r"[^\W\d_]+")  # a word token of `_TOKEN`
+
+
 def _find_figures(text: str) -> list[Figure]:
+    if not _DIGIT.search(text) and _WORDS.keys().isdisjoint(map(str.lower, _LETTERS.findall(text))):
+        return []  # no digit and no number word: most quotes, read without making a token of each word
     tokens = [(m.lastgroup or "", m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
     figures: list[Figure] = []
     position = 0

@@ -55,6 +55,8 @@ _FRENCH_VERB = re.compile(
     r"aurait|auraient|fait|font|va|vont|peut|peuvent|doit|doivent|reste|restent|\w+(?:ait|aient)|\w+(?<![mdi])ent)(?!\w)"
 )
 
+_PARTITIVE = re.compile(r"(?i)(?:du|de la|de l'|des)\s")
+
 
 def opening_reference(statement: str) -> str | None:
     """The opening words of `statement` that point back to an earlier sentence, or None."""
@@ -62,9 +64,10 @@ def opening_reference(statement: str) -> str | None:
     if _IMPERSONAL.match(text):
         return None
     lowered = text.lower()
-    for phrase in lexicon.OPENING_PHRASES:
-        if lowered.startswith(phrase) and not lowered[len(phrase) : len(phrase) + 1].isalnum():
-            return text[: len(phrase)]
+    if lowered.startswith(lexicon.OPENING_PHRASES):  # one test in C before the phrases one by one
+        for phrase in lexicon.OPENING_PHRASES:
+            if lowered.startswith(phrase) and not lowered[len(phrase) : len(phrase) + 1].isalnum():
+                return text[: len(phrase)]
     words = _WORDS.findall(text[:80])
     if not words:
         return None
@@ -102,7 +105,7 @@ def fragment(statement: str) -> str | None:
                 if lowered[1] in lexicon.RELATIVE_PRONOUNS:
                     break
                 return _opening(text, position + 1)
-    partitive = re.match(r"(?i)(?:du|de la|de l'|des)\s", text)
+    partitive = _PARTITIVE.match(text)
     if partitive and "," in text and not _FRENCH_VERB.search(text.lower()):
         # "Du carburant, des missiles…": a list with no verb at all continues the sentence before.
         return _opening(text, 2)

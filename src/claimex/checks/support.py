@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from ..models import Evidence, Hedging, Problem, Quantity, Support
 from ..text.sentences import paragraph_at, sentences_in
@@ -203,7 +204,7 @@ class SupportChecker:
         return []
 
     def _name_problems(self, claim: ClaimParts, passages: Sequence[str]) -> list[Problem]:
-        folded_evidence = " … ".join(normalize(passage)[0] for passage in passages)
+        folded_evidence: str | None = None  # folded once a name the article has is looked for in it
         problems: list[Problem] = []
         seen: set[str] = set()
         for rule, name in [("entities", e.strip()) for e in claim.entities] + [
@@ -222,7 +223,11 @@ class SupportChecker:
                     else f"the statement names “{name}”, which occurs nowhere in the article"
                 )
                 problems.append(Problem(rule=rule, blocking=True, message=message, subject=name))  # type: ignore[arg-type]
-            elif not mentions(folded_evidence, name):
+            else:
+                if folded_evidence is None:
+                    folded_evidence = " … ".join(normalize(passage)[0] for passage in passages)
+                if mentions(folded_evidence, name):
+                    continue
                 what = "entity" if rule == "entities" else "name in the statement"
                 message = f"{what} “{name}” is in the article but not in its quotes"
                 problems.append(Problem(rule=rule, blocking=False, message=message, subject=name))  # type: ignore[arg-type]
@@ -239,11 +244,19 @@ def mentions(folded_text: str, name: str) -> bool:
     Typography is folded as the verifier folds it ("l’Ukraine" = "l'Ukraine"); endings let
     "Nord-Coréen" match "Nord-Coréens" without letting "Iran" match "Irak".
     """
+    pattern = _mention(name)
+    return pattern is not None and pattern.search(folded_text) is not None
+
+
+@lru_cache(maxsize=8192)
+def _mention(name: str) -> re.Pattern[str] | None:
+    """The pattern of `name` as whole words: made once a name, not once a claim (a claims file of
+    thousands asks about the same names again, more of them than `re` keeps compiled)."""
     needle = normalize(name)[0].strip()
     if not needle:
-        return False
+        return None
     ending = r"\w{0,3}" if len(needle) >= 4 else ""
-    return re.search(rf"(?<!\w){re.escape(needle)}{ending}(?!\w)", folded_text) is not None
+    return re.compile(rf"(?<!\w){re.escape(needle)}{ending}(?!\w)")
 
 
 def names_in(text: str, common: Set[str] = frozenset()) -> list[str]:

@@ -48,6 +48,8 @@ def verify_claim(claim: ExtractedClaim, article: Article, prefer: tuple[int, int
 
 
 def _hedging(value: Any) -> Hedging | None:
+    if value is None:
+        return None  # most claims files say nothing of it: no exception raised and caught for each
     try:
         return Hedging(value)
     except ValueError:

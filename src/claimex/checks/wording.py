@@ -70,16 +70,24 @@ def _content_words(text: str) -> list[tuple[str, str]]:
 
 def _read_content_words(text: str) -> list[tuple[str, str]]:
     numbers = [(f.start, f.end) for f in find_figures(text)]
-    words = []
-    for match in _WORD.finditer(text):
-        if any(a <= match.start() < b for a, b in numbers):
-            continue
-        written = match.group()
-        folded = _APOSTROPHE.sub("", _fold(written))
-        if len(folded) < 3 or folded in _STOP or _fold(written) in _STOP:
-            continue
-        words.append((written, folded))
-    return words
+    if numbers:
+        written = [m.group() for m in _WORD.finditer(text) if not any(a <= m.start() < b for a, b in numbers)]
+    else:
+        written = _WORD.findall(text)
+    forms = map(_content_form, written)
+    return [(word, folded) for word, folded in zip(written, forms, strict=True) if folded is not None]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _content_form(written: str) -> str | None:
+    """A word's folded form without its elided article ("l'armée" is "armée"), or None when it is
+    no content word: decided once a word, not once each time a quote has it."""
+    whole = _fold(written)
+    # Only a word with an apostrophe second has an elided article.
+    folded = _APOSTROPHE.sub("", whole) if written[1:2] in "'’" else whole
+    if len(folded) < 3 or folded in _STOP or whole in _STOP:
+        return None
+    return folded
 
 
 def content_words(text: str) -> list[str]:
@@ -89,9 +97,9 @@ def content_words(text: str) -> list[str]:
 
 def language_of(text: str) -> str:
     """ "french" or "english", by which of the two languages' function words the text uses more."""
-    words = [_fold(word) for word in _WORD.findall(text[:2000])]
-    french = sum(word in lexicon.FRENCH_MARKERS for word in words)
-    english = sum(word in lexicon.ENGLISH_MARKERS for word in words)
+    words = list(map(_fold, _WORD.findall(text[:2000])))
+    french = sum(map(lexicon.FRENCH_MARKERS.__contains__, words))
+    english = sum(map(lexicon.ENGLISH_MARKERS.__contains__, words))
     return "french" if french >= english else "english"
 
 
