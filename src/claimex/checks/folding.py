@@ -14,6 +14,7 @@ merge ("--" is "—"). None of this can change a letter or a digit.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from array import array
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ _PLAIN_RUN = re.compile(rf"{_PLAIN}+(?:(?<![(\[{{]) (?![%:;!?,.)\]}}]){_PLAIN}+)
 # "( x )". A space there is typography.
 _TIGHT_BEFORE = frozenset("%‰:;!?,.)]}")
 _TIGHT_AFTER = frozenset("([{")
+_GAP_RUN = re.compile(rf"[\s{re.escape(''.join(sorted(QUOTE_MARKS)))}]+")
+_DASH_RUN = re.compile(rf"[{re.escape(''.join(sorted(DASHES)))}]+")
 
 
 def _is_mark(ch: str) -> bool:
@@ -64,7 +67,28 @@ def _fold(unit: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", unit).casefold())
 
 
-_IOTA = array("i", range(1 << 16))
+_LOW_BYTES = bytes(range(256))
+_SECOND_BYTES = b"".join(bytes([value]) * 256 for value in range(256))
+
+
+def counting(n: int) -> array[int]:
+    """``array("i", range(n))``, laid out as bytes rather than made one int at a time: 1.4 ms for
+    a text of 450,000 code points instead of 26 (every offset of a plain run is copied from it)."""
+    if array("i").itemsize != 4 or sys.byteorder != "little" or n >= 1 << 31:
+        return array("i", range(n))
+    buffer = bytearray(4 * n)
+    buffer[0::4] = (_LOW_BYTES * (n // 256 + 1))[:n]
+    buffer[1::4] = (_SECOND_BYTES * (n // 65536 + 1))[:n]
+    for shift, stride in ((16, 2), (24, 3)):
+        if n > 1 << shift:
+            steps = range((n >> shift) + 1)
+            buffer[stride::4] = b"".join(bytes([value & 255]) * (1 << shift) for value in steps)[:n]
+    counted = array("i")
+    counted.frombytes(buffer)
+    return counted
+
+
+_IOTA = counting(1 << 16)
 
 
 def normalize(text: str) -> tuple[str, array[int], array[int]]:
@@ -89,7 +113,7 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
     ends: array[int] = array("i")
     n = len(text)
     # Offsets of a plain run are consecutive: copied from a counting array, not made one by one.
-    iota = _IOTA if n < len(_IOTA) else array("i", range(n + 1))
+    iota = _IOTA if n < len(_IOTA) else counting(n + 1)
     pos = 0
     last = ""  # last character written
     gap_start = -1  # start of a run of whitespace/quotation marks not yet written
@@ -110,12 +134,14 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
                 ends.append(gap_end)
         gap_start = -1
 
+    gap_run, dash_run = _GAP_RUN.match, _DASH_RUN.match
     while pos < n:
         m = plain_run(text, pos)
         if m is not None:
             end = m.end()
             run = text[pos:end].lower()
-            flush_gap(run[0])
+            if gap_start >= 0:
+                flush_gap(run[0])
             out.append(run)
             starts.extend(iota[pos:end])
             ends.extend(iota[pos + 1 : end + 1])
@@ -126,27 +152,39 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
         if ch in IGNORABLE:
             pos += 1
             continue
-        quote_mark = ch in QUOTE_MARKS
-        if quote_mark or ch.isspace():
+        m = gap_run(text, pos)
+        if m is not None:
+            # A run of whitespace and quotation marks at once (an indented line, `" `): it only
+            # widens the gap, which the next character written decides on.
+            end = m.end()
             if gap_start < 0:
                 gap_start, gap_quoted = pos, False
-            gap_end = pos + 1
-            gap_quoted = gap_quoted or quote_mark
-            pos += 1
+            gap_end = end
+            gap_quoted = gap_quoted or not text[pos:end].isspace()
+            pos = end
             continue
+        if ch in DASHES:
+            end = dash_run(text, pos).end()
+            if end < n and _is_mark(text[end]):
+                end -= 1  # the last dash and its combining marks are one unit, folded as such
+            if end > pos:
+                # Touching dashes are one "-" over them all ("--" for "—"), and one touching the
+                # "-" written last widens it. Only touching dashes merge, so "10 - -5" (a sign)
+                # stays apart from "10 - 5".
+                if last == "-" and gap_start < 0:
+                    ends[-1] = end
+                else:
+                    flush_gap("-")
+                    out.append("-")
+                    starts.append(pos)
+                    ends.append(end)
+                    last = "-"
+                pos = end
+                continue
         unit_end = pos + 1
         while unit_end < n and _is_mark(text[unit_end]):
             unit_end += 1
-        if unit_end == pos + 1 and ch in DASHES:
-            if last == "-" and gap_start < 0:
-                # "--" for "—": widen the first dash's origin. Only touching dashes merge, so
-                # "10 - -5" (a sign) stays apart from "10 - 5".
-                gap_start = -1
-                ends[-1] = unit_end
-                pos = unit_end
-                continue
-            folded = "-"
-        elif unit_end == pos + 1 and ch in APOSTROPHES:
+        if unit_end == pos + 1 and ch in APOSTROPHES:
             folded = "'"
         elif ch == "…" and unit_end == pos + 1:
             folded = "..."
