@@ -173,7 +173,10 @@ class SourceIndex:
             chosen = self._with_quote_marks(found[_pick(found, prefer)], stripped)
             return self._verified(quote, "normalized", [chosen], len(found))
 
-        parts = [Part.of(quote, a, b) for a, b in split_elisions(quote)]
+        # A quote with no elision is one part: the whole one, already folded, when nothing is trimmed.
+        parts = [
+            whole if (a, b) == (0, len(quote)) else Part.of(quote, a, b) for a, b in split_elisions(quote)
+        ]
         parts = [part for part in parts if has_alnum(part.folded)]
         if not parts:
             return Evidence(quote=quote, status="missing")
@@ -271,12 +274,13 @@ class SourceIndex:
 
     def _indexed_starts(self, needle: str, folded: bool) -> list[int] | None:
         """Every start of `needle` in the text (or the folded text) from its words' index, or None:
-        then the caller scans. The index is made once the text has been scanned whole
-        `WHOLE_SCANS_BEFORE_INDEX` times."""
+        then the caller scans. The index is made once the text has been searched whole
+        `WHOLE_SCANS_BEFORE_INDEX` times; the folded text's is the fuzzy finder's, used as soon
+        as a quote has needed that finder."""
         if self._occurrences is None:
             self._scans += 1
             if self._scans < WHOLE_SCANS_BEFORE_INDEX:
-                return None
+                return self._fuzzy.starts(needle) if folded and self._fuzzy is not None else None
             # The folded text's words are the fuzzy finder's: a text asked about this often
             # has quotes that are neither exact nor normalized too.
             self._occurrences = (Occurrences(self.text), self._fuzzy_finder())
