@@ -49,6 +49,7 @@ _Key = TypeVar("_Key", str, tuple[str, str])
 _WORD = re.compile(r"\w+(?:[.,]\d+)*")
 _WORD_SPLIT = re.compile(f"({_WORD.pattern})")
 _DIFF_TOKEN = re.compile(r"\w+(?:[.,]\d+)*|[^\w\s]")
+_DIFF_SPLIT = re.compile(f"({_DIFF_TOKEN.pattern})")
 
 
 def inside(span: tuple[int, int], region: tuple[int, int] | None) -> bool:
@@ -71,7 +72,10 @@ class FuzzyFinder:
         # The text split into gaps and words, a gap first and last: where each begins and ends
         # is a running sum of their lengths, made in C rather than read off a match per word.
         pieces = _WORD_SPLIT.split(folded)
-        words = pieces[1::2]
+        # One str object for each distinct word, so that a pair is read by identity (`is`): an
+        # equality test reads both strings, wherever in memory the text's copy of a word is.
+        self._canonical: dict[str, str] = {}
+        words = list(map(self._canonical.setdefault, pieces[1::2], pieces[1::2]))
         bounds = array("i", itertools.accumulate(map(len, pieces), initial=0))
         postings: defaultdict[str, list[int]] = defaultdict(list)
         for idx, word in enumerate(words):
@@ -218,7 +222,7 @@ class FuzzyFinder:
         """Where each pair of consecutive words starts in the text: read from the rarer word's
         postings. A pair of two words that both occur over `_PAIR_READ` times ("of the") is not
         read: it would vote for too many offsets to be let vote."""
-        known, postings = self._pairs, self._postings
+        known, postings, canonical = self._pairs, self._postings, self._canonical
         after, before = self._after, self._before
         for pair in pairs:
             if pair in known:
@@ -227,11 +231,12 @@ class FuzzyFinder:
             if min(len(first), len(second)) > _PAIR_READ:
                 known[pair] = []
             elif len(first) <= len(second):
-                then = pair[1]
-                known[pair] = [j for j in first if after[j] == then]
+                # The text's own object of the word (a word it lacks has no postings to read).
+                then = canonical.get(pair[1])
+                known[pair] = [j for j in first if after[j] is then]
             else:
-                was = pair[0]
-                known[pair] = [j - 1 for j in second if before[j] == was]
+                was = canonical.get(pair[0])
+                known[pair] = [j - 1 for j in second if before[j] is was]
         return {pair: known[pair] for pair in pairs}
 
     @staticmethod
@@ -295,21 +300,32 @@ class FuzzyFinder:
 
     def _differences(self, quote: str, part: Part, a: int, b: int) -> list[Difference]:
         """Word-level changes from the source region ``folded[a:b]`` to the quote part."""
-        src = [(m.group(), m.start(), m.end()) for m in _DIFF_TOKEN.finditer(self._folded, a, b)]
-        dst = [(m.group(), m.start(), m.end()) for m in _DIFF_TOKEN.finditer(part.folded)]
-        matcher = difflib.SequenceMatcher(
-            None, [t for t, _, _ in src], [t for t, _, _ in dst], autojunk=False
-        )
+        src, src_bounds = _diff_tokens(self._folded[a:b])
+        dst, dst_bounds = _diff_tokens(part.folded)
+        matcher = difflib.SequenceMatcher(None, src, dst, autojunk=False)
         out = []
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
             if op == "equal":
                 continue
-            source = self.text[self._starts[src[i1][1]] : self._ends[src[i2 - 1][2] - 1]] if i2 > i1 else ""
+            if i2 > i1:
+                source = self.text[
+                    self._starts[a + src_bounds[2 * i1 + 1]] : self._ends[a + src_bounds[2 * i2] - 1]
+                ]
+            else:
+                source = ""
             if j2 > j1:
-                qa = part.quote_start + part.starts[dst[j1][1]]
-                qb = part.quote_start + part.ends[dst[j2 - 1][2] - 1]
+                qa = part.quote_start + part.starts[dst_bounds[2 * j1 + 1]]
+                qb = part.quote_start + part.ends[dst_bounds[2 * j2] - 1]
                 quoted = quote[qa:qb]
             else:
                 quoted = ""
             out.append(Difference(source=source, quote=quoted))
         return out
+
+
+def _diff_tokens(text: str) -> tuple[list[str], list[int]]:
+    """The tokens of `text` and the bounds of text and gaps: token k is ``text[b[2k + 1]:b[2k + 2]]``.
+
+    Split rather than matched one by one: between two tokens there is only whitespace."""
+    pieces = _DIFF_SPLIT.split(text)
+    return pieces[1::2], list(itertools.accumulate(map(len, pieces), initial=0))
