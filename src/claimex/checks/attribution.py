@@ -17,6 +17,7 @@ chooses among them; where there is none, the article speaks in its own voice (th
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,33 +38,55 @@ def _alternatives(words: Sequence[str]) -> str:
     return "|".join(re.escape(word) for word in sorted(set(words), key=len, reverse=True))
 
 
-_INSERTS = _alternatives([*lexicon.FR_INSERTS, *lexicon.FR_INSERT_PHRASES])
-_FR_PARTICIPLES = _alternatives([*lexicon.FR_REPORTING_PARTICIPLES, *lexicon.FR_REPORTING_PHRASES])
-_FR_VERB_GROUP = re.compile(
-    rf"(?<![\w'])(?:{_alternatives(lexicon.FR_AUXILIARIES)})(?:-t-(?P<inverted_pronoun>il|elle|ils|elles|on))?"
-    rf"\s+(?:(?:{_INSERTS})\s+)*(?P<verb>{_FR_PARTICIPLES})(?!\w)"
-)
-_FR_PRESENT = re.compile(
-    rf"(?<![\w'-])(?P<verb>{_alternatives(lexicon.FR_REPORTING_PRESENT)})(?:-t-(?P<inverted_pronoun>il|elle|ils|elles|on)|-(?P<inverted_pronoun2>il|elle|ils|elles))?(?!\w)"
-)
-_EN_VERB = re.compile(
-    rf"(?<![\w'-])(?:(?:{_alternatives(lexicon.EN_INSERTS)})\s+)?(?P<verb>{_alternatives(lexicon.EN_REPORTING_VERBS)})(?!\w)"
-)
-_PARTICIPLE_ING = re.compile(rf",\s*(?P<verb>{_alternatives(lexicon.REPORTING_PARTICIPLES_ING)})(?!\w)")
 _OPENING_PREPOSITIONS = frozenset(
     "in on at after before during for with since amid despite under dans en après avant pendant pour "
     "avec depuis lors face côté malgré sous".split()
 )
-_PREPOSITION = re.compile(rf"(?<![\w'])(?P<cue>{_alternatives(lexicon.SOURCE_PREPOSITIONS)})\s+")
-_PASSIVES = _alternatives([*lexicon.FR_PASSIVE_PARTICIPLES, *lexicon.EN_PASSIVE_PARTICIPLES])
-_PASSIVE = re.compile(rf"(?<![\w'])(?P<cue>(?:{_PASSIVES})\s+(?:par|by))\s+")
+
+
+@dataclass(frozen=True)
+class _Cues:
+    """The reporting cues as patterns: alternations of hundreds of words, compiled on first need
+    (5 ms at every start, which a command that reads no speaker, `claimex verify`, never uses)."""
+
+    fr_verb_group: re.Pattern[str]
+    fr_present: re.Pattern[str]
+    en_verb: re.Pattern[str]
+    participle_ing: re.Pattern[str]
+    preposition: re.Pattern[str]
+    passive: re.Pattern[str]
+    after_speaker: re.Pattern[str]
+
+
+@functools.cache
+def _cues() -> _Cues:
+    inserts = _alternatives([*lexicon.FR_INSERTS, *lexicon.FR_INSERT_PHRASES])
+    participles = _alternatives([*lexicon.FR_REPORTING_PARTICIPLES, *lexicon.FR_REPORTING_PHRASES])
+    passives = _alternatives([*lexicon.FR_PASSIVE_PARTICIPLES, *lexicon.EN_PASSIVE_PARTICIPLES])
+    return _Cues(
+        fr_verb_group=re.compile(
+            rf"(?<![\w'])(?:{_alternatives(lexicon.FR_AUXILIARIES)})(?:-t-(?P<inverted_pronoun>il|elle|ils|elles|on))?"
+            rf"\s+(?:(?:{inserts})\s+)*(?P<verb>{participles})(?!\w)"
+        ),
+        fr_present=re.compile(
+            rf"(?<![\w'-])(?P<verb>{_alternatives(lexicon.FR_REPORTING_PRESENT)})(?:-t-(?P<inverted_pronoun>il|elle|ils|elles|on)|-(?P<inverted_pronoun2>il|elle|ils|elles))?(?!\w)"
+        ),
+        en_verb=re.compile(
+            rf"(?<![\w'-])(?:(?:{_alternatives(lexicon.EN_INSERTS)})\s+)?(?P<verb>{_alternatives(lexicon.EN_REPORTING_VERBS)})(?!\w)"
+        ),
+        participle_ing=re.compile(rf",\s*(?P<verb>{_alternatives(lexicon.REPORTING_PARTICIPLES_ING)})(?!\w)"),
+        preposition=re.compile(rf"(?<![\w'])(?P<cue>{_alternatives(lexicon.SOURCE_PREPOSITIONS)})\s+"),
+        passive=re.compile(rf"(?<![\w'])(?P<cue>(?:{passives})\s+(?:par|by))\s+"),
+        after_speaker=re.compile(rf"\s(?:{_alternatives(lexicon.AFTER_SPEAKER)})(?!\w)"),
+    )
+
+
 # Where a noun phrase read forward stops: punctuation, or a word that opens a clause.
 _NP_STOP = re.compile(
     r"[,;:.!?«»\"“”]|\s(?:que|qu'|qui|dont|lorsque|quand|où|alors|that|who|which|whose|when|where|while|on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday))(?!\w)|\s-\s|\s–\s|\s—\s"
 )
 # Where a subject read backward from its verb starts: punctuation, or a clause opening word.
 _CLAUSE_START = re.compile(r"[,;:«»\"“”.!?]|(?<![\w'])(?:que|qu'|that|et|and|mais|but)\s|^")
-_AFTER_SPEAKER = re.compile(rf"\s(?:{_alternatives(lexicon.AFTER_SPEAKER)})(?!\w)")
 # An inverted speaker starts with a determiner or a name: "…, a précisé la préfète", "…, said the mayor".
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
 # A determiner before a verb form makes it a noun or an adjective: "the claim", "an estimated
@@ -134,16 +157,17 @@ def attributions(text: str, start: int, end: int) -> list[Attribution]:
         if span not in found:
             found[span] = Attribution(span, (start + cue[0], start + cue[1]), pronoun)
 
-    for match in _PREPOSITION.finditer(plain):
+    cues = _cues()
+    for match in cues.preposition.finditer(plain):
         add(_phrase_after(plain, match.end()), match.span("cue"))
-    for match in _PARTICIPLE_ING.finditer(plain):
+    for match in cues.participle_ing.finditer(plain):
         add(_main_subject(text[start:end], plain, match.start()), match.span("verb"))
-    for match in _PASSIVE.finditer(plain):
+    for match in cues.passive.finditer(plain):
         add(_phrase_after(plain, match.end()), match.span("cue"))
-    for pattern in (_FR_VERB_GROUP, _FR_PRESENT, _EN_VERB):
+    for pattern in (cues.fr_verb_group, cues.fr_present, cues.en_verb):
         for match in pattern.finditer(plain):
             before = plain[: match.start()]
-            if pattern is not _FR_VERB_GROUP and _DETERMINER_BEFORE.search(plain[: match.start("verb")]):
+            if pattern is not cues.fr_verb_group and _DETERMINER_BEFORE.search(plain[: match.start("verb")]):
                 continue
             previous = _WORD.findall(before[-20:])
             if previous and previous[-1] in lexicon.PASSIVE_AUXILIARIES:
@@ -243,7 +267,7 @@ def _speaker_after_verb(plain: str, position: int) -> tuple[int, int] | None:
     span = _phrase_after(plain, _skip_time(plain, position))
     if span is None:
         return None
-    stop = _AFTER_SPEAKER.search(plain, span[0], span[1])
+    stop = _cues().after_speaker.search(plain, span[0], span[1])
     return _trimmed(plain, span[0], stop.start()) if stop else span
 
 
