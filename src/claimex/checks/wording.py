@@ -105,17 +105,16 @@ def language_of(text: str) -> str:
 
 def uncarried(statement: str, texts: Iterable[str], *, language: str | None = None) -> list[str]:
     """The content words of `statement` that none of `texts` carries, as the statement writes them."""
+    said = _content_words(statement)
+    if not said:
+        return []  # nothing to carry: the texts need not be read
     sources = list(texts)
     language = language or language_of(" ".join(sources) or statement)
     stem = functools.partial(_stem, language)
-    carried_stems: set[str] = set()
-    carried_words: list[str] = []
-    for text in sources:
-        for _, folded in _content_words(text):
-            carried_stems.add(stem(folded))
-            carried_words.append(folded)
+    carried_words = [folded for text in sources for _, folded in _content_words(text)]
+    carried_stems = set(map(stem, carried_words))
     missing: list[str] = []
-    for written, folded in _content_words(statement):
+    for written, folded in said:
         if stem(folded) in carried_stems or _near(folded, carried_words):
             continue
         if written not in missing:
