@@ -11,6 +11,7 @@ from .console import (
     EXIT_PARTIAL,
     EXIT_UNVERIFIED,
     all_verified,
+    collecting_rarely,
     command_session,
     emit,
     reported_errors,
@@ -213,7 +214,7 @@ def verify(
             if fail_unverified and not all_verified(result):
                 raise typer.Exit(EXIT_UNVERIFIED)
         return
-    with reported_errors(verbose):
+    with reported_errors(verbose), collecting_rarely():
         from ..pipeline import reverify
         from ..text.documents import load_document, read_json
 
