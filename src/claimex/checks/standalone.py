@@ -17,6 +17,7 @@ year") refer to nothing said before.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from . import lexicon
@@ -123,6 +124,10 @@ def opens_mid_sentence(sentence: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def not_standalone(statement: str) -> str | None:
-    """Why `statement` does not stand alone (the words concerned), or None when it does."""
+    """Why `statement` does not stand alone (the words concerned), or None when it does.
+
+    Read once a statement: a claims file states the same thing in many claims (the bench's 2,000
+    claims have 1,018 statements)."""
     return opening_reference(statement) or fragment(statement)
