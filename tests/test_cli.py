@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import subprocess
@@ -130,6 +131,30 @@ def test_verify_accepts_typography_and_never_a_changed_number(tmp_path: Path, se
     ((start, end),) = data["claims"][2]["evidence"][0]["spans"]
     assert seed_text[start:end].endswith("menant «\u00a0des assauts\u00a0»")
     assert {"source": "30", "quote": "31"} in data["claims"][3]["evidence"][0]["differences"]
+
+
+def test_verify_runs_the_collector_rarely_and_leaves_it_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import claimex.pipeline
+
+    during: list[tuple[int, int, int]] = []
+    reverify = claimex.pipeline.reverify
+
+    def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
+        during.append(gc.get_threshold())
+        return reverify(*args, **kwargs)
+
+    monkeypatch.setattr(claimex.pipeline, "reverify", watched)
+    before = gc.get_threshold()
+    claims = _claims_file(tmp_path, "au moins 30 soldats nord-coréens")
+    assert run("verify", str(SEED), str(claims)).exit_code == 0
+    assert during[0][0] >= 200_000 > before[0] and during[0][1:] == before[1:]
+    assert gc.get_threshold() == before
+    # A claims file refused midway leaves it as it was too.
+    (tmp_path / "bad.json").write_text('{"claims": [{"statement": "x"}]}', encoding="utf-8")
+    assert run("verify", str(SEED), str(tmp_path / "bad.json")).exit_code != 0
+    assert gc.get_threshold() == before
 
 
 def test_verify_table_and_exit_zero_when_all_verified(tmp_path: Path) -> None:
