@@ -164,7 +164,9 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
             pos = end
             continue
         if ch in DASHES:
-            end = dash_run(text, pos).end()
+            dashes = dash_run(text, pos)
+            assert dashes is not None  # `ch` is one
+            end = dashes.end()
             if end < n and _is_mark(text[end]):
                 end -= 1  # the last dash and its combining marks are one unit, folded as such
             if end > pos:
