@@ -194,12 +194,28 @@ def test_verify_reads_the_article_from_stdin(tmp_path: Path, seed_text: str) -> 
             '"entities" must be a list of strings',
         ),
         (b"\xff\xfe\x00", "not UTF-8 text"),
+        # JSON lets a lone UTF-16 half through; no UTF-8 result could hold it (it was a traceback).
+        (
+            b'{"claims": [{"statement": "x \\ud800 y", "evidence": []}]}',
+            "a lone surrogate \\ud800 in a string",
+        ),
+        (b'{"claims": [{"statement": "\\udc00\\ud83d", "evidence": []}]}', "a lone surrogate \\udc00"),
     ],
 )
 def test_verify_rejects_bad_claims_files_in_one_line(tmp_path: Path, content: bytes, fragment: str) -> None:
     path = tmp_path / "claims.json"
     path.write_bytes(content)
     assert_one_line_error(run("verify", str(SEED), str(path)), str(path), fragment)
+
+
+def test_verify_takes_a_surrogate_pair_and_an_escaped_backslash(tmp_path: Path) -> None:
+    path = tmp_path / "claims.json"
+    path.write_bytes(
+        b'{"claims": [{"statement": "\\ud83d\\ude00 \\\\ud800 30", "evidence": ["au moins 30 soldats"]}]}'
+    )
+    result = run("verify", str(SEED), str(path))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["claims"][0]["statement"] == "\U0001f600 \\ud800 30"
 
 
 @pytest.mark.parametrize(

@@ -61,11 +61,43 @@ def load_document(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Do
     )
 
 
+# A \uD800–\uDFFF escape not preceded by an escaped backslash: half of a UTF-16 pair.
+_SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def _lone_surrogate(text: str) -> str | None:
+    """The first `\\uD8xx`-`\\uDFxx` escape of a JSON text that is not half of a pair, as written:
+    JSON lets one through, and no UTF-8 output can hold it."""
+    if "\\ud" not in text and "\\uD" not in text:
+        return None
+    matches = list(_SURROGATE_ESCAPE.finditer(text))
+    at = 0
+    while at < len(matches):
+        unit = int(matches[at].group(1), 16)
+        following = matches[at + 1] if at + 1 < len(matches) else None
+        paired = (
+            0xD800 <= unit <= 0xDBFF
+            and following is not None
+            and following.start(1) - 2 == matches[at].end()
+            and 0xDC00 <= int(following.group(1), 16) <= 0xDFFF
+        )
+        if not paired:
+            return "\\u" + matches[at].group(1)
+        at += 2
+    return None
+
+
 def read_json(path: Path, *, what: str = "a JSON file") -> Any:
     """A JSON file (UTF-8, BOM allowed); a problem is one `InputError` line naming the file."""
     raw = read_bytes(path, what=what)
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        text = raw.decode("utf-8-sig")
+        lone = _lone_surrogate(text)
+        if lone is not None:
+            raise InputError(
+                f"{path}: a lone surrogate {lone} in a string: not text any UTF-8 output can hold"
+            )
+        return json.loads(text)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as error:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from . import pysbd_fr
-
 PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v\u00a0]*\n\s*")
 
 
@@ -49,6 +47,8 @@ def _segment(paragraph: str) -> tuple[tuple[int, int], ...]:
     # processor (forked in `pysbd_fr`, which compiles its rules once and skips the passes a
     # paragraph cannot match) gives the same sentences; they are located here with `str.find`
     # from where the last one ended.
+    from . import pysbd_fr  # on the first paragraph segmented: `claimex verify` of quotes needs none
+
     for sentence in pysbd_fr.segment(paragraph):
         stripped = sentence.strip()
         if not stripped:
