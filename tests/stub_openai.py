@@ -3,7 +3,8 @@
 Every chat completion gets the same valid tool-call answer after a fixed delay, so what is
 measured or tested is claimex's own scheduling, resuming and bookkeeping, not a model. A request
 for a task's records (the tool `TaskRecords`) gets no records, which fits any task's schema.
-An article containing `STUB-500` gets HTTP 500 instead, to exercise per-article model errors.
+An article containing `STUB-500` gets HTTP 500 instead (with Retry-After-Ms: 10, so that its
+retries do not wait), to exercise per-article model errors.
 
 `fault` switches the answers to a misbehaviour (`FAULTS`), for the fault-injection tests; with
 `fault_on`, only requests whose body contains that text misbehave.
@@ -141,7 +142,10 @@ class StubServer:
                     with stub._lock:
                         stub.faulted += 1
                 if b"STUB-500" in body:
-                    self._send(500, b'{"error": {"message": "stub failure"}}')
+                    # Retry-After-Ms (OpenAI's header, which claimex honours): the client's four tries
+                    # are made at once, not after a second's backoff each, which made a rerun test
+                    # spend 20 s waiting.
+                    self._send(500, b'{"error": {"message": "stub failure"}}', headers={"retry-after-ms": "10"})
                 elif fault is None and b'"name":"TaskRecords"' in body.replace(b" ", b""):
                     self._send(200, json.dumps(completion(TASK_ANSWER, name="TaskRecords")).encode())
                 elif fault is None:
