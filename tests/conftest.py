@@ -62,14 +62,18 @@ def isolated_user_dirs(
     return tmp_path
 
 
+VCR_CONFIG: dict[str, object] = {
+    # The body is part of the match: a changed prompt must not replay an old answer.
+    "match_on": ["method", "uri", "body"],
+    # No credential is ever written to a cassette.
+    "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project"],
+    "decode_compressed_response": True,
+}
+
+
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, object]:
-    return {
-        # The body is part of the match: a changed prompt must not replay an old answer.
-        "match_on": ["method", "uri", "body"],
-        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project"],
-        "decode_compressed_response": True,
-    }
+    return dict(VCR_CONFIG)
 
 
 @pytest.fixture(scope="module")

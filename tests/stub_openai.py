@@ -145,7 +145,9 @@ class StubServer:
                     # Retry-After-Ms (OpenAI's header, which claimex honours): the client's four tries
                     # are made at once, not after a second's backoff each, which made a rerun test
                     # spend 20 s waiting.
-                    self._send(500, b'{"error": {"message": "stub failure"}}', headers={"retry-after-ms": "10"})
+                    self._send(
+                        500, b'{"error": {"message": "stub failure"}}', headers={"retry-after-ms": "10"}
+                    )
                 elif fault is None and b'"name":"TaskRecords"' in body.replace(b" ", b""):
                     self._send(200, json.dumps(completion(TASK_ANSWER, name="TaskRecords")).encode())
                 elif fault is None:

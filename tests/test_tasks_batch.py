@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from claimex.cli import app
 from claimex.models import TaskResult
-from conftest import RECORDING_BASE_URL, ROOT, SEED, http_requests
+from conftest import RECORDING_BASE_URL, ROOT, SEED, VCR_CONFIG, http_requests
 from test_tasks_examples import _assert_honest
 
 runner = CliRunner()
@@ -35,12 +35,7 @@ ASKED += ["--strategy", "single"]
 def vcr_config() -> dict[str, object]:
     # A task edited in a way the model is not shown (a TOML comment) is asked again, as its sha256
     # is in the cache key: the one recorded answer is then played a second time.
-    return {
-        "match_on": ["method", "uri", "body"],
-        "filter_headers": ["authorization", "api-key", "x-api-key", "openai-organization", "openai-project"],
-        "decode_compressed_response": True,
-        "allow_playback_repeats": True,
-    }
+    return {**VCR_CONFIG, "allow_playback_repeats": True}
 
 
 def run_batch(in_dir: Path, out_dir: Path, task: str, *extra: str):

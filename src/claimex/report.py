@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote as url_quote
 
 import pydantic
@@ -386,37 +387,37 @@ def read_any_result(path: Path) -> Result | TaskResult:
 
 def read_task_result(path: Path, payload: object = None) -> TaskResult:
     """A task's result file (`claimex extract --task -o`, `claimex batch --task`)."""
-    if payload is None:
-        payload = read_json(path, what="a claimex task result file")
-    version = payload.get("schema_version") if isinstance(payload, dict) else None
-    if isinstance(version, str) and version != TASK_RESULT_VERSION:
-        raise InputError(
-            f"{path}: a task result of schema {version}, and this claimex reads {TASK_RESULT_VERSION}: run "
-            "`claimex extract --task` on the article again (answers come from the cache)"
-        )
-    try:
-        return TaskResult.model_validate(payload)
-    except pydantic.ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "top level"
-        raise InputError(f"{path}: not a claimex task result ({where}: {first['msg']})") from None
+    return _read_versioned(
+        path, payload, TaskResult, TASK_RESULT_VERSION, "task result", "claimex extract --task"
+    )
 
 
 def read_result(path: Path, payload: object = None) -> Result:
+    return _read_versioned(path, payload, Result, SCHEMA_VERSION, "result", "claimex extract")
+
+
+ResultT = TypeVar("ResultT", Result, TaskResult)
+
+
+def _read_versioned(
+    path: Path, payload: object, model: type[ResultT], version: str, what: str, command: str
+) -> ResultT:
+    """`payload` (read from `path` when not given) as `model`, refused in one line when it is of
+    another schema version than this claimex writes, or not such a document."""
     if payload is None:
-        payload = read_json(path, what="a claimex result file")
-    version = payload.get("schema_version") if isinstance(payload, dict) else None
-    if isinstance(version, str) and version != SCHEMA_VERSION:
+        payload = read_json(path, what=f"a claimex {what} file")
+    found = payload.get("schema_version") if isinstance(payload, dict) else None
+    if isinstance(found, str) and found != version:
         raise InputError(
-            f"{path}: a result of schema {version}, and this claimex reads {SCHEMA_VERSION}: run "
-            "`claimex extract` on the article again (answers come from the cache)"
+            f"{path}: a {what} of schema {found}, and this claimex reads {version}: run "
+            f"`{command}` on the article again (answers come from the cache)"
         )
     try:
-        return Result.model_validate(payload)
+        return model.model_validate(payload)
     except pydantic.ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top level"
-        raise InputError(f"{path}: not a claimex result ({where}: {first['msg']})") from None
+        raise InputError(f"{path}: not a claimex {what} ({where}: {first['msg']})") from None
 
 
 def find_article(result: Result | TaskResult, result_path: Path, article: Path | None) -> Document:
