@@ -24,7 +24,7 @@ import base64
 import hashlib
 import heapq
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -38,7 +38,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from .errors import InputError
-from .models import SCHEMA_VERSION, TASK_RESULT_VERSION, Claim, Result, TaskRecord, TaskResult
+from .models import SCHEMA_VERSION, TASK_RESULT_VERSION, Claim, Evidence, Result, TaskRecord, TaskResult
 from .output import shown_value, write_atomically
 from .text.documents import Document, load_document, read_json
 
@@ -119,22 +119,44 @@ def evidence_id(claim_number: int, evidence_number: int) -> str:
     return f"c{claim_number}e{evidence_number}"
 
 
-def claim_marks(claims: Sequence[Claim], text_length: int) -> tuple[list[Mark], list[str]]:
-    """The marks of every evidence span, and one problem line per span that does not fit the text."""
+def _marks(
+    located: Iterable[tuple[str, int, Evidence, str]], text: str, source_length: int
+) -> tuple[list[Mark], list[str]]:
+    """The marks of every span of `located` ((mark id, row number, evidence, what to call it in a
+    problem)), and the problems a reader should know of: an article of another length than the
+    result's, and each span that does not fit it."""
     marks: list[Mark] = []
     problems: list[str] = []
-    for claim_number, claim in enumerate(claims, start=1):
-        for evidence_number, item in enumerate(claim.evidence, start=1):
-            for start, end in item.spans:
-                if 0 <= start < end <= text_length:
-                    key = evidence_id(claim_number, evidence_number)
-                    marks.append(Mark(start, end, key, claim_number, item.status))
-                else:
-                    problems.append(
-                        f"claim {claim_number}, quote {evidence_number}: span [{start}, {end}] does not fit "
-                        f"the article ({text_length} characters); not highlighted"
-                    )
+    if len(text) != source_length:
+        problems.append(
+            f"the article has {len(text)} characters but the result was made from {source_length}; "
+            "highlights may be misplaced"
+        )
+    for key, number, item, where in located:
+        for start, end in item.spans:
+            if 0 <= start < end <= len(text):
+                marks.append(Mark(start, end, key, number, item.status))
+            else:
+                problems.append(
+                    f"{where}: span [{start}, {end}] does not fit the article ({len(text)} characters); "
+                    "not highlighted"
+                )
     return marks, problems
+
+
+def claim_marks(claims: Sequence[Claim], text: str, source_length: int) -> tuple[list[Mark], list[str]]:
+    """The marks of every claim's evidence spans, and the problems (`_marks`)."""
+    located = (
+        (
+            evidence_id(claim_number, evidence_number),
+            claim_number,
+            item,
+            f"claim {claim_number}, quote {evidence_number}",
+        )
+        for claim_number, claim in enumerate(claims, start=1)
+        for evidence_number, item in enumerate(claim.evidence, start=1)
+    )
+    return _marks(located, text, source_length)
 
 
 def record_evidence_id(record_number: int, field_number: int, quote_number: int) -> str:
@@ -146,25 +168,31 @@ def evidence_fields(result: TaskResult) -> list[str]:
     return list(dict.fromkeys(name for record in result.records for name in record.evidence))
 
 
-def record_marks(result: TaskResult, text_length: int) -> tuple[list[Mark], list[str]]:
+def record_marks(result: TaskResult, text: str) -> tuple[list[Mark], list[str]]:
     """The marks of every evidence span of every record (`claim_number` is the record's number),
-    and one problem line per span that does not fit the text."""
+    and the problems (`_marks`)."""
     fields = evidence_fields(result)
-    marks: list[Mark] = []
-    problems: list[str] = []
-    for number, record in enumerate(result.records, start=1):
-        for field_number, name in enumerate(fields, start=1):
-            for quote_number, item in enumerate(record.evidence.get(name, []), start=1):
-                for start, end in item.spans:
-                    if 0 <= start < end <= text_length:
-                        key = record_evidence_id(number, field_number, quote_number)
-                        marks.append(Mark(start, end, key, number, item.status))
-                    else:
-                        problems.append(
-                            f"record {number}, {name} quote {quote_number}: span [{start}, {end}] does not "
-                            f"fit the article ({text_length} characters); not highlighted"
-                        )
-    return marks, problems
+    located = (
+        (
+            record_evidence_id(number, field_number, quote_number),
+            number,
+            item,
+            f"record {number}, {name} quote {quote_number}",
+        )
+        for number, record in enumerate(result.records, start=1)
+        for field_number, name in enumerate(fields, start=1)
+        for quote_number, item in enumerate(record.evidence.get(name, []), start=1)
+    )
+    return _marks(located, text, result.source.length)
+
+
+def _passage(text: str) -> Callable[[Sequence[tuple[int, int]]], str]:
+    """What the page shows of a quote: its spans' text, joined by an elision."""
+
+    def passage(spans: Sequence[tuple[int, int]]) -> str:
+        return " … ".join(text[start:end] for start, end in spans if 0 <= start < end <= len(text))
+
+    return passage
 
 
 @dataclass(frozen=True)
@@ -219,17 +247,8 @@ def index_row(result: Result | TaskResult, href: str | None) -> IndexRow:
 
 def render_report(result: Result, text: str, *, result_date: datetime | None = None) -> str:
     """The HTML page of one result over its article `text` (the text the spans index)."""
-    marks, problems = claim_marks(result.claims, len(text))
-    if len(text) != result.source.length:
-        problems.insert(
-            0,
-            f"the article has {len(text)} characters but the result was made from {result.source.length}; "
-            "highlights may be misplaced",
-        )
+    marks, problems = claim_marks(result.claims, text, result.source.length)
     statuses: list[str] = [item.status for claim in result.claims for item in claim.evidence]
-
-    def passage(spans: Sequence[tuple[int, int]]) -> str:
-        return " … ".join(text[start:end] for start, end in spans if 0 <= start < end <= len(text))
 
     return (
         _environment()
@@ -239,7 +258,7 @@ def render_report(result: Result, text: str, *, result_date: datetime | None = N
             claims=list(enumerate(result.claims, start=1)),
             fragments=highlight_fragments(text, marks),
             evidence_id=evidence_id,
-            passage=passage,
+            passage=_passage(text),
             status_counts={status: statuses.count(status) for status in STATUSES},
             verified_claims=sum(claim.verified for claim in result.claims),
             types=sorted({claim.type.value for claim in result.claims}),
@@ -253,22 +272,13 @@ def render_report(result: Result, text: str, *, result_date: datetime | None = N
 def render_task_report(result: TaskResult, text: str, *, result_date: datetime | None = None) -> str:
     """The HTML page of a task's result over its article `text`: the records' fields in a table,
     their evidence highlighted in the article."""
-    marks, problems = record_marks(result, len(text))
-    if len(text) != result.source.length:
-        problems.insert(
-            0,
-            f"the article has {len(text)} characters but the result was made from {result.source.length}; "
-            "highlights may be misplaced",
-        )
+    marks, problems = record_marks(result, text)
     located = [item for record in result.records for items in record.evidence.values() for item in items]
     statuses: list[str] = [item.status for item in located]
     evidence = evidence_fields(result)
     values = list(
         dict.fromkeys(name for record in result.records for name in record.fields if name not in evidence)
     )
-
-    def passage(spans: Sequence[tuple[int, int]]) -> str:
-        return " … ".join(text[start:end] for start, end in spans if 0 <= start < end <= len(text))
 
     def record_statuses(record: TaskRecord) -> list[str]:
         return list(dict.fromkeys(item.status for items in record.evidence.values() for item in items))
@@ -290,7 +300,7 @@ def render_task_report(result: TaskResult, text: str, *, result_date: datetime |
             record_statuses=record_statuses,
             summary=summary,
             shown_value=shown_value,
-            passage=passage,
+            passage=_passage(text),
             status_counts={status: statuses.count(status) for status in STATUSES},
             verified_records=sum(record.verified for record in result.records),
             problems=problems,
