@@ -66,18 +66,11 @@ def extract(
     fail_unverified: FailUnverifiedOption = False,
     task: Annotated[
         str | None,
-        typer.Option(
-            "--task",
-            "-t",
-            help=(
-                "What to extract: claims (the default, the built-in task), or your own records: a task folder "
-                "(task.toml, the templates, the schema), one .toml file, or the name of a given task (claimex tasks "
-                "lists them). A task is asked per chunk (--strategy single) or per sentence (--strategy sentences) "
-                "where it gives the templates; --max-claims bounds the records of a chunk (of a sentence: 3 at most). "
-                "Every evidence field is located in the article and every value checked against it. See claimex "
-                "tasks check PATH for what is asked."
-            ),
-            show_default=False,
+        task_option(
+            "What to extract: claims (the default, the built-in task), or your own records, asked per chunk "
+            "(--strategy single) or per sentence (--strategy sentences) where the task gives the templates "
+            "(--max-claims bounds a chunk's records; a sentence's, 3 at most), every evidence field located in "
+            "the article and every value checked against it"
         ),
     ] = None,
     verbose: VerboseOption = False,
