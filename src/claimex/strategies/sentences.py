@@ -164,9 +164,7 @@ def ask_chunk(
 
     for position in asked:
         sentence = sentences[position]
-        earlier = spans[max(0, position - CONTEXT_SENTENCES) : position]
-        later = spans[position + 1] if position + 1 < len(spans) else None
-        reading = read_sentence(article.text, spans[position], earlier, article.checker, later)
+        reading = reading_at(article, spans, position)
         if not reading.checkable:
             progress.advance()
             continue
@@ -252,6 +250,28 @@ def task_of(reading: SentenceReading) -> str:
     return "several people may be saying it: give the letter of who says each claim."
 
 
+def reading_at(article: Article, spans: list[tuple[int, int]], position: int) -> SentenceReading:
+    """The readers' view of the sentence at `position`, with the `CONTEXT_SENTENCES` before it
+    and the one after it."""
+    earlier = spans[max(0, position - CONTEXT_SENTENCES) : position]
+    later = spans[position + 1] if position + 1 < len(spans) else None
+    return read_sentence(article.text, spans[position], earlier, article.checker, later)
+
+
+def question_context(
+    reading: SentenceReading, article: Article, title: tuple[int, int] | None
+) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """What a question about one sentence shows besides it: the article's title, the sentences
+    before it (not the title again), and who may be saying it, lettered (A: the article itself)."""
+    heading = " ".join(article.text[title[0] : title[1]].split()) if title else None
+    before = " ".join(" ".join(article.text[a:b].split()) for a, b in reading.context if (a, b) != title)
+    offered = [(SPEAKER_CHOICES[0], OUTLET_LABEL)] + [
+        (letter, " ".join(candidate.text_of(article.text).split()))
+        for letter, candidate in zip(SPEAKER_CHOICES[1:], reading.candidates, strict=False)
+    ]
+    return heading, before or None, offered
+
+
 def ask(
     client: ModelClient,
     article: Article,
@@ -260,19 +280,13 @@ def ask(
     prompts: Prompts,
 ) -> tuple[Restatement, CallRecord]:
     reading = question.reading
-    heading = " ".join(article.text[title[0] : title[1]].split()) if title else None
-    # The title is given as such: not again among the sentences before.
-    before = " ".join(" ".join(article.text[a:b].split()) for a, b in reading.context if (a, b) != title)
-    offered = [(SPEAKER_CHOICES[0], OUTLET_LABEL)] + [
-        (letter, " ".join(candidate.text_of(article.text).split()))
-        for letter, candidate in zip(SPEAKER_CHOICES[1:], reading.candidates, strict=False)
-    ]
+    heading, before, offered = question_context(reading, article, title)
     messages = restatement_messages(
         prompts,
         reading.text.strip(),
         speakers=offered,
         title=heading,
-        before=before or None,
+        before=before,
         task=task_of(reading),
         max_claims=MAX_SENTENCE_CLAIMS,
     )

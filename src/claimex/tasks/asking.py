@@ -20,14 +20,15 @@ from typing import Any, Self
 
 from pydantic import BaseModel, Field, create_model, model_validator
 
-from ..checks.readers import SentenceReading, read_sentence
+from ..checks.readers import SentenceReading
 from ..checks.records import RecordSpec, ground_record, quotations_in, reask_lines
 from ..checks.verdict import Article
 from ..errors import ModelError, ServerError
 from ..llm.client import CallRecord, ModelClient
-from ..models import MAX_EVIDENCE, SPEAKER_CHOICES, TaskRecord
+from ..models import MAX_EVIDENCE, TaskRecord
 from ..strategies.context import checking_against, current_article, current_question
 from ..strategies.prompting import render
+from ..strategies.sentences import question_context, reading_at
 from ..strategies.single import ask_for_at_most
 from ..text.chunking import Chunk
 from ..text.selection import Sentence, headline
@@ -77,9 +78,6 @@ class RecordsAnswer:
 
 SENTENCE_MAX_TOKENS = 600
 """The records of one sentence fit in a few hundred tokens; past this a small model is repeating itself."""
-CONTEXT_SENTENCES = 2
-"""Sentences before the one asked about that the model sees (`before`)."""
-OUTLET_LABEL = "the article itself"
 _QUOTATION_MARKS = '«»“”„"'
 
 
@@ -101,9 +99,7 @@ def sentences_asked(
     for position, sentence in enumerate(sentences):
         if sentence.skip is not None:
             continue
-        earlier = spans[max(0, position - CONTEXT_SENTENCES) : position]
-        later = spans[position + 1] if position + 1 < len(spans) else None
-        reading = read_sentence(article.text, spans[position], earlier, article.checker, later)
+        reading = reading_at(article, spans, position)
         if asks_about(task, reading):
             asked.append((position, reading))
     return asked
@@ -122,7 +118,6 @@ def ask_sentences(
     server found down is not asked about the sentences after."""
     spans = [(sentence.start, sentence.end) for sentence in sentences]
     title = headline(article.text)
-    heading = " ".join(article.text[title[0] : title[1]].split()) if title else None
     asked = sentences_asked(task, article, sentences)
     total = CallRecord(cache_hit=True)
     records: list[TaskRecord] = []
@@ -131,15 +126,11 @@ def ask_sentences(
     down: ServerError | None = None
     for done, (position, reading) in enumerate(asked, start=1):
         start, end = spans[position]
-        before = " ".join(" ".join(article.text[a:b].split()) for a, b in reading.context if (a, b) != title)
-        speakers = [(SPEAKER_CHOICES[0], OUTLET_LABEL)] + [
-            (letter, " ".join(candidate.text_of(article.text).split()))
-            for letter, candidate in zip(SPEAKER_CHOICES[1:], reading.candidates, strict=False)
-        ]
+        heading, before, speakers = question_context(reading, article, title)
         variables: dict[str, object] = {
             "sentence": reading.text.strip(),
             "title": heading if (start, end) != title else None,
-            "before": before or None,
+            "before": before,
             "speakers": speakers,
             "instruction": None,
             "quotations": quotations_in(reading.text),
