@@ -13,11 +13,12 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, get_args
 
-from .checks.support import ClaimParts, SupportChecker
+from ._forking import map_shares
+from .checks.support import SupportChecker
 from .checks.verdict import Article, claim_parts, judged
 from .checks.worthiness import LOW
 from .errors import ClaimexError, InputError, ServerUnreachable
@@ -26,7 +27,6 @@ from .llm.settings import PRESETS, ModelSettings
 from .models import (
     MAX_SENTENCE_CLAIMS,
     Claim,
-    Evidence,
     Quantity,
     RecordStats,
     Result,
@@ -590,46 +590,57 @@ def stats_of(
     )
 
 
-def reverify(document: Document, payload: Any, *, name: str) -> dict[str, Any]:
+REVERIFY_SHARE = 250
+"""The fewest claims worth a process of their own in `reverify` (a fork and its results' trip
+back cost about as much as checking this many claims)."""
+
+
+def reverify(document: Document, payload: Any, *, name: str, jobs: int = 1) -> dict[str, Any]:
     """Fill in status, spans, score, `support` and `verified` on any claims JSON; every other field is kept.
 
     The minimum accepted is `{"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}`;
     a bare string is accepted as an evidence item too. `entities` (strings), `quantities`
     (objects with "text" and optionally "value", or strings) and `hedging` are read when present.
+
+    `jobs`: processes to check the claims in (this one and forked copies of it, `_forking`),
+    at most one per `REVERIFY_SHARE` claims; the result is the same for any number.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("claims"), list):
         raise InputError(f'{name}: expected a JSON object with a "claims" list')
+    claims = payload["claims"]
+    # The whole file is read before any quote is searched: a file refused is refused at once,
+    # and the processes checking it never meet a malformed claim.
+    given = [_claim_fields(claim, f"{name}: claims[{position}]") for position, claim in enumerate(claims)]
     article = Article.of(document.text)
-    index = article.index
+    jobs = max(1, min(jobs, len(claims) // REVERIFY_SHARE))
+    if jobs > 1:
+        article.index.prepare()  # built once here, and the children have it for nothing
+
+    def check_share(positions: Sequence[int]) -> list[tuple[list[dict[str, Any]], dict[str, Any]]]:
+        checked = []
+        for position in positions:
+            quotes, fields = given[position]
+            located = [article.index.locate(quote) for quote in quotes]
+            support = article.checker.check(claim_parts(fields, located))
+            dumped = [found.model_dump(mode="json") for found in located]
+            checked.append((dumped, support.model_dump(mode="json")))
+        return checked
+
     counts: Counter[str] = Counter()
     verified_claims = 0
-    for position, claim in enumerate(payload["claims"]):
-        where = f"{name}: claims[{position}]"
-        if not isinstance(claim, dict):
-            raise InputError(f"{where} is not an object")
-        if not isinstance(claim.get("statement"), str):
-            raise InputError(f'{where} has no "statement" string')
-        evidence = claim.get("evidence")
-        if not isinstance(evidence, list):
-            raise InputError(f'{where} has no "evidence" list')
-        located: list[Evidence] = []
-        for number, item in enumerate(evidence):
-            quote = item if isinstance(item, str) else item.get("quote") if isinstance(item, dict) else None
-            if not isinstance(quote, str):
-                raise InputError(f'{where}.evidence[{number}] has no "quote" string')
-            found = index.locate(quote)
-            located.append(found)
-            counts[found.status] += 1
-            fields = found.model_dump(mode="json")
+    outcomes = map_shares(check_share, range(len(claims)), jobs)
+    for claim, (located, support) in zip(claims, outcomes, strict=True):
+        evidence = claim["evidence"]
+        for number, (item, fields) in enumerate(zip(evidence, located, strict=True)):
+            counts[fields["status"]] += 1
             evidence[number] = {**item, **fields} if isinstance(item, dict) else fields
-        support = article.checker.check(_parts_of(claim, located, where))
-        claim["support"] = support.model_dump(mode="json")
-        claim["verified"] = support.verdict == "supported"
+        claim["support"] = support
+        claim["verified"] = support["verdict"] == "supported"
         verified_claims += claim["verified"]
     previous_stats = payload.get("stats")
     payload["stats"] = {
         **(previous_stats if isinstance(previous_stats, dict) else {}),
-        "claims": len(payload["claims"]),
+        "claims": len(claims),
         "verified": verified_claims,
         "by_status": {
             status: counts.get(status, 0) for status in ("exact", "normalized", "fuzzy", "missing")
@@ -638,8 +649,22 @@ def reverify(document: Document, payload: Any, *, name: str) -> dict[str, Any]:
     return payload
 
 
-def _parts_of(claim: dict[str, Any], evidence: list[Evidence], where: str) -> ClaimParts:
-    """The fields the support check reads, from a claims file written by anyone."""
+def _claim_fields(claim: Any, where: str) -> tuple[list[str], dict[str, Any]]:
+    """A claim of a claims file written by anyone: its quotes, and the fields the support check
+    reads (`claim_parts` with its located evidence), or an InputError naming what is wrong."""
+    if not isinstance(claim, dict):
+        raise InputError(f"{where} is not an object")
+    if not isinstance(claim.get("statement"), str):
+        raise InputError(f'{where} has no "statement" string')
+    evidence = claim.get("evidence")
+    if not isinstance(evidence, list):
+        raise InputError(f'{where} has no "evidence" list')
+    quotes: list[str] = []
+    for number, item in enumerate(evidence):
+        quote = item if isinstance(item, str) else item.get("quote") if isinstance(item, dict) else None
+        if not isinstance(quote, str):
+            raise InputError(f'{where}.evidence[{number}] has no "quote" string')
+        quotes.append(quote)
     entities = claim.get("entities") or []
     if not isinstance(entities, list) or not all(isinstance(entity, str) for entity in entities):
         raise InputError(f'{where}: "entities" must be a list of strings')
@@ -664,4 +689,4 @@ def _parts_of(claim: dict[str, Any], evidence: list[Evidence], where: str) -> Cl
     # Where the speaker and the context are in the text is claimex's to find, not the file's to say.
     speaker = claim.get("speaker") if isinstance(claim.get("speaker"), str) else None
     fields = {**claim, "entities": entities, "quantities": quantities, "speaker": speaker}
-    return claim_parts({**fields, "speaker_spans": [], "context_spans": []}, evidence)
+    return quotes, {**fields, "speaker_spans": [], "context_spans": []}

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ..models import Difference, Evidence
 from .folding import Part, is_wordish
@@ -290,13 +290,18 @@ class FuzzyFinder:
             a0, b0 = win_a, win_b
         first = min(max(bisect.bisect_right(word_starts, a0) - 1, lo), hi - 1)
         last = min(max(bisect.bisect_left(word_ends, b0), first), hi - 1)
-        best = (-1.0, first, last)
-        for s in range(max(lo, first - 2), min(hi, first + 3)):
-            for e in range(max(s, last - 2), min(hi, last + 3)):
-                score = fuzz.ratio(needle, folded[word_starts[s] : word_ends[e]])
-                if score > best[0]:
-                    best = (score, s, e)
-        return best
+        # Every run of whole words within two of the alignment's ends, scored in one call (the
+        # first of equal scores wins, as in reading order).
+        runs = [
+            (s, e)
+            for s in range(max(lo, first - 2), min(hi, first + 3))
+            for e in range(max(s, last - 2), min(hi, last + 3))
+        ]
+        if not runs:
+            return (-1.0, first, last)
+        windows = [folded[word_starts[s] : word_ends[e]] for s, e in runs]
+        _, score, at = process.extractOne(needle, windows, scorer=fuzz.ratio)
+        return (score, *runs[at])
 
     def _differences(self, quote: str, part: Part, a: int, b: int) -> list[Difference]:
         """Word-level changes from the source region ``folded[a:b]`` to the quote part."""

@@ -151,6 +151,12 @@ class SourceIndex:
         """The text with typography folded away (`normalize`)."""
         return self._folded
 
+    def prepare(self) -> None:
+        """Build now every index `locate` would build on need (for a run of many quotes spread
+        over forked processes: built once, before the fork, rather than once in each)."""
+        if self._occurrences is None:
+            self._occurrences = (Occurrences(self.text), self._fuzzy_finder())
+
     def locate(self, quote: str, *, prefer: tuple[int, int] | None = None) -> Evidence:
         """The verdict on one quote, with spans into the original text.
 

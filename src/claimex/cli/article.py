@@ -176,6 +176,20 @@ def verify(
         str | None,
         task_option("Re-ground a task's records instead of claims, by the task's evidence and value fields"),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help=(
+                "Processes to check claims in: this one and copies of it, one per 250 claims at most, "
+                "on Linux (default: this machine's cores, for a file of 500 claims or more; a task's "
+                "records are checked in one). The output is the same for any number."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     verbose: VerboseOption = False,
 ) -> None:
     """Re-verify a claims file (or a task's records, with --task) against an article. No model is called.
@@ -195,9 +209,11 @@ def verify(
             loaded = load_task(task)
             document = load_document(article)
             if loaded.claims:  # --task claims: a claims file, verified as claims are
+                from .._forking import available_cores
                 from ..pipeline import reverify
 
-                result = reverify(document, read_json(claims, what="a claims file"), name=str(claims))
+                payload = read_json(claims, what="a claims file")
+                result = reverify(document, payload, name=str(claims), jobs=jobs or available_cores())
             else:
                 payload = read_json(claims, what="a task result or a list of records")
                 result, warnings = reground(document, payload, loaded, name=str(claims))
@@ -208,12 +224,13 @@ def verify(
                 raise typer.Exit(EXIT_UNVERIFIED)
         return
     with reported_errors(verbose), collecting_rarely():
+        from .._forking import available_cores
         from ..pipeline import reverify
         from ..text.documents import load_document, read_json
 
         document = load_document(article)
         payload = read_json(claims, what="a claims file")
-        result = reverify(document, payload, name=str(claims))
+        result = reverify(document, payload, name=str(claims), jobs=jobs or available_cores())
         emit(result, output, output_format)
         if fail_unverified and not all_verified(result):
             raise typer.Exit(EXIT_UNVERIFIED)

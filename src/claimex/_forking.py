@@ -1,0 +1,120 @@
+"""Work spread over forked copies of this process, for CPU-bound work on data built once.
+
+`claimex verify` of a long claims file checks each claim against indexes of the article that
+take longer to build than to copy: a forked child has them for nothing (its memory is the
+parent's until written), where a pool of fresh processes would build or unpickle them again.
+So the work is split into interleaved shares, each child computes its share and sends the
+results back pickled through a pipe, and the parent computes the first share meanwhile.
+
+Nothing is lost to a child that fails: a share whose child exits without sending its results
+(killed, out of memory, an exception) is computed again by the parent, so that an error in the
+work is raised here, with its traceback, as in a run with no child.
+
+Forking is used only where it is safe: on Linux (macOS's system libraries are not fork-safe),
+with no other thread running (a lock held by another thread at the fork would stay held in the
+child forever). Elsewhere, and for one job, the work runs here, sequentially.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+
+
+def map_shares(
+    work: Callable[[Sequence[_Item]], list[_Result]], items: Sequence[_Item], jobs: int
+) -> list[_Result]:
+    """``work(items)``, with the items split into `jobs` interleaved shares computed in as many
+    processes (this one and forked children); one result per item, in the items' order.
+
+    `work` must return one result per item of the share it is given, and the results must be
+    picklable. Runs sequentially when `jobs` is 1 or forking is not safe here (`can_fork`).
+    """
+    jobs = min(jobs, len(items))
+    if jobs <= 1 or not can_fork():
+        return work(items)
+    shares = [items[k::jobs] for k in range(jobs)]
+    # Objects made so far are never collected by the children: their collector would otherwise
+    # write to every object's header and so copy all of the parent's memory.
+    gc.freeze()
+    children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+    try:
+        for share in shares[1:]:
+            children.append(_fork(work, share))
+        results = [work(shares[0])]
+        for share in shares[1:]:
+            sent: list[_Result] | None = _collect(*children.pop(0))
+            results.append(sent if sent is not None and len(sent) == len(share) else work(share))
+    finally:
+        for pid, reading in children:  # interrupted: no child is left running or unreaped
+            _stop(pid, reading)
+        gc.unfreeze()
+    merged: list[_Result] = [None] * len(items)  # type: ignore[list-item]
+    for k, share_results in enumerate(results):
+        merged[k::jobs] = share_results
+    return merged
+
+
+def _fork(work: Callable[[Sequence[_Item]], list[_Result]], share: Sequence[_Item]) -> tuple[int, int]:
+    reading, writing = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, and leave without running the parent's exit code
+        status = 1
+        try:
+            os.close(reading)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it with the parent
+            data = pickle.dumps(work(share), protocol=pickle.HIGHEST_PROTOCOL)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(writing, view) :]
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(writing)
+    return pid, reading
+
+
+def _collect(pid: int, reading: int) -> list[_Result] | None:
+    """The child's results, or None when it sent none whole (it is reaped either way)."""
+    chunks = []
+    try:
+        while chunk := os.read(reading, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(reading)
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        return None
+    try:
+        results: list[_Result] = pickle.loads(b"".join(chunks))
+    except Exception:  # a truncated message: the share is computed again
+        return None
+    return results
+
+
+def _stop(pid: int, reading: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.close(reading)
+    os.waitpid(pid, 0)
