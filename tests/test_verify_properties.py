@@ -361,3 +361,15 @@ def test_a_word_a_number_goes_on_through_is_not_looked_up(needle: str) -> None:
     found = FuzzyFinder(text, folded, starts, ends).starts(needle)
     assert found is None or found == _every_start(folded, needle)
     assert _every_start(folded, needle)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"ab1 9.,-_'\n", "é", "٣", "\u0301"]), max_size=60))
+def test_the_fuzzy_finders_possessive_word_patterns_read_as_the_plain_ones(text: str) -> None:
+    """`*+` is only faster: with nothing after the group, a greedy one never gives a match back."""
+    from claimex.checks import fuzzy
+
+    for possessive in (fuzzy._WORD_SPLIT, fuzzy._DIFF_SPLIT):
+        plain = re.compile(possessive.pattern.replace("*+", "*"))
+        assert plain.pattern != possessive.pattern
+        assert possessive.split(text) == plain.split(text)
