@@ -33,6 +33,10 @@ MAX_QUANTITIES = 4
 MAX_STATEMENT_CHARS = 400
 MAX_QUOTE_CHARS = 400
 
+# Every model is made `defer_build`: its validator and serializer are built on its first use, not
+# when this module is imported, so that `claimex verify` (which uses five of them) does not pay for
+# the twenty. What is sent to a model (schema, names, docstrings) is the same either way.
+
 Strategy = Literal["single", "sentences"]
 """How claims are asked for: the values of --strategy, one module each in `claimex.strategies`."""
 
@@ -65,7 +69,7 @@ QuoteStatus = Literal["exact", "normalized", "fuzzy", "missing"]
 VERIFIED_STATUSES: frozenset[str] = frozenset({"exact", "normalized"})
 
 
-class Quantity(BaseModel):
+class Quantity(BaseModel, defer_build=True):
     text: str = Field(max_length=60, description="The number as written in the article, e.g. '50.000'.")
     value: float | None = Field(default=None, description="The number as a plain value, e.g. 50000.")
     unit: str | None = Field(default=None, max_length=40, description="What is counted, e.g. 'soldats'.")
@@ -89,7 +93,7 @@ Quantities = Annotated[list[Quantity], Field(default_factory=list, max_length=MA
 When = Annotated[str | None, Field(default=None, max_length=80)]
 
 
-class ExtractedClaim(BaseModel):
+class ExtractedClaim(BaseModel, defer_build=True):
     """One claim as the model states it, with the quotes it offers as evidence, before verification."""
 
     statement: Statement
@@ -111,7 +115,7 @@ SPEAKER_CHOICES: tuple[str, ...] = ("A", "B", "C", "D", "E")
 """A is the article's own voice; the others, in order, who the question lists as possible speakers."""
 
 
-class RestatedClaim(BaseModel):
+class RestatedClaim(BaseModel, defer_build=True):
     """One claim of the sentence, restated so that a reader understands it without the article."""
 
     statement: Statement
@@ -120,19 +124,19 @@ class RestatedClaim(BaseModel):
     )
 
 
-class Restatement(BaseModel):
+class Restatement(BaseModel, defer_build=True):
     """What the model returns for one sentence: its claims, each a sentence that stands alone."""
 
     claims: list[RestatedClaim] = Field(max_length=MAX_SENTENCE_CLAIMS)
 
 
-class ClaimsResponse(BaseModel):
+class ClaimsResponse(BaseModel, defer_build=True):
     """What the model returns for one article (or one chunk of it)."""
 
     claims: list[ExtractedClaim] = Field(max_length=MAX_CLAIMS)
 
 
-class Difference(BaseModel):
+class Difference(BaseModel, defer_build=True):
     """A word that differs between the source and a fuzzy quote: "12 → 21"."""
 
     source: str
@@ -142,7 +146,7 @@ class Difference(BaseModel):
         return f"{self.source or '∅'} → {self.quote or '∅'}"
 
 
-class Evidence(BaseModel):
+class Evidence(BaseModel, defer_build=True):
     """A quote with the verifier's verdict.
 
     `spans` are `[start, end]` code-point offsets into the source text, one per elided part,
@@ -167,7 +171,7 @@ SupportRule = Literal[
 ]
 
 
-class Problem(BaseModel):
+class Problem(BaseModel, defer_build=True):
     """Why a claim's evidence does not (or may not) state it, in words a reader can act on."""
 
     rule: SupportRule
@@ -178,7 +182,7 @@ class Problem(BaseModel):
     )
 
 
-class Support(BaseModel):
+class Support(BaseModel, defer_build=True):
     """Does the located evidence state the claim? `supported` only with no blocking problem."""
 
     verdict: Literal["supported", "unsupported"]
@@ -189,7 +193,7 @@ class Support(BaseModel):
         return [problem for problem in self.problems if problem.blocking]
 
 
-class CheckWorthiness(BaseModel):
+class CheckWorthiness(BaseModel, defer_build=True):
     """How much a desk would want the claim checked: 0 (nothing specific) to 1, and why."""
 
     score: float = Field(ge=0, le=1)
@@ -198,7 +202,7 @@ class CheckWorthiness(BaseModel):
     )
 
 
-class Claim(BaseModel):
+class Claim(BaseModel, defer_build=True):
     statement: str
     type: ClaimType
     speaker: str
@@ -237,7 +241,7 @@ class Claim(BaseModel):
     )
 
 
-class Source(BaseModel):
+class Source(BaseModel, defer_build=True):
     path: str
     sha256: str
     length: int = Field(description="Length of the text in code points; spans index into it.")
@@ -251,7 +255,7 @@ class Source(BaseModel):
     )
 
 
-class Stats(BaseModel):
+class Stats(BaseModel, defer_build=True):
     claims: int = 0
     verified: int = 0
     by_status: dict[str, int] = Field(default_factory=dict)
@@ -275,7 +279,7 @@ class Stats(BaseModel):
     seconds: float = 0.0
 
 
-class TaskRef(BaseModel):
+class TaskRef(BaseModel, defer_build=True):
     """Which task asked: its name, where it was loaded from, and the sha256 of its files."""
 
     name: str
@@ -283,7 +287,7 @@ class TaskRef(BaseModel):
     path: str
 
 
-class Result(BaseModel):
+class Result(BaseModel, defer_build=True):
     model_config = ConfigDict(extra="forbid")
 
     schema_version: str = SCHEMA_VERSION
@@ -322,7 +326,7 @@ TASK_RESULT_VERSION = "1.1"
 RecordRule = Literal["quotes", "quotation", "numbers", "names", "dates"]
 
 
-class RecordProblem(BaseModel):
+class RecordProblem(BaseModel, defer_build=True):
     """Why a record's evidence does not (or may not) carry it, naming the field concerned."""
 
     field: str = Field(description="The record's field the problem is about.")
@@ -334,7 +338,7 @@ class RecordProblem(BaseModel):
     )
 
 
-class RecordSupport(BaseModel):
+class RecordSupport(BaseModel, defer_build=True):
     """Is every evidence field in the article, and does it carry the record's values?"""
 
     verdict: Literal["supported", "unsupported"]
@@ -345,7 +349,7 @@ class RecordSupport(BaseModel):
         return [problem for problem in self.problems if problem.blocking]
 
 
-class TaskRecord(BaseModel):
+class TaskRecord(BaseModel, defer_build=True):
     """One record as the model filled the task's schema, with its evidence located and checked."""
 
     fields: dict[str, Any] = Field(description="The record's fields as the model gave them.")
@@ -358,7 +362,7 @@ class TaskRecord(BaseModel):
     )
 
 
-class RecordStats(BaseModel):
+class RecordStats(BaseModel, defer_build=True):
     records: int = 0
     verified: int = 0
     by_status: dict[str, int] = Field(default_factory=dict)
@@ -377,7 +381,7 @@ class RecordStats(BaseModel):
     seconds: float = 0.0
 
 
-class TaskResult(BaseModel):
+class TaskResult(BaseModel, defer_build=True):
     """What `claimex extract --task` writes: a task's records from one article."""
 
     model_config = ConfigDict(extra="forbid")
