@@ -25,7 +25,9 @@ Two runs are measured on the same quotes:
   is one claim whose statement is one word of it, so that the support check runs on every
   claim (its substance, names and wording rules), and a claim is right when it is verified
   exactly where its quote is the text's. Its quotes/s is the quotes over the whole run's wall
-  time (Python start-up, imports, reading both files, writing the result);
+  time (Python start-up, imports, reading both files, writing the result). A tree whose
+  `claimex verify` spreads a long file over the machine's cores (`--jobs`, its default) is run
+  in one process too, and both must write the same claims;
 * the verifier alone in this process (`SourceIndex.locate`), beside the baseline, which calls
   a quote verified when ``text.find(quote) >= 0``.
 """
@@ -205,14 +207,19 @@ def statement_of(quote: str) -> str:
 
 
 def run_verify(
-    text: str, quotes: list[tuple[str, str]], src: str | None = None, bytecode: str | None = None
+    text: str,
+    quotes: list[tuple[str, str]],
+    src: str | None = None,
+    bytecode: str | None = None,
+    extra: tuple[str, ...] = (),
 ) -> tuple[float, float, list[dict[str, Any]]]:
     """`claimex verify` in a process of its own, with `src` first on its path: (its wall seconds,
-    start-up included; its CPU seconds, user + sys, which other work on the machine disturbs
-    less; its claims). `bytecode`: a folder where the process keeps its compiled modules
-    (PYTHONPYCACHEPREFIX), as an installed claimex has its own: a tree on PYTHONPATH in an
-    environment that sets PYTHONDONTWRITEBYTECODE would otherwise compile every module of
-    claimex from source on every run."""
+    start-up included; its CPU seconds, user + sys, its forked children's included, which other
+    work on the machine disturbs less; its claims). `extra`: more arguments of the command.
+    `bytecode`: a folder where the process keeps its compiled modules (PYTHONPYCACHEPREFIX), as
+    an installed claimex has its own: a tree on PYTHONPATH in an environment that sets
+    PYTHONDONTWRITEBYTECODE would otherwise compile every module of claimex from source on
+    every run."""
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         article, claims, result = folder / "article.txt", folder / "claims.json", folder / "result.json"
@@ -220,6 +227,7 @@ def run_verify(
         payload = {"claims": [{"statement": statement_of(q), "evidence": [{"quote": q}]} for _, q in quotes]}
         claims.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         command = [sys.executable, "-m", "claimex", "verify", str(article), str(claims), "-o", str(result)]
+        command += extra
         env = dict(os.environ)
         if src is not None:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
@@ -240,28 +248,48 @@ def run_verify(
 _TINY = "The verifier reads one sentence of text."
 
 
+def spreads(src: str | None) -> bool:
+    """Whether this tree's `claimex verify` checks a long file in several processes (`--jobs`)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "claimex", "verify", "--help"]
+    shown = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    return "--jobs" in shown
+
+
 def report_verify(
     text: str, quotes: list[tuple[str, str]], naive: list[bool], show: int, trees: list[str], repeat: int
 ) -> None:
     """`claimex verify` of each tree (`LABEL=SRC_DIR`), interleaved `repeat` times, best wall kept;
-    the first tree's claims are scored."""
+    the first tree's claims are scored. A tree that spreads a long file over processes (its
+    default, the machine's cores) is run in one too (`--jobs 1`, labelled "LABEL, 1 process")."""
+    runs = []  # (label, src, extra arguments)
+    for tree in trees:
+        label, _, src = tree.partition("=")
+        runs.append((label, src or None, ()))
+        if spreads(src or None):
+            runs.append((f"{label}, 1 process", src or None, ("--jobs", "1")))
     n = len(quotes)
     walls: dict[str, float] = {}
     cpus: dict[str, float] = {}
     startup: dict[str, tuple[float, float]] = {}
     scored: list[dict[str, Any]] = []
+    scored_by: dict[str | None, list[dict[str, Any]]] = {}  # each tree's claims, by its default run
     with tempfile.TemporaryDirectory() as bytecode:
         for tree in trees:  # not timed: each tree's modules compiled once, as installing does
             run_verify(text, quotes[:1], tree.partition("=")[2] or None, bytecode)
         for _ in range(repeat):
-            for number, tree in enumerate(trees):
-                label, _, src = tree.partition("=")
-                wall, cpu, claims = run_verify(text, quotes, src or None, bytecode)
+            for number, (label, src, extra) in enumerate(runs):
+                wall, cpu, claims = run_verify(text, quotes, src, bytecode, extra)
                 walls[label] = min(wall, walls.get(label, wall))
                 cpus[label] = min(cpu, cpus.get(label, cpu))
                 scored = claims if number == 0 else scored
+                # One process or several, run after run: a tree's claims are always the same.
+                if claims != scored_by.setdefault(src, claims):
+                    raise SystemExit(f"claimex verify [{label}]: claims differ from its tree's first run")
                 # Start-up alone: the same command on one claim of a one-sentence text.
-                wall, cpu, _ = run_verify(_TINY, [("exact", _TINY)], src or None, bytecode)
+                wall, cpu, _ = run_verify(_TINY, [("exact", _TINY)], src, bytecode, extra)
                 startup[label] = min((wall, cpu), startup.get(label, (wall, cpu)))
     for label, wall in walls.items():
         print(

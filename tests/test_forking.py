@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -12,13 +13,27 @@ from pathlib import Path
 
 import pytest
 
-from claimex._forking import can_fork, map_shares
+from claimex._forking import available_cores, can_fork, map_shares
 from claimex.errors import InputError
 from claimex.pipeline import REVERIFY_SHARE, reverify
 from claimex.text.documents import load_document
 from conftest import SEED
 
-forking = pytest.mark.skipif(not can_fork(), reason="forks only on Linux, with no other thread running")
+
+@pytest.fixture
+def alone() -> None:
+    """No other thread running, as in `claimex verify`: a test before may leave a server's
+    request threads waiting on a connection that a client not yet collected keeps open."""
+    if sys.platform != "linux":
+        pytest.skip("forks only on Linux")
+    gc.collect()
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread():
+            thread.join(timeout=10)
+    assert can_fork(), f"threads still running: {threading.enumerate()}"
+
+
+forking = pytest.mark.usefixtures("alone")
 
 
 def _pids_and_squares(share: Sequence[int]) -> list[tuple[int, int, int]]:
@@ -99,12 +114,30 @@ def _claims(seed_text: str, count: int) -> dict[str, object]:
     return {"note": "kept", "claims": claims}
 
 
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The children forked while the test runs (by the real `os.fork`, only counted)."""
+    forked: list[int] = []
+    real = os.fork
+
+    def counted() -> int:
+        pid = real()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counted)
+    return forked
+
+
 @forking
-def test_reverify_in_several_processes_writes_what_one_writes(seed_text: str) -> None:
+def test_reverify_in_several_processes_writes_what_one_writes(seed_text: str, forks: list[int]) -> None:
     document = load_document(SEED)
     count = 3 * REVERIFY_SHARE + 17
     alone = reverify(document, _claims(seed_text, count), name="claims.json")
+    assert forks == []
     spread = reverify(document, _claims(seed_text, count), name="claims.json", jobs=4)
+    assert len(forks) == 2, "three processes: one per 250 claims at most"
     assert json.dumps(spread, ensure_ascii=False) == json.dumps(alone, ensure_ascii=False)
     by_status = alone["stats"]["by_status"]
     assert by_status["exact"] and by_status["fuzzy"], "the claims reach more than one kind of verdict"
@@ -119,7 +152,9 @@ def test_reverify_refuses_a_bad_claim_before_checking_any(seed_text: str) -> Non
 
 
 @forking
-def test_cli_verify_spreads_a_long_claims_file_and_writes_the_same(tmp_path: Path, seed_text: str) -> None:
+def test_cli_verify_spreads_a_long_claims_file_and_writes_the_same(
+    tmp_path: Path, seed_text: str, forks: list[int]
+) -> None:
     from test_cli import run
 
     claims = tmp_path / "claims.json"
@@ -131,7 +166,12 @@ def test_cli_verify_spreads_a_long_claims_file_and_writes_the_same(tmp_path: Pat
         result = run("verify", str(SEED), str(claims), "--jobs", jobs, "-o", str(tmp_path / f"{jobs}.json"))
         assert result.exit_code == 0, result.output
         outputs.append((tmp_path / f"{jobs}.json").read_bytes())
+        assert len(forks) == int(jobs) - 1
     assert outputs[0] == outputs[1]
+    # By default, as many processes as this machine has cores, one per 250 claims at most.
+    assert run("verify", str(SEED), str(claims), "-o", str(tmp_path / "default.json")).exit_code == 0
+    assert (tmp_path / "default.json").read_bytes() == outputs[0]
+    assert len(forks) == 1 + min(available_cores(), 2) - 1
     assert run("verify", str(SEED), str(claims), "--jobs", "0").exit_code == 2
 
 
