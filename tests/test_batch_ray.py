@@ -448,6 +448,28 @@ def test_the_ray_engine_refuses_what_it_cannot_run(tmp_path: Path, monkeypatch: 
     assert missing.stderr.strip() == "claimex: error: --engine ray needs Ray: pip install 'claimex[ray]'"
 
 
+def test_a_cluster_address_where_nothing_answers_is_one_line_at_once(tmp_path: Path) -> None:
+    """Ray's client retries a dead address for over ten minutes, saying nothing."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    command = [sys.executable, "-m", "claimex", "batch", str(tmp_path / "in"), "-o", str(tmp_path / "out")]
+    command += ["--engine", "ray", "--base-url", "http://127.0.0.1:9/v1", "--no-cache"]
+    started = time.monotonic()
+    for how in (["--ray-address", "127.0.0.1:9"], ["--ray-address", "ray://127.0.0.1:9"]):
+        done = subprocess.run(command + how, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 1, done.stderr
+        address = how[1]
+        assert done.stderr.strip().splitlines()[-1] == (
+            f"claimex: error: Ray cluster {address}: cannot join it (nothing accepts a connection "
+            "there: Connection refused)"
+        )
+    env = {**os.environ, "RAY_ADDRESS": "127.0.0.1:9"}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 1 and "Ray cluster 127.0.0.1:9: cannot join it" in done.stderr
+    assert time.monotonic() - started < 60
+    assert not (tmp_path / "out").exists(), "nothing was started, nothing was written"
+
+
 # --- a task's records (batch --task) -----------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ import logging
 import os
 import queue
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +36,9 @@ TASK_RETRIES = 3
 START_TIMEOUT = 300.0
 # How often the engine looks up from waiting on Ray, to start articles and to see Ctrl-C.
 POLL = 0.2
+# How long the cluster's address may take to answer a connection before it is called dead: Ray's
+# own client retries a dead address for many minutes (over 10 with ray 2.60), saying nothing.
+JOIN_TIMEOUT = 10.0
 
 
 def shares(concurrency: int, workers: int) -> list[int]:
@@ -47,6 +51,23 @@ def shares(concurrency: int, workers: int) -> list[int]:
 def _first_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[0] if lines else type(error).__name__
+
+
+def probe(address: str, timeout: float = JOIN_TIMEOUT) -> None:
+    """A ClaimexError naming `address` unless something accepts a connection there within
+    `timeout` seconds; "auto" (the cluster this machine runs) and addresses without a port are
+    left to Ray, which finds them itself."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        reason = "no answer" if isinstance(error, TimeoutError) else error.strerror or type(error).__name__
+        raise ClaimexError(
+            f"Ray cluster {address}: cannot join it (nothing accepts a connection there: {reason}"
+            f"{f' in {timeout:g} s' if isinstance(error, TimeoutError) else ''})"
+        ) from None
 
 
 def require_ray() -> None:
@@ -62,7 +83,9 @@ def connected(address: str | None) -> Iterator[Any]:
     """
     require_ray()
     joining = address or os.environ.get("RAY_ADDRESS")
-    if not joining:
+    if joining:
+        probe(joining)
+    else:
         # A Ray started for one run listens on loopback only (its default is every address),
         # and this must be known before ray is imported.
         os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
