@@ -373,3 +373,13 @@ def test_the_fuzzy_finders_possessive_word_patterns_read_as_the_plain_ones(text:
         plain = re.compile(possessive.pattern.replace("*+", "*"))
         assert plain.pattern != possessive.pattern
         assert possessive.split(text) == plain.split(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([*"ab é’'\n\u00a0«»\".,:;-—(", "’’", " ’ "]), max_size=40).map("".join))
+def test_a_typographic_apostrophe_folds_as_a_straight_one_wherever_it_is(text: str) -> None:
+    """’ is read inside the fast path's runs and ' is one of their characters: the folded text and
+    every offset are the same either way (with no combining mark after it, which makes a unit)."""
+    from claimex.checks.folding import normalize
+
+    assert normalize(text) == normalize(text.replace("’", "'"))

@@ -28,10 +28,12 @@ IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 
 # The fast path of `normalize`: text that folds one-to-one by `str.lower`, i.e. printable ASCII
 # except the characters with a rule of their own (`"`, `-` and "`"), and the Latin-1 letters
-# except ß (casefolded to "ss") — French and most Western text. Words in a run may be separated
+# except ß (casefolded to "ss") — French and most Western text — and the typographic apostrophe
+# (’, written "'" as every apostrophe is: French has one in every other sentence, and each one
+# sent the characters around it down the per-character path). Words in a run may be separated
 # by single plain spaces, which are already normal. The look-ahead leaves a character followed
 # by one beyond Latin-1 (maybe a combining mark) to the per-character path.
-_PLAIN = r"[\x21\x23-\x2c\x2e-\x5f\x61-\x7e\xc0-\xd6\xd8-\xde\xe0-\xf6\xf8-\xff]"
+_PLAIN = r"[\x21\x23-\x2c\x2e-\x5f\x61-\x7e\xc0-\xd6\xd8-\xde\xe0-\xf6\xf8-\xff\u2019]"
 _PLAIN_RUN = re.compile(rf"{_PLAIN}+(?:(?<![(\[{{]) (?![%:;!?,.)\]}}]){_PLAIN}+)*(?![^\x00-\xff])")
 # French sets a (no-break) space before ; : ! ? % and », English does not; nobody agrees on
 # "( x )". A space there is typography.
@@ -139,7 +141,7 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
         m = plain_run(text, pos)
         if m is not None:
             end = m.end()
-            run = text[pos:end].lower()
+            run = text[pos:end].lower().replace("’", "'")
             if gap_start >= 0:
                 flush_gap(run[0])
             out.append(run)
