@@ -177,3 +177,26 @@ def test_cli_verify_spreads_a_long_claims_file_and_writes_the_same(
 
 def test_forking_is_linux_only() -> None:
     assert can_fork() == (sys.platform == "linux" and threading.active_count() == 1)
+
+
+def test_the_cores_available_are_the_affinitys_within_a_containers_quota(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import claimex._forking as forking_module
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(6)), raising=False)
+    real_path = forking_module.Path
+    quota = tmp_path / "cpu.max"
+    monkeypatch.setattr(
+        forking_module, "Path", lambda p: quota if p == "/sys/fs/cgroup/cpu.max" else real_path(p)
+    )
+    assert available_cores() == 6, "no quota file: the affinity"
+    quota.write_text("max 100000\n")
+    assert available_cores() == 6
+    quota.write_text("150000 100000\n")
+    assert available_cores() == 2, "1.5 CPUs of quota: two processes"
+    quota.write_text("garbage\n")
+    assert available_cores() == 6
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    quota.unlink()
+    assert available_cores() == forking_module.MAX_JOBS
