@@ -324,3 +324,37 @@ def test_requests_are_byte_for_byte_those_instructor_sends(mode: str) -> None:
     assert len(theirs.requests) == 2 and len(ours.requests) == 4
     for sent in (ours.requests[:2], ours.requests[2:]):
         assert [request.content for request in sent] == [request.content for request in theirs.requests]
+
+
+@pytest.mark.block_network(allowed_hosts=["127.0.0.1"])
+def test_a_model_clients_connections_are_closed_with_it_not_left_to_the_collector() -> None:
+    """A connection left open keeps one of the server's threads waiting on it, and a socket of
+    this process, until the garbage collector happens to find the client."""
+    import gc
+    import threading
+    import time
+
+    from claimex.llm.client import model_client
+    from claimex.llm.settings import resolve_settings
+    from claimex.models import ClaimsResponse
+    from stub_openai import StubServer
+
+    def serving() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if "process_request_thread" in t.name]
+
+    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()  # the collector would close a forgotten client and hide the leak
+    try:
+        with StubServer() as stub:
+            settings = resolve_settings(base_url=stub.base_url, model="stub", mode="tools", environ={})
+            with model_client(settings, use_cache=False, cache_dir=None) as client:
+                client.create([{"role": "user", "content": "Front de Koursk."}], ClaimsResponse)
+                assert serving(), "the answer came over a connection kept open"
+            deadline = time.monotonic() + 5
+            while serving() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert not serving(), "the connection was left open"
+    finally:
+        if collecting:
+            gc.enable()

@@ -118,6 +118,7 @@ class ModelClient:
         self.backoff = backoff or Backoff()
         self._connect = connect
         self._http_client = http_client
+        self._owns_http_client = http_client is None  # made here on first need, so closed here too
         self._connections = connections
         self._endpoint: Endpoint | None = None
         self._lock = threading.Lock()
@@ -150,6 +151,17 @@ class ModelClient:
                 )
                 self._endpoint = Endpoint.of(sdk, self._http_client, self.settings.timeout)
             return self._endpoint
+
+    def close(self) -> None:
+        """Close the HTTP connections this client opened (one given to it is its giver's to close).
+
+        Left open, they stay until the garbage collector finds the client: a server's thread
+        waits on each meanwhile, and a program asking many articles runs out of sockets."""
+        with self._lock:
+            http, self._endpoint = self._http_client, None
+            if self._owns_http_client and http is not None:
+                self._http_client = None
+                http.close()
 
     def create(
         self,
@@ -337,8 +349,12 @@ def model_client(
     from .cache import default_cache_dir, open_cache
 
     cache = open_cache(cache_dir or default_cache_dir()) if use_cache else None
+    client = None
     try:
-        yield ModelClient(settings, cache=cache, connect=connect, connections=connections)
+        client = ModelClient(settings, cache=cache, connect=connect, connections=connections)
+        yield client
     finally:
+        if client is not None:
+            client.close()
         if cache is not None:
             cache.close()
