@@ -74,7 +74,7 @@ def map_shares(
     children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
     try:
         for share in shares[1:]:
-            children.append(_fork(work, share))
+            children.append(_fork(work, share, [reading for _, reading in children]))
         results = [work(shares[0])]
         for share in shares[1:]:
             sent: list[_Result] | None = _collect(*children.pop(0))
@@ -89,13 +89,19 @@ def map_shares(
     return merged
 
 
-def _fork(work: Callable[[Sequence[_Item]], list[_Result]], share: Sequence[_Item]) -> tuple[int, int]:
+def _fork(
+    work: Callable[[Sequence[_Item]], list[_Result]], share: Sequence[_Item], others: list[int]
+) -> tuple[int, int]:
+    """A child computing `share`, and the read end of its pipe; `others`: the read ends of the
+    children before it, which it must not keep open (a child whose reader is gone must fail to
+    write, not wait)."""
     reading, writing = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, and leave without running the parent's exit code
         status = 1
         try:
-            os.close(reading)
+            for descriptor in (reading, *others):
+                os.close(descriptor)
             signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it with the parent
             data = pickle.dumps(work(share), protocol=pickle.HIGHEST_PROTOCOL)
             view = memoryview(data)
