@@ -43,6 +43,8 @@ class Endpoint:
     url: Any
     headers: Any  # httpx2.Headers
     timeouts: dict[str, float | None]
+    # What httpx sends before a body's Content-Length, as bytes: Host, then `headers` in order.
+    head: tuple[tuple[bytes, bytes], ...] = ()
 
     @classmethod
     def of(cls, sdk: Any, http: Any, timeout: float) -> Endpoint:
@@ -59,15 +61,23 @@ class Endpoint:
                 if not isinstance(value, openai.Omit)
             }
         )
-        return cls(sdk, transport_for_url(http, url), url, headers, httpx2.Timeout(timeout).as_dict())
+        head = ((b"Host", url.netloc), *headers.raw)
+        return cls(sdk, transport_for_url(http, url), url, headers, httpx2.Timeout(timeout).as_dict(), head)
 
     def post(self, body: bytes) -> Any:
         """The response to `body`, read; raises what the OpenAI client would (connection, timeout, status)."""
         import httpx2
         import openai
 
+        # The headers httpx would make of `content=body` (Host first, Content-Length last), given
+        # whole with the body as the stream: httpx copies them, detects their encoding, looks up
+        # Content-Type, sets Content-Length and Host and copies them again on every request.
         request = httpx2.Request(
-            "POST", self.url, headers=self.headers, content=body, extensions={"timeout": self.timeouts}
+            "POST",
+            self.url,
+            headers=[*self.head, (b"Content-Length", b"%d" % len(body))],
+            stream=httpx2.ByteStream(body),
+            extensions={"timeout": self.timeouts},
         )
         try:
             try:
