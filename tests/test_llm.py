@@ -358,3 +358,18 @@ def test_a_model_clients_connections_are_closed_with_it_not_left_to_the_collecto
     finally:
         if collecting:
             gc.enable()
+
+
+def test_a_request_has_the_headers_httpx_makes_for_its_body() -> None:
+    """The headers are given to httpx whole (wire.py): those it would make of `content=body`,
+    in its order (Host first, Content-Length last), the API key among them."""
+    server = Server(ok())
+    client = client_for(server, api_key="sk-test")
+    client.create(MESSAGES, ClaimsResponse)
+
+    (sent,) = server.requests
+    endpoint = client._connected()
+    expected = httpx2.Request("POST", endpoint.url, headers=endpoint.headers, content=sent.content)
+    assert sent.headers.raw == expected.headers.raw
+    assert sent.headers["authorization"] == "Bearer sk-test"
+    assert sent.headers["content-length"] == str(len(sent.content)) and sent.url == expected.url
