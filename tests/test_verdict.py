@@ -63,3 +63,28 @@ def test_a_claim_changed_in_any_field_or_another_region_is_checked_anew(readings
     # Another article is another text: nothing is carried over.
     verify_claim(_claim(), Article.of(TEXT))
     assert len(readings) == 5
+
+
+def test_the_whole_text_as_the_region_is_no_region(readings: list[str]) -> None:
+    """A chunk that is the whole article prefers no region: the validator's verdict is reused."""
+    article = Article.of(TEXT)
+    first = verify_claim(_claim(), article)
+    whole = verify_claim(_claim(), article, prefer=(0, len(TEXT)))
+    assert len(readings) == 1
+    assert whole == first and whole is not first
+    assert whole.evidence[0] is not first.evidence[0], "a claim of its own, down to its evidence"
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "soldats",  # many times in the text: which one is picked is what a region decides
+        "nord-coréens",
+        "au moins 30 soldats nord-coréens ... tués",  # an elision
+        "au moins 31 soldats nord-coréens",  # fuzzy: a digit changed
+        "nowhere in this article at all",
+    ],
+)
+def test_the_whole_text_preferred_locates_as_no_preference(quote: str) -> None:
+    index = Article.of(TEXT).index
+    assert index.locate(quote, prefer=(0, len(TEXT))) == index.locate(quote)
