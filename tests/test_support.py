@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -247,3 +249,16 @@ def test_the_re_ask_names_what_to_quote() -> None:
 )
 def test_names_are_runs_of_capitalised_words_not_sentence_starts(text: str, names: list[str]) -> None:
     assert names_in(text) == names
+
+
+# What `_name_words` searched the text before each capitalised word for, before it read backwards.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]|\n)[\s\"«»“”„'’(\[]*$")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aB .!?:;\n\t\u00a0\"«»“”„'’([)-,x")), max_size=30))
+def test_a_sentence_opens_where_only_spaces_and_quotation_marks_follow_an_end(text: str) -> None:
+    from claimex.checks.support import _opens_sentence
+
+    for at in range(len(text) + 1):
+        assert _opens_sentence(text, at) == bool(_SENTENCE_START.search(text[:at])), (text, at)

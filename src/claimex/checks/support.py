@@ -48,7 +48,9 @@ MIN_QUOTE_WORDS = 4
 
 _WORD = re.compile(r"[^\W_]+")
 _NAME = re.compile(r"[^\W\d_][\w-]*")
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;]|\n)[\s\"«»“”„'’(\[]*$")
+# What may stand between a sentence's end and its first word: spaces, quotation marks, brackets.
+_OPENERS = frozenset("\"«»“”„'’([")
+_ENDS = frozenset(".!?:;")
 _TRIM = " \t\n\r\u00a0\u202f.,;:!?…\"'«»“”„’()[]-–—"
 _HEDGES = re.compile(
     r"(?<!\w)(?:selon|d'après|d’après|aurai(?:en)?t|serai(?:en)?t|pourrai(?:en)?t|devrai(?:en)?t|"
@@ -291,9 +293,23 @@ def _name_words(text: str, common: Set[str] = frozenset()) -> Iterator[re.Match[
             word[0].isupper()
             and len(word) > 1
             and word.lower() not in common
-            and not _SENTENCE_START.search(text[: match.start()])
+            and not _opens_sentence(text, match.start())
         ):
             yield match
+
+
+def _opens_sentence(text: str, at: int) -> bool:
+    """Whether a word at `at` begins a sentence: only spaces, quotation marks and brackets
+    between it and the text's start, a line break, or a `.!?:;`. Read backwards from `at`, not
+    searched for in the whole text before it (once per capitalised word)."""
+    while at > 0:
+        before = text[at - 1]
+        if before == "\n":
+            return True
+        if not (before.isspace() or before in _OPENERS):
+            return before in _ENDS
+        at -= 1
+    return True
 
 
 def quote_problems(evidence: Sequence[Evidence]) -> Iterable[Problem]:
