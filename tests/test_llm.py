@@ -373,3 +373,32 @@ def test_a_request_has_the_headers_httpx_makes_for_its_body() -> None:
     assert sent.headers.raw == expected.headers.raw
     assert sent.headers["authorization"] == "Bearer sk-test"
     assert sent.headers["content-length"] == str(len(sent.content)) and sent.url == expected.url
+
+
+def test_only_arguments_with_control_characters_are_read_again_leniently() -> None:
+    """wire.py skips arguments with no control character: strict JSON reads them as lenient does."""
+    from claimex.llm.wire import reencode_loose_json
+
+    def call(arguments: str) -> SimpleNamespace:
+        return SimpleNamespace(function=SimpleNamespace(arguments=arguments))
+
+    plain = json.dumps(ANSWER)
+    pretty = json.dumps(ANSWER, indent=2)  # line breaks between tokens: strict JSON already
+    loose = plain.replace("GUR", "G\nUR", 1)  # a raw line break inside a string
+    broken = plain[:-1]
+    calls = [call(text) for text in (plain, pretty, loose, broken)]
+    reencode_loose_json(SimpleNamespace(choices=[SimpleNamespace(message=SimpleNamespace(tool_calls=calls))]))
+
+    assert [c.function.arguments for c in calls[:2]] == [plain, pretty]
+    assert json.loads(calls[2].function.arguments) == json.loads(loose, strict=False)
+    assert calls[3].function.arguments == broken, "not JSON even leniently: left for instructor"
+    for text in (plain, broken, '{"a": "\\u0000"}', '["x", 1e400, -0]'):
+        try:
+            strict = json.loads(text)
+        except ValueError:
+            strict = "refused"
+        try:
+            lenient = json.loads(text, strict=False)
+        except ValueError:
+            lenient = "refused"
+        assert strict == lenient, text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -131,6 +132,11 @@ def completion_of(response: Any, settings: ModelSettings) -> Any:
     raise ServerError(describe_unexpected_body(response, settings))
 
 
+# Strict and lenient JSON differ only in control characters inside strings: a text with none at
+# all reads the same either way.
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def reencode_loose_json(completion: Any) -> None:
     """Re-encode tool-call arguments that only lenient JSON parsing accepts.
 
@@ -139,6 +145,8 @@ def reencode_loose_json(completion: Any) -> None:
     """
     for choice in getattr(completion, "choices", None) or []:
         for call in getattr(choice.message, "tool_calls", None) or []:
+            if isinstance(call.function.arguments, str) and not _CONTROL.search(call.function.arguments):
+                continue  # read alike strictly and leniently: not parsed here for nothing
             try:
                 json.loads(call.function.arguments)
             except RecursionError:
