@@ -350,3 +350,28 @@ def test_a_summary_keeps_only_the_failures_it_shows(tmp_path: Path) -> None:
     assert summary.failed == SHOWN_FAILURES + 5
     assert len(summary.failures) == SHOWN_FAILURES, "a folder of failures is not held in memory"
     assert len(index_of(tmp_path / "out")) == SHOWN_FAILURES + 5, "each has its line in the index"
+
+
+def test_a_new_result_gets_a_new_files_mode_and_one_made_again_keeps_its_own(tmp_path: Path) -> None:
+    """A result the batch found no file for is written without asking for a mode (batch.py's
+    LocalFiles); one it makes again, as an incomplete result is, keeps the mode it had."""
+    import stat
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    previous = os.umask(0o022)
+    try:
+        with StubServer() as stub:
+            assert batch(stub, folder, out, "-s", "single").exit_code == 0
+            kept = out / "b.txt.json"
+            result = json.loads(kept.read_text(encoding="utf-8"))
+            kept.write_text(json.dumps({**result, "complete": False}), encoding="utf-8")
+            kept.chmod(0o640)
+            assert batch(stub, folder, out, "-s", "single").exit_code == 0
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((out / "a.txt.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640, "a result made again keeps its mode"
+    assert json.loads(kept.read_text(encoding="utf-8"))["complete"] is True

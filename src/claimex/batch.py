@@ -301,6 +301,8 @@ class LocalFiles:
     def __init__(self, options: BatchOptions) -> None:
         self.options = options
         self._folders: OutputFolders | None = None  # once OUT_DIR exists
+        # The result this thread found no file for (`stored`), until it is written (`write`).
+        self._absent = threading.local()
 
     def open(self) -> None:
         """Before the first article: OUT_DIR made, what a kill left half-written removed."""
@@ -332,11 +334,18 @@ class LocalFiles:
         try:
             with open(target, "rb") as file:
                 return file.read()
+        except FileNotFoundError:
+            self._absent.target = target
+            return None
         except OSError:
             return None
 
     def write(self, path: Path, content: str | bytes) -> None:
-        write_atomically(path, content)
+        # A result this thread has just found no file for has no mode to keep: not asked again.
+        new = getattr(self._absent, "target", None) == path
+        if new:
+            self._absent.target = None
+        write_atomically(path, content, new=new)
 
     def index(self) -> Path:
         """The index file this run appends to."""
