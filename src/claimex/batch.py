@@ -301,8 +301,9 @@ class LocalFiles:
     def __init__(self, options: BatchOptions) -> None:
         self.options = options
         self._folders: OutputFolders | None = None  # once OUT_DIR exists
-        # The result this thread found no file for (`stored`), until it is written (`write`).
-        self._absent = threading.local()
+        # The result each thread last found no file for (`stored`), by thread, until it is written
+        # (`write`): one entry a worker at most, and picklable (Ray's workers get a copy).
+        self._absent: dict[int, Path] = {}
 
     def open(self) -> None:
         """Before the first article: OUT_DIR made, what a kill left half-written removed."""
@@ -335,16 +336,16 @@ class LocalFiles:
             with open(target, "rb") as file:
                 return file.read()
         except FileNotFoundError:
-            self._absent.target = target
+            self._absent[threading.get_ident()] = target
             return None
         except OSError:
             return None
 
     def write(self, path: Path, content: str | bytes) -> None:
         # A result this thread has just found no file for has no mode to keep: not asked again.
-        new = getattr(self._absent, "target", None) == path
+        new = self._absent.get(threading.get_ident()) == path
         if new:
-            self._absent.target = None
+            del self._absent[threading.get_ident()]
         write_atomically(path, content, new=new)
 
     def index(self) -> Path:
