@@ -375,3 +375,37 @@ def test_a_new_result_gets_a_new_files_mode_and_one_made_again_keeps_its_own(tmp
     assert stat.S_IMODE((out / "a.txt.json").stat().st_mode) == 0o644
     assert stat.S_IMODE(kept.stat().st_mode) == 0o640, "a result made again keeps its mode"
     assert json.loads(kept.read_text(encoding="utf-8"))["complete"] is True
+
+
+def test_the_walk_stays_a_few_rounds_ahead_of_the_workers(tmp_path: Path) -> None:
+    """The folder is walked lazily: the batch's workers call for more paths once the queue is down
+    to one each, and no more than the queue's twice `--concurrency` wait besides those in flight."""
+    from claimex.batch import Batch, BatchOptions, LocalFiles
+    from claimex.llm.client import model_client
+    from claimex.llm.settings import resolve_settings
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for number in range(60):
+        (folder / f"a-{number:02}.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    walked: list[int] = []
+    started: list[int] = []
+
+    class Counted(LocalFiles):
+        def inputs(self):  # type: ignore[no-untyped-def]
+            for path in super().inputs():
+                walked.append(len(started))  # how many had started when this path was taken
+                yield path
+
+        def read(self, article: Path) -> bytes:
+            started.append(1)
+            return super().read(article)
+
+    options = BatchOptions(folder, out, concurrency=4, strategy="single", max_claims=8)
+    with StubServer(delay=0.02) as stub:
+        settings = resolve_settings(base_url=stub.base_url, mode="tools", environ={})
+        with model_client(settings, use_cache=False, cache_dir=None, connections=4) as client:
+            summary = Batch(options, client, Counted(options)).run()
+    assert summary.ok == 60 and len(walked) == 60
+    ahead = [taken - before for taken, before in enumerate(walked, start=1)]
+    assert max(ahead) <= 2 * 4 + 4 + 1, "paths waiting: the queue's, those in flight, the one in hand"

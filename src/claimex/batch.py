@@ -566,10 +566,20 @@ class Batch:
         def ending() -> bool:
             return self._abandon.is_set() or self._stop.is_set()
 
+        # The batch's own workers say when the queue is down to one article each, and the walk
+        # tops it up then: woken once a round of articles, not by every article taken (each wake
+        # a hand-over of the GIL). An engine's workers take from the queue as they like: for them
+        # the walk waits on the queue itself.
+        low = threading.Event()
+
         def feed() -> None:
             try:
                 for article in self.files.inputs():
                     while not ending():
+                        if workers is None and todo.full():
+                            low.wait(0.2)
+                            low.clear()
+                            continue
                         try:
                             todo.put(article, timeout=0.2)
                             break
@@ -590,6 +600,8 @@ class Batch:
 
         def work() -> None:
             while (article := todo.get()) is not None:
+                if todo.qsize() <= options.concurrency:
+                    low.set()
                 if ending():
                     continue  # not started: left undone, and out of the index
                 done.put(self.process(article))
