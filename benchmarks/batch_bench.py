@@ -12,7 +12,9 @@ ask once more, as the model's own answer did; the stub answers the same, and the
 marked). `--answer stub,recorded` also runs the stub's own one-claim reply, interleaved, for
 the ratio. Each `claimex batch` runs in a
 process of its own, cache off, on seed-sized articles (the seed, 3.4 KB, numbered); what it
-costs is read from that process alone (`wait4`: user + sys CPU of all its threads, peak RSS).
+costs is read from that process alone (`wait4`: user + sys CPU of all its threads, peak RSS,
+and its context switches: at 64 in flight mostly threads that waited for the GIL after a system
+call, which is what a batch's CPU per article pays for beyond the work itself).
 
 Every level is run on two folder sizes, so that start-up (Python, imports, the first
 connection) cancels out: wall/ideal and CPU per article are the marginal cost of one more
@@ -143,6 +145,9 @@ class Run:
     rss_mb: float  # its peak resident set (a process tree's: its peak summed PSS)
     requests: int
     error: str | None = None
+    # Context switches of the claimex process (voluntary + involuntary; a process tree's: none
+    # read): at 64 in flight, mostly threads waiting for the GIL that another holds.
+    switches: int = 0
 
 
 _outputs = itertools.count()
@@ -262,6 +267,7 @@ def run_batch(
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         peak, cpu = usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+        switches = usage.ru_nvcsw + usage.ru_nivcsw
         if sampled is not None:
             peak, cpu = sampled.stop()
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -272,7 +278,7 @@ def run_batch(
         said = [line.strip(" │╭╮╰╯─") for line in lines]
         said = [line for line in said if line]
         error = f"exit {process.returncode}: {said[-1] if said else ''}"[:160]
-    return Run(count, wall, cpu, peak, stub.requests - before, error)
+    return Run(count, wall, cpu, peak, stub.requests - before, error, 0 if tree else switches)
 
 
 def engine_args(engine: str) -> list[str]:
@@ -339,6 +345,11 @@ class Bench:
         spread = (
             f"   CPU {min(cpus):.2f}–{max(cpus):.2f} over {len(rounds)} rounds" if len(rounds) > 1 else ""
         )
+        switches = statistics.median(
+            (pair[1].switches - pair[0].switches) / (pair[1].articles - pair[0].articles) for pair in rounds
+        )
+        if switches:
+            spread += f"   {switches:.1f} context switches/article"
         print(
             f"{label:<{self.width}} {level:>9} {sizes:>12} {ratio:>10.3f} {cpu:>14.2f} {rss:>15} "
             f"{large.wall:>8.1f} s {whole:>6.2f} {asked:>13.2f}{spread}",
