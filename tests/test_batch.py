@@ -409,3 +409,42 @@ def test_the_walk_stays_a_few_rounds_ahead_of_the_workers(tmp_path: Path) -> Non
     assert summary.ok == 60 and len(walked) == 60
     ahead = [taken - before for taken, before in enumerate(walked, start=1)]
     assert max(ahead) <= 2 * 4 + 4 + 1, "paths waiting: the queue's, those in flight, the one in hand"
+
+
+def test_finished_articles_are_taken_in_groups_the_first_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While articles finish fast, the run's thread pauses after each group it takes (at most
+    `GATHER_SECONDS`), so that the next ones come in one wake and one index write; it never
+    pauses before the first."""
+    import threading
+
+    import claimex.batch
+    from claimex.batch import GATHER_SECONDS, Batch, BatchOptions
+    from claimex.llm.client import model_client
+    from claimex.llm.settings import resolve_settings
+
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    for number in range(12):
+        (folder / f"a-{number:02}.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    events: list[tuple[str, float]] = []
+    sleep = time.sleep
+
+    def recorded(seconds: float) -> None:
+        if threading.current_thread() is threading.main_thread():
+            events.append(("pause", seconds))
+        sleep(seconds)
+
+    monkeypatch.setattr(claimex.batch.time, "sleep", recorded)
+    options = BatchOptions(folder, out, concurrency=4, strategy="single", max_claims=8)
+    with StubServer(delay=0.01) as stub:
+        settings = resolve_settings(base_url=stub.base_url, mode="tools", environ={})
+        with model_client(settings, use_cache=False, cache_dir=None, connections=4) as client:
+            summary = Batch(options, client).run(lambda outcome: events.append(("outcome", 0.0)))
+    assert summary.ok == 12
+    assert events[0][0] == "outcome", "the first article is taken at once"
+    pauses = [seconds for kind, seconds in events if kind == "pause"]
+    assert pauses and all(0 < seconds <= GATHER_SECONDS for seconds in pauses)
+    lines = (out / "index.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 12
