@@ -163,6 +163,11 @@ def discover(
         )
         for name in sorted(files):
             path = current / name
+            if shard is None and pattern is None:
+                # Walked twice per run (the progress total, then the articles): no more than needed.
+                if path.suffix.lower() in INPUT_SUFFIXES:
+                    yield path
+                continue
             relative = path.relative_to(in_dir).as_posix()
             if shard is not None and not in_shard(relative, shard):
                 continue
