@@ -136,16 +136,16 @@ def test_verify_accepts_typography_and_never_a_changed_number(tmp_path: Path, se
 def test_verify_runs_the_collector_rarely_and_leaves_it_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import claimex.pipeline
+    import claimex.reverifying
 
     during: list[tuple[int, int, int]] = []
-    reverify = claimex.pipeline.reverify
+    reverify = claimex.reverifying.reverify
 
     def watched(*args, **kwargs):  # type: ignore[no-untyped-def]
         during.append(gc.get_threshold())
         return reverify(*args, **kwargs)
 
-    monkeypatch.setattr(claimex.pipeline, "reverify", watched)
+    monkeypatch.setattr(claimex.reverifying, "reverify", watched)
     before = gc.get_threshold()
     claims = _claims_file(tmp_path, "au moins 30 soldats nord-coréens")
     assert run("verify", str(SEED), str(claims)).exit_code == 0

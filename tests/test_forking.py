@@ -15,7 +15,7 @@ import pytest
 
 from claimex._forking import available_cores, can_fork, map_shares
 from claimex.errors import InputError
-from claimex.pipeline import REVERIFY_SHARE, reverify
+from claimex.reverifying import REVERIFY_SHARE, reverify
 from claimex.text.documents import load_document
 from conftest import SEED
 

@@ -26,7 +26,7 @@ _EXPORTS = {
     # The pipeline's own steps, for callers who hold their own client or document.
     "extract": "pipeline",
     "extract_task": "pipeline",
-    "reverify": "pipeline",
+    "reverify": "reverifying",
     "load_task": "tasks.loading",
     "Task": "tasks.loading",
     "Document": "text.documents",
@@ -123,7 +123,8 @@ if TYPE_CHECKING:
         Support,
         TaskResult,
     )
-    from .pipeline import extract, extract_task, reverify
+    from .pipeline import extract, extract_task
+    from .reverifying import reverify
     from .tasks.loading import Task, load_task
     from .text.documents import Document, load_document
 

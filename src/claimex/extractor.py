@@ -23,7 +23,8 @@ from typing import Any
 from .llm.client import ModelClient
 from .llm.settings import ModelSettings, resolve_settings
 from .models import Result, TaskResult
-from .pipeline import ExtractionOptions, extract_task, reverify, task_options
+from .pipeline import ExtractionOptions, extract_task, task_options
+from .reverifying import reverify
 from .session import model_session
 from .text.documents import Document, document_from_text, load_document, read_json
 

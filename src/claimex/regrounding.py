@@ -1,6 +1,6 @@
 """A task's records proved again against an article, with no model: `claimex verify --task`.
 
-What `pipeline.reverify` is for claims, for the records of a user's task: every evidence field
+What `reverifying.reverify` is for claims, for the records of a user's task: every evidence field
 located again, every value checked again against it (`checks.records`, the rules the extraction
 used), from a task result file (`claimex extract --task -o`, `claimex batch --task`) or from a
 bare list of records (each a JSON object of the task's fields, as the model gives them).

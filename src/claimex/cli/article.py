@@ -210,7 +210,7 @@ def verify(
             document = load_document(article)
             if loaded.claims:  # --task claims: a claims file, verified as claims are
                 from .._forking import available_cores
-                from ..pipeline import reverify
+                from ..reverifying import reverify
 
                 payload = read_json(claims, what="a claims file")
                 result = reverify(document, payload, name=str(claims), jobs=jobs or available_cores())
@@ -225,7 +225,7 @@ def verify(
         return
     with reported_errors(verbose), collecting_rarely():
         from .._forking import available_cores
-        from ..pipeline import reverify
+        from ..reverifying import reverify
         from ..text.documents import load_document, read_json
 
         document = load_document(article)

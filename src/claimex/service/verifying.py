@@ -202,7 +202,7 @@ def reground(text: str, records: list[dict[str, Any]], spec: Any, task: Any) -> 
 def _serve() -> None:
     """The worker's loop: one request at a time, until the service closes the pipe."""
     from ..errors import InputError
-    from ..pipeline import reverify
+    from ..reverifying import reverify
     from ..text.documents import document_from_text
     from .strict import dumps
 
