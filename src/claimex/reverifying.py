@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from ._forking import map_shares
+from ._forking import available_cores, map_shares
 from .checks.verdict import Article, claim_parts
 from .errors import InputError
 from .models import Quantity
@@ -26,7 +26,7 @@ REVERIFY_SHARE = 250
 back cost about as much as checking this many claims)."""
 
 
-def reverify(document: Document, payload: Any, *, name: str, jobs: int = 1) -> dict[str, Any]:
+def reverify(document: Document, payload: Any, *, name: str, jobs: int | None = 1) -> dict[str, Any]:
     """Fill in status, spans, score, `support` and `verified` on any claims JSON; every other field is kept.
 
     The minimum accepted is `{"claims": [{"statement": ..., "evidence": [{"quote": ...}]}]}`;
@@ -34,7 +34,8 @@ def reverify(document: Document, payload: Any, *, name: str, jobs: int = 1) -> d
     (objects with "text" and optionally "value", or strings) and `hedging` are read when present.
 
     `jobs`: processes to check the claims in (this one and forked copies of it, `_forking`),
-    at most one per `REVERIFY_SHARE` claims; the result is the same for any number.
+    at most one per `REVERIFY_SHARE` claims; None: as many as the cores available. The result
+    is the same for any number.
     """
     if not isinstance(payload, dict) or not isinstance(payload.get("claims"), list):
         raise InputError(f'{name}: expected a JSON object with a "claims" list')
@@ -43,7 +44,8 @@ def reverify(document: Document, payload: Any, *, name: str, jobs: int = 1) -> d
     # and the processes checking it never meet a malformed claim.
     given = [_claim_fields(claim, f"{name}: claims[{position}]") for position, claim in enumerate(claims)]
     article = Article.of(document.text)
-    jobs = max(1, min(jobs, len(claims) // REVERIFY_SHARE))
+    most = len(claims) // REVERIFY_SHARE  # the cores are looked up only for a file this long
+    jobs = max(1, min(jobs or (available_cores() if most > 1 else 1), most))
     if jobs > 1:
         article.index.prepare()  # built once here, and the children have it for nothing
 

@@ -209,11 +209,10 @@ def verify(
             loaded = load_task(task)
             document = load_document(article)
             if loaded.claims:  # --task claims: a claims file, verified as claims are
-                from .._forking import available_cores
                 from ..reverifying import reverify
 
                 payload = read_json(claims, what="a claims file")
-                result = reverify(document, payload, name=str(claims), jobs=jobs or available_cores())
+                result = reverify(document, payload, name=str(claims), jobs=jobs)
             else:
                 payload = read_json(claims, what="a task result or a list of records")
                 result, warnings = reground(document, payload, loaded, name=str(claims))
@@ -224,13 +223,12 @@ def verify(
                 raise typer.Exit(EXIT_UNVERIFIED)
         return
     with reported_errors(verbose), collecting_rarely():
-        from .._forking import available_cores
         from ..reverifying import reverify
         from ..text.documents import load_document, read_json
 
         document = load_document(article)
         payload = read_json(claims, what="a claims file")
-        result = reverify(document, payload, name=str(claims), jobs=jobs or available_cores())
+        result = reverify(document, payload, name=str(claims), jobs=jobs)
         emit(result, output, output_format)
         if fail_unverified and not all_verified(result):
             raise typer.Exit(EXIT_UNVERIFIED)
