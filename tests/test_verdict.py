@@ -8,21 +8,14 @@ from claimex.checks import verdict
 from claimex.checks.verdict import Article, verify_claim
 from claimex.models import ExtractedClaim
 from conftest import SEED
+from stub_openai import ANSWER
 
 TEXT = SEED.read_text(encoding="utf-8")
 
 
 def _claim(**changes: object) -> ExtractedClaim:
-    fields: dict[str, object] = {
-        "statement": "Au moins 30 soldats nord-coréens auraient été tués.",
-        "type": "quantity",
-        "speaker": "GUR",
-        "hedging": "reported",
-        "entities": ["GUR"],
-        "quantities": [{"text": "au moins 30", "value": 30, "unit": "soldats", "approximate": True}],
-        "time": None,
-        "evidence": [TEXT.split("\n\n")[3].split(". ")[0]],
-    }
+    """The stub model's claim, quoting the seed's sentence of it."""
+    fields = {**ANSWER["claims"][0], "evidence": [TEXT.split("\n\n")[3].split(". ")[0]]}  # type: ignore[index]
     return ExtractedClaim.model_validate({**fields, **changes})
 
 
