@@ -11,13 +11,13 @@ from collections.abc import Callable
 from functools import cache
 from typing import Self, TypeVar
 
-from pydantic import ConfigDict, Field, PrivateAttr, create_model, model_validator
+from pydantic import ConfigDict, Field, create_model, model_validator
 
 from ..checks.support import reask_lines
 from ..checks.verdict import Article, verify_claim
 from ..errors import AnswerCutOff
 from ..llm.client import CallRecord, ModelClient
-from ..models import Claim, ClaimsResponse, ExtractedClaim
+from ..models import ClaimsResponse, ExtractedClaim
 from ..text.chunking import Chunk
 from .context import ChunkAnswer, checking_against, current_article
 from .prompting import Prompts, extraction_messages, reask_message
@@ -28,8 +28,6 @@ class QuoteCheckedClaims(ClaimsResponse):
 
     # The same schema title, so the model sees the same tool name as for `ClaimsResponse`.
     model_config = ConfigDict(title="ClaimsResponse")
-    # The claims as the validator checked them (against the whole text): not checked twice.
-    _checked: list[Claim] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def every_claim_is_supported(self) -> Self:
@@ -42,16 +40,13 @@ class QuoteCheckedClaims(ClaimsResponse):
             return self
         missing: list[str] = []
         unsupported: list[str] = []
-        checked = []
         for number, extracted in enumerate(self.claims, start=1):
             claim = verify_claim(extracted, article)
-            checked.append(claim)
             missing += [item.quote for item in claim.evidence if not item.verified]
             if all(item.verified for item in claim.evidence):
                 unsupported += reask_lines(number, claim.support)
         if missing or unsupported:
             raise ValueError(reask_message(missing, unsupported))
-        self._checked = checked
         return self
 
 
@@ -110,13 +105,8 @@ def ask_chunk(
             )
 
     response, record, max_claims = ask_for_at_most(ask, max_claims, "claims", warnings)
-    checked = getattr(response, "_checked", None)
-    if checked is not None and (chunk.start, chunk.end) == (0, len(article.text)):
-        # Checked by the validator already, against the whole text: the chunk is the whole text.
-        claims = checked[:max_claims]
-    else:
-        claims = [
-            verify_claim(claim, article, prefer=(chunk.start, chunk.end))
-            for claim in response.claims[:max_claims]
-        ]
+    # The validator's verdicts are the article's (`verify_claim` keeps them): a claim it checked
+    # is not checked again, and the whole text as the chunk's region is no region at all.
+    region = (chunk.start, chunk.end)
+    claims = [verify_claim(claim, article, prefer=region) for claim in response.claims[:max_claims]]
     return ChunkAnswer(claims, record, warnings + record.warnings)
