@@ -31,10 +31,15 @@ IGNORABLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")
 # except ß (casefolded to "ss") — French and most Western text — and the typographic apostrophe
 # (’, written "'" as every apostrophe is: French has one in every other sentence, and each one
 # sent the characters around it down the per-character path). Words in a run may be separated
-# by single plain spaces, which are already normal. The look-ahead leaves a character followed
-# by one beyond Latin-1 (maybe a combining mark) to the per-character path.
+# by a single space, line break or no-break space (which fold to a space) where a space is
+# written, and by a single hyphen ("a-t-il", "Jean-Pierre": a dash folds to "-"), each of which
+# would otherwise end the run: a hard-wrapped text has one at every line, French one at every
+# ":" or "50 000". The look-ahead leaves a character followed by one beyond Latin-1 (maybe a
+# combining mark) to the per-character path.
 _PLAIN = r"[\x21\x23-\x2c\x2e-\x5f\x61-\x7e\xc0-\xd6\xd8-\xde\xe0-\xf6\xf8-\xff\u2019]"
-_PLAIN_RUN = re.compile(rf"{_PLAIN}+(?:(?<![(\[{{]) (?![%:;!?,.)\]}}]){_PLAIN}+)*(?![^\x00-\xff])")
+_PLAIN_RUN = re.compile(
+    rf"{_PLAIN}+(?:(?:(?<![(\[{{])[ \n\xa0\u202f](?![%:;!?,.)\]}}])|-){_PLAIN}+)*(?![^\x00-\xff])"
+)
 # French sets a (no-break) space before ; : ! ? % and », English does not; nobody agrees on
 # "( x )". A space there is typography.
 _TIGHT_BEFORE = frozenset("%‰:;!?,.)]}")
@@ -142,6 +147,8 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
         if m is not None:
             end = m.end()
             run = text[pos:end].lower().replace("’", "'")
+            if not run.isascii() or "\n" in run:
+                run = run.replace("\n", " ").replace("\xa0", " ").replace("\u202f", " ")
             if gap_start >= 0:
                 flush_gap(run[0])
             out.append(run)
