@@ -139,10 +139,10 @@ def said(message: str) -> Any:
 
 
 def emit(data: Any, output: Path | None, output_format: OutputFormat) -> None:
-    from ..output import print_table, to_json, write_atomically
+    from ..output import print_table, to_json, to_json_bytes, write_atomically
 
     if output is not None:
-        write_atomically(output, to_json(data))
+        write_atomically(output, to_json_bytes(data))
     if output_format == "table":
         from rich.console import Console  # only a table needs rich: JSON out is written without it
 
