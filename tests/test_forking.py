@@ -49,6 +49,26 @@ def test_shares_are_computed_in_children_and_merged_in_order() -> None:
     assert {results[k][2] for k in (0, 3, 6, 9)} == {os.getpid()}, "shares are interleaved"
 
 
+def _records(share: Sequence[int]) -> list[dict[str, list[int]]]:
+    return [{"item": [item]} for item in share]  # a list in it: a dict the collector tracks
+
+
+@forking
+def test_what_the_shares_made_is_not_left_to_the_youngest_generation() -> None:
+    # The results are kept: a collection of the youngest generation would traverse them all to
+    # find nothing. With the collector off, nothing moves them on but map_shares itself.
+    gc.disable()
+    try:
+        results = map_shares(_records, list(range(400)), 2)
+        young = {id(record) for record in gc.get_objects(generation=0)}
+        oldest = {id(record) for record in gc.get_objects(generation=2)}
+    finally:
+        gc.enable()
+    assert results == [{"item": [n]} for n in range(400)]
+    assert not young & {id(record) for record in results}
+    assert {id(record) for record in results} <= oldest
+
+
 def test_one_job_or_one_item_runs_here() -> None:
     assert {pid for *_, pid in map_shares(_pids_and_squares, list(range(5)), 1)} == {os.getpid()}
     assert map_shares(_pids_and_squares, [4], 8) == [(4, 16, os.getpid())]

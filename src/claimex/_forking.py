@@ -82,6 +82,11 @@ def map_shares(
     finally:
         for pid, reading in children:  # interrupted: no child is left running or unreaped
             _stop(pid, reading)
+        # Frozen again before thawing, what the shares made joins the oldest generation with the
+        # rest untraversed: it is the results, kept by the caller, and the collection of the
+        # youngest it would otherwise be in was one traversal of them all for nothing (4 to 17 ms
+        # after 2,000 claims of `claimex verify`, in the process the run waits on).
+        gc.freeze()
         gc.unfreeze()
     merged: list[_Result] = [None] * len(items)  # type: ignore[list-item]
     for k, share_results in enumerate(results):
