@@ -1,5 +1,5 @@
 """`python -m claimex` is the `claimex` command."""
 
-from .cli import app
+from .cli import main
 
-app(prog_name="claimex")
+main()
