@@ -46,6 +46,20 @@ def test_help_teaches_and_loads_nothing_heavy() -> None:
     assert loaded.strip() == "[]"
 
 
+def test_the_command_leaves_its_objects_to_the_end_of_the_process() -> None:
+    # An exit handler registered before the command runs after the command's own: by then every
+    # object is frozen, and CPython's collection at exit traverses none of them.
+    probe = (
+        "import atexit, gc, sys; from claimex.cli import main; "
+        "atexit.register(lambda: sys.stderr.write(f'frozen {gc.get_freeze_count()}\\n')); "
+        "sys.argv = ['claimex', '--help']; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0 and "Usage" in done.stdout
+    frozen = int(done.stderr.split("frozen ")[1].split()[0])
+    assert frozen > 10_000, done.stderr
+
+
 @pytest.mark.vcr
 def test_extract_prints_a_table_of_claims_with_statuses() -> None:
     result = run(
