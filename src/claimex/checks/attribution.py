@@ -24,9 +24,6 @@ from dataclasses import dataclass
 
 from . import lexicon
 
-OUTLET = "the outlet"
-"""The speaker of what the article says in its own voice."""
-
 MAX_SPEAKER_WORDS = 12
 """A longer noun phrase is no speaker but a clause read wrong: it is dropped."""
 

@@ -12,6 +12,10 @@ APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'"})
 
 # --- reporting: who says it ----------------------------------------------------------------
 
+OUTLET = "the outlet"
+"""The speaker of what the article says in its own voice (here, not in `attribution`, so that the
+support check names it without loading the attribution reader's patterns)."""
+
 # Past participles of French reporting verbs, as they follow "a", "ont", "avait"... ("a déclaré").
 FR_REPORTING_PARTICIPLES = (
     "déclaré déclarée affirmé affirmée estimé estimée averti avertie indiqué indiquée annoncé "

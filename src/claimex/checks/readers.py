@@ -17,9 +17,10 @@ from typing import Any
 
 from ..models import CheckWorthiness, ClaimType, Evidence, Hedging, Quantity
 from ..text.sentences import sentence_at
-from .attribution import OUTLET, Candidate, Speakers, attributions, speakers
+from .attribution import Candidate, Speakers, attributions, speakers
 from .figures import YEAR, Figure, find_figures
 from .hedging import HedgingReading, read_hedging
+from .lexicon import OUTLET
 from .standalone import fragment, not_standalone, opens_mid_sentence
 from .support import SupportChecker, names_in
 from .when import time_in

@@ -33,9 +33,9 @@ from functools import lru_cache
 
 from ..models import Evidence, Hedging, Problem, Quantity, Support
 from ..text.sentences import paragraph_at, sentences_in
-from .attribution import OUTLET
 from .figures import Figure, find_figures, shown
 from .folding import normalize
+from .lexicon import OUTLET
 from .standalone import not_standalone
 from .wording import content_words, uncarried
 
