@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 import subprocess
 import sys
@@ -58,6 +59,26 @@ def test_the_command_leaves_its_objects_to_the_end_of_the_process() -> None:
     assert done.returncode == 0 and "Usage" in done.stdout
     frozen = int(done.stderr.split("frozen ")[1].split()[0])
     assert frozen > 10_000, done.stderr
+
+
+def test_the_command_loads_no_pydantic_plugin_unless_asked(tmp_path: Path) -> None:
+    probe = (
+        "import os, sys; from claimex.cli import main; import pydantic.plugin._loader as loader; "
+        "sys.argv = ['claimex', 'verify', sys.argv[1], sys.argv[2]]; "
+        "import atexit; atexit.register(lambda: sys.stderr.write(f'plugins {loader._plugins}\\n')); main()"
+    )
+    claims = tmp_path / "claims.json"
+    claims.write_text(json.dumps({"claims": [{"statement": "x", "evidence": ["Une information"]}]}))
+    for given, looked in ((None, "None"), ("", "{}")):
+        env = {key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"}
+        if given is not None:
+            env["PYDANTIC_DISABLE_PLUGINS"] = given
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(SEED), str(claims)], capture_output=True, text=True, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        # None: the entry points were never read; {}: read, and none found.
+        assert f"plugins {looked}" in done.stderr
 
 
 @pytest.mark.vcr
