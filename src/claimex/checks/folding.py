@@ -98,6 +98,15 @@ def counting(n: int) -> array[int]:
 _IOTA = counting(1 << 16)
 
 
+def _space_between(last: str, first: str, quoted: bool) -> bool:
+    """Whether a gap between the characters `last` and `first` is written as a space: one holding
+    a quotation mark between two word characters only, a plain one unless a dash or tight
+    punctuation is beside it."""
+    if quoted:
+        return is_wordish(last) and is_wordish(first)
+    return not (last == "-" or first == "-" or first in _TIGHT_BEFORE or last in _TIGHT_AFTER)
+
+
 def normalize(text: str) -> tuple[str, array[int], array[int]]:
     """Fold typography away and keep, for every output character, its origin in `text`.
 
@@ -126,22 +135,9 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
     gap_start = -1  # start of a run of whitespace/quotation marks not yet written
     gap_end = -1
     gap_quoted = False  # the run holds a quotation mark
-    plain_run = _PLAIN_RUN.match
-
-    def flush_gap(first: str) -> None:
-        nonlocal gap_start
-        if gap_start >= 0 and last:
-            if gap_quoted:
-                wanted = is_wordish(last) and is_wordish(first)
-            else:
-                wanted = not (last == "-" or first == "-" or first in _TIGHT_BEFORE or last in _TIGHT_AFTER)
-            if wanted:
-                out.append(" ")
-                starts.append(gap_start)
-                ends.append(gap_end)
-        gap_start = -1
-
-    gap_run, dash_run = _GAP_RUN.match, _DASH_RUN.match
+    # A gap pending is written (or not) where the next character is, inline at each of the three
+    # places: a closure writing it made every variable of this loop a cell, slower to read.
+    plain_run, gap_run, dash_run = _PLAIN_RUN.match, _GAP_RUN.match, _DASH_RUN.match
     while pos < n:
         m = plain_run(text, pos)
         if m is not None:
@@ -150,7 +146,11 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
             if not run.isascii() or "\n" in run:
                 run = run.replace("\n", " ").replace("\xa0", " ").replace("\u202f", " ")
             if gap_start >= 0:
-                flush_gap(run[0])
+                if last and _space_between(last, run[0], gap_quoted):
+                    out.append(" ")
+                    starts.append(gap_start)
+                    ends.append(gap_end)
+                gap_start = -1
             out.append(run)
             starts.extend(iota[pos:end])
             ends.extend(iota[pos + 1 : end + 1])
@@ -185,7 +185,12 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
                 if last == "-" and gap_start < 0:
                     ends[-1] = end
                 else:
-                    flush_gap("-")
+                    if gap_start >= 0:
+                        if last and _space_between(last, "-", gap_quoted):
+                            out.append(" ")
+                            starts.append(gap_start)
+                            ends.append(gap_end)
+                        gap_start = -1
                     out.append("-")
                     starts.append(pos)
                     ends.append(end)
@@ -202,7 +207,12 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
         else:
             folded = _fold(text[pos:unit_end])
         if folded:
-            flush_gap(folded[0])
+            if gap_start >= 0:
+                if last and _space_between(last, folded[0], gap_quoted):
+                    out.append(" ")
+                    starts.append(gap_start)
+                    ends.append(gap_end)
+                gap_start = -1
             out.append(folded)
             for _ in folded:
                 starts.append(pos)
