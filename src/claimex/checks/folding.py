@@ -98,13 +98,32 @@ def counting(n: int) -> array[int]:
 _IOTA = counting(1 << 16)
 
 
-def _space_between(last: str, first: str, quoted: bool) -> bool:
-    """Whether a gap between the characters `last` and `first` is written as a space: one holding
-    a quotation mark between two word characters only, a plain one unless a dash or tight
-    punctuation is beside it."""
+def _write_gap(
+    out: list[str],
+    starts: array[int],
+    ends: array[int],
+    last: str,
+    first: str,
+    gap_start: int,
+    gap_end: int,
+    quoted: bool,
+) -> int:
+    """Write the gap `text[gap_start:gap_end]` pending between the characters `last` (written,
+    "" at the start) and `first` (next) as one space, or as nothing; -1, no gap pending any more.
+
+    A gap holding a quotation mark is a space between two word characters only; a plain one is
+    a space unless a dash or tight punctuation is beside it."""
+    if not last:
+        return -1
     if quoted:
-        return is_wordish(last) and is_wordish(first)
-    return not (last == "-" or first == "-" or first in _TIGHT_BEFORE or last in _TIGHT_AFTER)
+        wanted = is_wordish(last) and is_wordish(first)
+    else:
+        wanted = not (last == "-" or first == "-" or first in _TIGHT_BEFORE or last in _TIGHT_AFTER)
+    if wanted:
+        out.append(" ")
+        starts.append(gap_start)
+        ends.append(gap_end)
+    return -1
 
 
 def normalize(text: str) -> tuple[str, array[int], array[int]]:
@@ -135,8 +154,8 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
     gap_start = -1  # start of a run of whitespace/quotation marks not yet written
     gap_end = -1
     gap_quoted = False  # the run holds a quotation mark
-    # A gap pending is written (or not) where the next character is, inline at each of the three
-    # places: a closure writing it made every variable of this loop a cell, slower to read.
+    # A gap pending is written (or not) where the next character is, by a function of the module:
+    # a closure writing it made every variable of this loop a cell, slower to read.
     plain_run, gap_run, dash_run = _PLAIN_RUN.match, _GAP_RUN.match, _DASH_RUN.match
     while pos < n:
         m = plain_run(text, pos)
@@ -146,11 +165,7 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
             if not run.isascii() or "\n" in run:
                 run = run.replace("\n", " ").replace("\xa0", " ").replace("\u202f", " ")
             if gap_start >= 0:
-                if last and _space_between(last, run[0], gap_quoted):
-                    out.append(" ")
-                    starts.append(gap_start)
-                    ends.append(gap_end)
-                gap_start = -1
+                gap_start = _write_gap(out, starts, ends, last, run[0], gap_start, gap_end, gap_quoted)
             out.append(run)
             starts.extend(iota[pos:end])
             ends.extend(iota[pos + 1 : end + 1])
@@ -186,11 +201,7 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
                     ends[-1] = end
                 else:
                     if gap_start >= 0:
-                        if last and _space_between(last, "-", gap_quoted):
-                            out.append(" ")
-                            starts.append(gap_start)
-                            ends.append(gap_end)
-                        gap_start = -1
+                        gap_start = _write_gap(out, starts, ends, last, "-", gap_start, gap_end, gap_quoted)
                     out.append("-")
                     starts.append(pos)
                     ends.append(end)
@@ -208,11 +219,7 @@ def normalize(text: str) -> tuple[str, array[int], array[int]]:
             folded = _fold(text[pos:unit_end])
         if folded:
             if gap_start >= 0:
-                if last and _space_between(last, folded[0], gap_quoted):
-                    out.append(" ")
-                    starts.append(gap_start)
-                    ends.append(gap_end)
-                gap_start = -1
+                gap_start = _write_gap(out, starts, ends, last, folded[0], gap_start, gap_end, gap_quoted)
             out.append(folded)
             for _ in folded:
                 starts.append(pos)
