@@ -41,6 +41,7 @@ from .errors import (
     Terminated,
 )
 from .llm.client import ModelClient
+from .llm.turns import Turns
 from .models import SCHEMA_VERSION, TASK_RESULT_VERSION, Result, TaskRef, TaskResult
 from .output import atomic_file, json_bytes, write_atomically
 from .pipeline import DEFAULT_MIN_CHECKWORTHINESS, claims_task, extract_task, first_failure, prepare
@@ -576,6 +577,11 @@ class Batch:
         # a hand-over of the GIL). An engine's workers take from the queue as they like: for them
         # the walk waits on the queue itself.
         low = threading.Event()
+        # The workers' Python in turns (`llm.turns`): at 64 in flight, half the context switches of
+        # an article, and its CPU from 3.31 to 3.06 ms (the stub's answer; the seed's recorded one,
+        # 8.50 to 8.29 ms, 30 switches to 19). Not for remote files, whose every read and write
+        # waits on the network with the turn held.
+        turns = Turns() if type(self.files) is LocalFiles else None
 
         def feed() -> None:
             try:
@@ -609,7 +615,9 @@ class Batch:
                     low.set()
                 if ending():
                     continue  # not started: left undone, and out of the index
-                done.put(self.process(article))
+                with turns.taken() if turns is not None else contextlib.nullcontext():
+                    outcome = self.process(article)
+                done.put(outcome)
             done.put(None)
 
         def engine() -> None:

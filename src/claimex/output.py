@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import pydantic_core
 
 from .errors import ClaimexError
+from .llm.turns import waiting
 from .models import Result, TaskResult
 
 if TYPE_CHECKING:
@@ -126,7 +127,8 @@ def _durable_replacement(path: Path, *, new: bool = False) -> Iterator[int]:
         try:
             try:
                 yield descriptor
-                os.fsync(descriptor)
+                with waiting():  # the disk: a batch's other workers run meanwhile
+                    os.fsync(descriptor)
             finally:
                 os.close(descriptor)
             os.replace(temporary, path)

@@ -8,6 +8,8 @@ straight to the connection pool (`wire`, `transport`). Only the last two touch t
   `CLAIMEX_*` variables and the preset.
 - `client`: `ModelClient`, one structured answer per call, and its cache key.
 - `diagnosis`: the one-line message of every failure (the classes are in `claimex.errors`).
+- `turns`: a batch's workers run their Python one at a time between their waits (the answer,
+  the disk's fsync), so that their system calls do not hand the GIL around.
 - `_private_openai`, `_private_instructor`, `_private_httpx`: every use of those libraries'
   private parts, each with what it buys in figures; tests/test_private_apis.py guards them.
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from ..errors import AnswerCutOff, ClaimexError, ModelError
 from .diagnosis import describe_api_error, first_problem, is_api_error, server_error_class
 from .retries import Backoff, GiveUp, WaitWithinDeadline, is_retryable
 from .settings import ModelSettings
+from .turns import waiting
 from .wire import Endpoint, answer_texts, completion_of, reencode_loose_json
 
 if TYPE_CHECKING:
@@ -128,7 +130,8 @@ class ModelClient:
         endpoint = self._endpoint
         if endpoint is not None:  # made once: no lock for the thousands of calls after
             return endpoint
-        with self._lock:
+        # Starting the embedded server takes seconds: a batch's other workers run meanwhile.
+        with waiting(), self._lock:
             if self._endpoint is None:
                 import openai
 
@@ -280,6 +283,7 @@ class ModelClient:
         def create(request: dict[str, Any]) -> Any:
             body = encode_body(request_body(request))  # once, for every try
             retrying = tenacity.Retrying(
+                sleep=_sleep,
                 stop=tenacity.stop_after_attempt(settings.max_attempts),
                 wait=WaitWithinDeadline(
                     self.backoff, settings.timeout, settings.base_url or "the local server"
@@ -335,6 +339,12 @@ class ModelClient:
             except (ValueError, ValidationError, RecursionError):
                 continue
         return None
+
+
+def _sleep(seconds: float) -> None:
+    """tenacity's wait before another try, during which a batch's other workers run."""
+    with waiting():
+        time.sleep(seconds)
 
 
 @contextlib.contextmanager

@@ -33,6 +33,7 @@ from ._private_httpx import (
     pool_ssl_context,
     replace_connection_pool,
 )
+from .turns import waiting
 
 # The monotonic time by which the current thread's answer must be in. Threads start with no
 # value, so each batch worker has its own.
@@ -92,7 +93,8 @@ class _DeadlineStream(httpcore2.NetworkStream):
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         sock = self._plain()
         if sock is None:
-            return self._stream.read(max_bytes, _bounded(timeout, httpcore2.ReadTimeout))
+            with waiting():
+                return self._stream.read(max_bytes, _bounded(timeout, httpcore2.ReadTimeout))
         if self._held:
             self._send(sock, b"", timeout)
         try:
@@ -108,7 +110,8 @@ class _DeadlineStream(httpcore2.NetworkStream):
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         sock = self._plain()
         if sock is None:
-            self._stream.write(buffer, _bounded(timeout, httpcore2.WriteTimeout))
+            with waiting():
+                self._stream.write(buffer, _bounded(timeout, httpcore2.WriteTimeout))
         elif not self._held and len(buffer) < _HOLD:
             self._held = bytes(buffer)  # the head: its body comes next, or the read flushes it
         else:
@@ -137,9 +140,10 @@ class _DeadlineStream(httpcore2.NetworkStream):
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
     ) -> Any:
-        stream = self._stream.start_tls(
-            ssl_context, server_hostname, _bounded(timeout, httpcore2.ConnectTimeout)
-        )
+        with waiting():
+            stream = self._stream.start_tls(
+                ssl_context, server_hostname, _bounded(timeout, httpcore2.ConnectTimeout)
+            )
         return _DeadlineStream(stream)
 
     def get_extra_info(self, info: str) -> Any:
@@ -151,10 +155,12 @@ _HOLD = 16_384
 
 
 def _wait(sock: socket.socket, events: int, timeout: float | None, expired: type[Exception]) -> None:
-    """Until `sock` is ready for `events`, at most `timeout` seconds."""
+    """Until `sock` is ready for `events`, within `timeout` s; a batch's other workers run meanwhile."""
     poller = select.poll()
     poller.register(sock, events)
-    if not poller.poll(None if timeout is None else max(0.0, timeout) * 1000):
+    with waiting():
+        ready = poller.poll(None if timeout is None else max(0.0, timeout) * 1000)
+    if not ready:
         raise expired("timed out")
 
 
@@ -171,16 +177,21 @@ class _DeadlineBackend(httpcore2.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
         timeout = _bounded(timeout, httpcore2.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_tcp(host, port, timeout, local_address, socket_options))
+        with waiting():
+            stream = self._backend.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore2.NetworkStream:
         timeout = _bounded(timeout, httpcore2.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_unix_socket(path, timeout, socket_options))
+        with waiting():
+            stream = self._backend.connect_unix_socket(path, timeout, socket_options)
+        return _DeadlineStream(stream)
 
     def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)
+        with waiting():
+            self._backend.sleep(seconds)
 
 
 class _Pool:
