@@ -642,6 +642,8 @@ class Batch:
         else:
             threads.append(threading.Thread(target=engine, daemon=True, name="claimex-engine"))
         index_path = self.files.index()
+        # A callback may hold what it shows until the end of each group (the plain progress lines).
+        flush: Callable[[], None] | None = getattr(on_outcome, "flush", None)
         workers_left = len(threads) - 1
         this_run = 0
         try:
@@ -693,6 +695,8 @@ class Batch:
                         summary.add(outcome)
                         if on_outcome is not None:
                             on_outcome(outcome)
+                    if outcomes and flush is not None:
+                        flush()  # the group's progress lines in one write
                     if isinstance(failure, ClaimexError):
                         raise failure  # the engine's, which says what failed
                     if failure is not None:

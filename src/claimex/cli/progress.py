@@ -66,6 +66,37 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
+class _PlainLines:
+    """One plain line per article, written a group at a time.
+
+    `Batch.run` takes the outcomes that finished meanwhile as a group and calls `flush` after
+    them: one write for the group, not one per article (each a system call of the run's thread,
+    which hands the GIL to a worker and must wait for it back)."""
+
+    def __init__(self, total: int, one: str) -> None:
+        self.total, self.one = total, one
+        self.done = 0
+        self.lines: list[str] = []
+
+    def __call__(self, outcome: Any) -> None:
+        self.done += 1
+        if outcome.status == "failed":
+            detail = outcome.error  # it names the file
+        else:
+            claims = f"{outcome.claims} {self.one}{'' if outcome.claims == 1 else 's'}"
+            detail = f"{outcome.path} ({claims}, {outcome.verified} verified)"
+            if outcome.status == "partial":
+                detail += f": {outcome.error}"
+        self.lines.append(f"[{self.done}/{self.total}] {outcome.status:7} {detail}\n")
+
+    def flush(self) -> None:
+        if self.lines:
+            # One plain write: echo would ask whether stderr is a terminal again for every line.
+            sys.stderr.write("".join(self.lines))
+            sys.stderr.flush()
+            self.lines.clear()
+
+
 @contextmanager
 def batch_progress(total: int, counted: str = "claims") -> Iterator[Any]:
     """A rich progress bar on a terminal; one plain line per article otherwise (CI, pipes).
@@ -73,23 +104,12 @@ def batch_progress(total: int, counted: str = "claims") -> Iterator[Any]:
     `counted`: what an outcome's count is of: claims, or a task's records (`batch --task`)."""
     one = counted.removesuffix("s")
     console = stderr()
-    tally = {"done": 0, "claims": 0, "failed": 0}
     if not console.is_terminal:
-
-        def plain(outcome: Any) -> None:
-            tally["done"] += 1
-            if outcome.status == "failed":
-                detail = outcome.error  # it names the file
-            else:
-                claims = f"{outcome.claims} {one}{'' if outcome.claims == 1 else 's'}"
-                detail = f"{outcome.path} ({claims}, {outcome.verified} verified)"
-                if outcome.status == "partial":
-                    detail += f": {outcome.error}"
-            # One plain write: echo would ask whether stderr is a terminal again for every line.
-            sys.stderr.write(f"[{tally['done']}/{total}] {outcome.status:7} {detail}\n")
-            sys.stderr.flush()
-
-        yield plain
+        lines = _PlainLines(total, one)
+        try:
+            yield lines
+        finally:
+            lines.flush()
         return
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -103,6 +123,7 @@ def batch_progress(total: int, counted: str = "claims") -> Iterator[Any]:
         console=console,
     ) as progress:
         task = progress.add_task("batch", total=total, claims=0, failed=0)
+        tally = {"claims": 0, "failed": 0}
 
         def advance(outcome: Any) -> None:
             tally["claims"] += outcome.claims
