@@ -65,6 +65,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import trees
+
 ROOT = Path(__file__).resolve().parents[1]
 STUB = ROOT / "tests" / "stub_openai.py"
 SEED = ROOT / "seeds" / "000_a74d49738eea9ff9.txt"
@@ -253,9 +255,7 @@ def run_batch(
 
     `tree`: its memory and CPU are those of its whole process tree (a local Ray), sampled.
     """
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
+    env = trees.environment(src)
     args = [sys.executable, "-m", "claimex", "batch", str(inputs), "-o", str(outputs)]
     args += ["--base-url", stub.base_url, "--mode", "tools", *extra]
     count = sum(1 for _ in inputs.iterdir())
@@ -388,12 +388,7 @@ def main() -> None:
         "--sizes",
         help="the two folder sizes of every level, e.g. 200,2000 (default: from --seconds, and 3 times that)",
     )
-    parser.add_argument(
-        "--claimex",
-        action="append",
-        metavar="LABEL=SRC_DIR",
-        help="a tree of claimex to measure (repeatable); default: this checkout",
-    )
+    trees.add_option(parser)
     parser.add_argument(
         "--repeat",
         type=int,
@@ -407,10 +402,7 @@ def main() -> None:
         "recordings give for the seed), stub (its own one claim, one quote); default recorded",
     )
     options = parser.parse_args()
-    trees = [
-        (label, Path(path).resolve())
-        for label, _, path in (entry.partition("=") for entry in options.claimex or [f"this={ROOT / 'src'}"])
-    ]
+    measured = [(label, Path(path).resolve()) for label, path in trees.parse(options.claimex)]
     levels = [int(part) for part in options.levels.split(",")]
     engines = options.engine.split(",")
     assert set(engines) <= {"local", "ray"}, engines
@@ -426,7 +418,7 @@ def main() -> None:
             engine,
             answer,
         )
-        for label, src in trees
+        for label, src in measured
         for engine in engines
         for answer in answers
     ]

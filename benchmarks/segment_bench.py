@@ -22,12 +22,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
+
+import trees
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,28 +76,20 @@ def measure(size: int) -> dict[str, float | str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="1000000,2000000", help="text sizes in code points")
-    parser.add_argument(
-        "--claimex",
-        action="append",
-        metavar="LABEL=SRC_DIR",
-        help="a tree of claimex to measure (repeatable); default: this checkout",
-    )
+    trees.add_option(parser)
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
         print(json.dumps(measure(args.child)))
         return 0
-    trees = [
-        (label, Path(path).resolve())
-        for label, _, path in (entry.partition("=") for entry in args.claimex or [f"this={ROOT / 'src'}"])
-    ]
-    width = max(len(label) for label, _ in trees)
+    measured = [(label, Path(path).resolve()) for label, path in trees.parse(args.claimex)]
+    width = max(len(label) for label, _ in measured)
     first_size: dict[str, dict[str, float | str]] = {}
     for size in (int(value) for value in args.sizes.split(",")):
         first_tree: dict[str, float | str] | None = None
-        for label, src in trees:
+        for label, src in measured:
             # A fresh process per size and tree: one's cache and warm-up do not help another.
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), os.environ.get("PYTHONPATH", "")])}
+            env = trees.environment(src)
             child = subprocess.run(
                 [sys.executable, __file__, "--child", str(size)],
                 capture_output=True,
@@ -114,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{figures['sentences']:,} sentences; "
                 f"{float(figures['seconds']) / float(first['seconds']):.2f} x "
                 f"the first size's wall ({float(figures['cpu']) / float(first['cpu']):.2f} x its CPU); "
-                f"{float(figures['cpu']) / float(first_tree['cpu']):.2f} x {trees[0][0]}'s CPU, {same}"
+                f"{float(figures['cpu']) / float(first_tree['cpu']):.2f} x {measured[0][0]}'s CPU, {same}"
             )
     return 0
 

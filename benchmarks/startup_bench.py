@@ -22,7 +22,6 @@ them (PYTHONPYCACHEPREFIX in a folder of the run's).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -30,17 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import trees
 from batch_bench import SEED, Stub
 from segment_bench import real_text
 
 
 def run(command: list[str], src: str | None, bytecode: str, cwd: Path) -> float:
     """Wall seconds of `command` (python -m claimex ...) with `src` first on its path."""
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = bytecode
+    env = trees.environment(src, bytecode)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "claimex", *command], env=env, cwd=cwd, capture_output=True)
     seconds = time.perf_counter() - started
@@ -53,15 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--size", type=int, default=1_200_000, help="code points of the long text")
     parser.add_argument("--repeat", type=int, default=3, help="runs per command and tree, best kept (3)")
-    parser.add_argument(
-        "--claimex",
-        action="append",
-        metavar="LABEL=SRC_DIR",
-        help="a tree to time (repeatable); default: this checkout",
-    )
+    trees.add_option(parser, "a tree to time (repeatable); default: this checkout")
     args = parser.parse_args(argv)
-    default = f"this={Path(__file__).parents[1] / 'src'}"
-    trees = [tree.partition("=")[::2] for tree in args.claimex or [default]]
+    measured = trees.parse(args.claimex)
 
     with tempfile.TemporaryDirectory() as scratch, Stub(delay=0.0) as stub:
         folder = Path(scratch)
@@ -84,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         asked = ["--strategy", "single", "--no-cache", *server]
         best: dict[tuple[str, str], float] = {}
-        for label, src in trees:  # compiled once, and the batch's cache filled, not timed
+        for label, src in measured:  # compiled once, and the batch's cache filled, not timed
             run(["--help"], src or None, bytecode, folder)
             cache = ["--cache-dir", str(folder / f"cache-{label}")]
             run(
@@ -94,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 folder,
             )
         for round_ in range(args.repeat):
-            for label, src in trees:
+            for label, src in measured:
                 again = folder / f"again-{label}-{round_}"
                 cache = ["--cache-dir", str(folder / f"cache-{label}")]
                 timings = {
@@ -113,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         f"long text: {args.size:,} code points (half: {args.size // 2:,}); stub answering at once; "
         f"best of {args.repeat}"
     )
-    for label, _ in trees:
+    for label, _ in measured:
         long_s, half_s = best[(label, "extract long")], best[(label, "extract half")]
         print(
             f"[{label}] extract --strategy single: {long_s:.2f} s (half the text {half_s:.2f} s, "

@@ -50,6 +50,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import trees
+
 from claimex.checks.support import MIN_QUOTE_WORDS
 from claimex.checks.verify import SourceIndex
 
@@ -228,12 +230,7 @@ def run_verify(
         claims.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
         command = [sys.executable, "-m", "claimex", "verify", str(article), str(claims), "-o", str(result)]
         command += extra
-        env = dict(os.environ)
-        if src is not None:
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
-        if bytecode is not None:
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
-            env["PYTHONPYCACHEPREFIX"] = bytecode
+        env = trees.environment(src, bytecode)
         started = time.perf_counter()
         process = subprocess.Popen(command, env=env)
         _, status, usage = os.wait4(process.pid, 0)
@@ -250,23 +247,26 @@ _TINY = "The verifier reads one sentence of text."
 
 def spreads(src: str | None) -> bool:
     """Whether this tree's `claimex verify` checks a long file in several processes (`--jobs`)."""
-    env = dict(os.environ)
-    if src is not None:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "claimex", "verify", "--help"]
-    shown = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    shown = subprocess.run(
+        command, env=trees.environment(src), capture_output=True, text=True, check=True
+    ).stdout
     return "--jobs" in shown
 
 
 def report_verify(
-    text: str, quotes: list[tuple[str, str]], naive: list[bool], show: int, trees: list[str], repeat: int
+    text: str,
+    quotes: list[tuple[str, str]],
+    naive: list[bool],
+    show: int,
+    measured: list[tuple[str, str]],
+    repeat: int,
 ) -> None:
     """`claimex verify` of each tree (`LABEL=SRC_DIR`), interleaved `repeat` times, best wall kept;
     the first tree's claims are scored. A tree that spreads a long file over processes (its
     default, the machine's cores) is run in one too (`--jobs 1`, labelled "LABEL, 1 process")."""
     runs = []  # (label, src, extra arguments)
-    for tree in trees:
-        label, _, src = tree.partition("=")
+    for label, src in measured:
         runs.append((label, src or None, ()))
         if spreads(src or None):
             runs.append((f"{label}, 1 process", src or None, ("--jobs", "1")))
@@ -277,8 +277,8 @@ def report_verify(
     scored: list[dict[str, Any]] = []
     scored_by: dict[str | None, list[dict[str, Any]]] = {}  # each tree's claims, by its default run
     with tempfile.TemporaryDirectory() as bytecode:
-        for tree in trees:  # not timed: each tree's modules compiled once, as installing does
-            run_verify(text, quotes[:1], tree.partition("=")[2] or None, bytecode)
+        for _, src in measured:  # not timed: each tree's modules compiled once, as installing does
+            run_verify(text, quotes[:1], src or None, bytecode)
         for _ in range(repeat):
             for number, (label, src, extra) in enumerate(runs):
                 wall, cpu, claims = run_verify(text, quotes, src, bytecode, extra)
@@ -303,7 +303,7 @@ def report_verify(
     ]
     naive_right = sum(is_right_verified(kind, found) for (kind, _), found in zip(quotes, naive, strict=True))
     print(
-        f"claimex verify [{trees[0].partition('=')[0]}]: {n} one-quote claims, statements one word of "
+        f"claimex verify [{measured[0][0]}]: {n} one-quote claims, statements one word of "
         f"their quote; claims right {sum(right)}/{n} ({100 * sum(right) / n:.1f}%); the naive str.find "
         f"is wrong on {n - naive_right} of their quotes ({100 * (n - naive_right) / n:.1f}%)"
     )
@@ -329,11 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--show-errors", type=int, default=5)
     parser.add_argument("--no-cli", action="store_true", help="the verifier in this process only")
-    parser.add_argument(
-        "--claimex",
-        action="append",
-        metavar="LABEL=SRC_DIR",
-        help="a tree whose claimex verify to time (repeatable; the first is scored); default: this checkout",
+    trees.add_option(
+        parser,
+        "a tree whose claimex verify to time (repeatable; the first is scored); default: this checkout",
     )
     parser.add_argument("--repeat", type=int, default=3, help="claimex verify runs per tree, best kept (3)")
     args = parser.parse_args(argv)
@@ -383,8 +381,7 @@ def main(argv: list[str] | None = None) -> int:
         f"claimex is right on {right_verified - naive_right} more quotes"
     )
     if not args.no_cli:
-        trees = args.claimex or [f"this={Path(__file__).resolve().parents[1] / 'src'}"]
-        report_verify(text, quotes, naive, args.show_errors, trees, args.repeat)
+        report_verify(text, quotes, naive, args.show_errors, trees.parse(args.claimex), args.repeat)
     by_kind = Counter((kind, ev.status) for (kind, _), ev in zip(quotes, results, strict=True))
     print("claimex verdicts by class:", {f"{k}→{s}": c for (k, s), c in sorted(by_kind.items())})
 
