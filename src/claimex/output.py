@@ -38,10 +38,8 @@ _TINY_EXPONENT = re.compile(rb"e-\d(?!\d)")
 
 
 def to_json(data: Result | TaskResult | dict[str, Any]) -> str:
-    if isinstance(data, Result | TaskResult):
-        return data.model_dump_json(indent=2) + "\n"
-    encoded = _document_json(data)
-    return (encoded.decode("utf-8") if isinstance(encoded, bytes) else encoded) + "\n"
+    written = to_json_bytes(data)
+    return written.decode("utf-8") if isinstance(written, bytes) else written
 
 
 def to_json_bytes(data: Result | TaskResult | dict[str, Any]) -> bytes | str:
