@@ -35,7 +35,7 @@ from .models import (
     TaskRecord,
     TaskResult,
 )
-from .reverifying import reverify as reverify  # where it was: claimex.pipeline.reverify
+from .reverifying import reverify as reverify  # where it was: claimex.pipeline.reverify (until 2027-06-01)
 from .strategies import prompting, sentences, single
 from .strategies.context import ChunkAnswer
 from .text.chunking import Chunk, context_header, plan_chunks

@@ -121,5 +121,12 @@ def _claim_fields(claim: Any, where: str) -> tuple[list[str], dict[str, Any]]:
         quantities.append(Quantity.model_construct(text=item.get("text", ""), value=value))
     # Where the speaker and the context are in the text is claimex's to find, not the file's to say.
     speaker = claim.get("speaker") if isinstance(claim.get("speaker"), str) else None
-    fields = {**claim, "entities": entities, "quantities": quantities, "speaker": speaker}
-    return quotes, {**fields, "speaker_spans": [], "context_spans": []}
+    fields = {
+        **claim,
+        "entities": entities,
+        "quantities": quantities,
+        "speaker": speaker,
+        "speaker_spans": [],
+        "context_spans": [],
+    }
+    return quotes, fields
