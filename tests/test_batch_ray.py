@@ -325,6 +325,11 @@ def test_a_worker_killed_mid_run_loses_nothing_and_doubles_nothing(
             len(list(out.glob("*.txt.json"))) < 6 and time.monotonic() < deadline and process.poll() is None
         ):
             time.sleep(0.05)
+        # The kill comes while all four articles in flight have been asked: each worker's two go
+        # out and come back together, so a file appearing is the moment its worker has just
+        # written them and asked for nothing yet; killed then, it held nothing to ask again.
+        while stub.in_flight < 4 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.01)
         # The workers of this run: the module's Ray started them, for the command.
         workers = [pid for pid in _article_workers(os.getpid()) if pid not in earlier]
         assert len(workers) == 2, workers
