@@ -32,7 +32,10 @@ checkout):
 
 `--repeat N` runs every level N rounds, each tree once per round, interleaved, and prints the
 median of the rounds with the spread of the CPU figure: on a machine shared with other work one
-round's CPU per article moves by a third, and before and after are compared on the medians:
+round's CPU per article moves by a third, and before and after are compared on the medians.
+Before each round, the cost of writing one result file as claimex does is measured outside
+claimex and printed under the level: on these machines the kernel's part of it moves from 0.02
+to 0.8 ms within a minute, by itself, and each article pays it once:
 
     python benchmarks/batch_bench.py --levels 64 --big 0 --answer recorded,stub --repeat 3 \\
         --claimex before=/tmp/claimex-before/src --claimex after=src
@@ -55,6 +58,7 @@ import contextlib
 import itertools
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -160,6 +164,31 @@ def new_output(root: Path) -> Path:
     moment ago make the next ones slower to create (the allocator skips their inodes for a while),
     which would be charged to the run after."""
     return root / f"out-{next(_outputs)}"
+
+
+def disk_cost(root: Path, files: int = 200) -> float:
+    """CPU ms (user + sys) to write one result-sized file as claimex does (a temporary created,
+    written, fsynced, renamed), in a new folder beside the runs' outputs.
+
+    On this kind of machine that cost moves by itself from 0.02 to 0.8 ms within a minute (the
+    kernel's, while the disk writes back), and a batch pays it once an article: printed beside
+    the CPU figures, it says how much of their spread is the disk's."""
+    folder = new_output(root)
+    folder.mkdir()
+    body = b"x" * 2_400
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    for number in range(files):
+        temporary, final = folder / f".{number}.tmp", folder / f"{number}.json"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            os.write(descriptor, body)
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.replace(temporary, final)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    spent = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return 1000 * spent / files
 
 
 class Articles:
@@ -459,7 +488,9 @@ def main() -> None:
             # Round after round, every tree once in each: what the machine's other work does to
             # one round falls on all of them alike, and the median of the rounds is printed.
             rounds: dict[str, list[list[Run]]] = {label: [] for label, _, _, _ in rows}
+            disk: list[float] = []
             for _ in range(options.repeat):
+                disk.append(disk_cost(bench.root))
                 for label, src, engine, answer in rows:
                     rounds[label].append(bench.runs(src, level, sizes, engine, answer))
                     if options.repeat == 1:
@@ -467,6 +498,11 @@ def main() -> None:
             if options.repeat > 1:
                 for label, _, _, _ in rows:
                     bench.row(label, level, rounds[label])
+            print(
+                f"{'':<{width}} the disk, before each round: {min(disk):.2f}–{max(disk):.2f} ms CPU "
+                "to write one result file (create, write, fsync, rename), which each article pays",
+                flush=True,
+            )
         if options.big:
             for label, src, engine, answer in rows:
                 runs = bench.runs(src, options.big_level, (options.small, options.big), engine, answer)
