@@ -115,13 +115,7 @@ def read_sentence(
     """The readers' view of `text[sentence]`; `earlier` are the sentences before it, nearest last,
     `later` the one after it."""
     words = text[sentence[0] : sentence[1]]
-    said = speakers(text, sentence, earlier, later)
-    if said.pronoun and not said.candidates:
-        # "He said…", "He added…", "he expects…": a chain of pronouns goes back to the last
-        # speaker named, often further than the sentences given; the nearest one named is it.
-        wider = speakers(text, sentence, sentences_before(text, sentence, PRONOUN_REACH), later)
-        if wider.candidates:
-            said = replace(said, candidates=wider.candidates[:1])
+    said = heard(text, sentence, earlier, later)
     time = time_in(words)
     figures = tuple(_figures(words, time))
     names = tuple(name for name in names_in(words, checker.lower_case_words) if checker.in_article(name))
@@ -130,14 +124,32 @@ def read_sentence(
         text=words,
         context=tuple(earlier),
         speakers=said,
-        # A cue names who says it (even as a pronoun), or the sentence is a quotation.
-        hedging=read_hedging(words, attributed=bool(said.candidates or said.cues) or _quoted(words)),
+        hedging=_hedging(words, said),
         figures=figures,
         names=names,
         time=time,
         reference=not_standalone(words),
         fragment=fragment(words) is not None or opens_mid_sentence(words) is not None,
     )
+
+
+def heard(
+    text: str, sentence: tuple[int, int], earlier: Sequence[tuple[int, int]], later: tuple[int, int] | None
+) -> Speakers:
+    """Who the cues say says `text[sentence]`, `earlier` the sentences before it, nearest last."""
+    said = speakers(text, sentence, earlier, later)
+    if said.pronoun and not said.candidates:
+        # "He said…", "He added…", "he expects…": a chain of pronouns goes back to the last
+        # speaker named, often further than the sentences given; the nearest one named is it.
+        wider = speakers(text, sentence, sentences_before(text, sentence, PRONOUN_REACH), later)
+        if wider.candidates:
+            said = replace(said, candidates=wider.candidates[:1])
+    return said
+
+
+def _hedging(words: str, said: Speakers) -> HedgingReading:
+    # A cue names who says it (even as a pronoun), or the sentence is a quotation.
+    return read_hedging(words, attributed=bool(said.candidates or said.cues) or _quoted(words))
 
 
 def _quoted(sentence: str) -> bool:
@@ -320,23 +332,28 @@ def claim_fields(
         "context_spans": list(reading.context) if restated else [],
     }
     fields["checkworthiness"] = _worthiness(
-        statement, reading, who if candidate else None, names, fields["time"]
+        statement, reading.text, reading.hedging.hedging, who if candidate else None, names, fields["time"]
     )
     return fields
 
 
 def _worthiness(
-    statement: str, reading: SentenceReading, who: dict[str, Any] | None, names: list[str], time: str | None
+    statement: str,
+    sentence: str,
+    hedging: Hedging,
+    who: dict[str, Any] | None,
+    names: list[str],
+    time: str | None,
 ) -> CheckWorthiness:
-    """How worth checking a claim of `reading`'s sentence is, `who` its speaker (None: the outlet)."""
+    """How worth checking a claim of `sentence` is, `who` its speaker (None: the outlet)."""
     return check_worthiness(
         Specifics(
             statement=statement,
-            evidence=reading.text,
+            evidence=sentence,
             speaker=who["speaker"] if who else None,
             names=names,
             time=time,
-            hedging=reading.hedging.hedging,
+            hedging=hedging,
         )
     )
 
@@ -371,30 +388,37 @@ def sentences_before(text: str, sentence: tuple[int, int], count: int = 2) -> li
     return found
 
 
-def grounded(
-    fields: dict[str, Any], text: str, evidence: Sequence[Evidence], checker: SupportChecker
-) -> dict[str, Any]:
+def grounded(fields: dict[str, Any], text: str, evidence: Sequence[Evidence]) -> dict[str, Any]:
     """A model's claim (single strategy) with its speaker, hedging and check-worthiness from the text.
 
-    The sentence of its first verified quote is read as the sentence strategy reads it: the
-    speaker the model wrote is kept only where the cues name it (the first candidate otherwise,
-    the outlet when there is none), and the cues decide the hedging.
+    The sentence of its first verified quote is read as the sentence strategy reads it, for what
+    a claim written by a model takes from it: the speaker the model wrote is kept only where the
+    cues name it (the first candidate otherwise, the outlet when there is none), and the cues
+    decide the hedging. The rest of a reading (the sentence's names, figures, whether it stands
+    alone) is the sentence strategy's: not read here, where it was half of a claim's check.
     """
     spans = [span for item in evidence if item.verified for span in item.spans]
     if not spans:
         return {**fields, "speaker_spans": [], "checkworthiness": None}
     sentence = sentence_at(text, spans[0][0])
-    reading = read_sentence(text, sentence, sentences_before(text, sentence), checker)
-    candidate = matching_candidate(reading.candidates, text, fields.get("speaker"))
+    words = text[sentence[0] : sentence[1]]
+    said = heard(text, sentence, sentences_before(text, sentence), None)
+    hedging = _hedging(words, said)
+    candidate = matching_candidate(said.candidates[:MAX_CANDIDATES], text, fields.get("speaker"))
     who = speaker_fields(text, candidate)
     names = list(fields.get("entities") or [])
     worthiness = _worthiness(
-        fields["statement"], reading, who if candidate else None, names, fields.get("time") or reading.time
+        fields["statement"],
+        words,
+        hedging.hedging,
+        who if candidate else None,
+        names,
+        fields.get("time") or time_in(words),
     )
     return {
         **fields,
         **who,
-        "hedging": reading.hedging.hedging,
-        "hedging_cue": reading.hedging.cue,
+        "hedging": hedging.hedging,
+        "hedging_cue": hedging.cue,
         "checkworthiness": worthiness,
     }

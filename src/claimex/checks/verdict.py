@@ -47,20 +47,18 @@ def verify_claim(claim: ExtractedClaim, article: Article, prefer: tuple[int, int
         # of what `model_copy(deep=True)` costs (copy.deepcopy walks every field in Python).
         return Claim.model_validate(known.model_dump())
     evidence = [article.index.locate(quote, prefer=prefer) for quote in claim.evidence]
-    fields = grounded(claim.model_dump(exclude={"evidence"}), article.text, evidence, article.checker)
+    fields = grounded(claim.model_dump(exclude={"evidence"}), article.text, evidence)
     verdict = article.verdicts[key] = judged(fields, evidence, article.checker)
     return verdict
 
 
-def grounded(
-    fields: dict[str, Any], text: str, evidence: list[Evidence], checker: SupportChecker
-) -> dict[str, Any]:
+def grounded(fields: dict[str, Any], text: str, evidence: list[Evidence]) -> dict[str, Any]:
     """`readers.grounded`, loaded on first need. The readers (who says it, how firmly, when...)
     are the extraction's: `claimex verify` and the other users of `Article` check support only,
     and do not load them (4 ms of start-up)."""
     from .readers import grounded as read
 
-    return read(fields, text, evidence, checker)
+    return read(fields, text, evidence)
 
 
 def _hedging(value: Any) -> Hedging | None:
