@@ -28,7 +28,7 @@ MAX_SPEAKER_WORDS = 12
 """A longer noun phrase is no speaker but a clause read wrong: it is dropped."""
 
 # ‘ too, which some sites type for an apostrophe ("l‘armée").
-_APOSTROPHES = {**lexicon.APOSTROPHES, ord("‘"): "'"}
+_OPENING_APOSTROPHE = (("‘", "'"),)  # an apostrophe to writers who type it for ’
 
 
 def _alternatives(words: Sequence[str]) -> str:
@@ -133,7 +133,7 @@ class Speakers:
 
 def attributions(text: str, start: int, end: int) -> list[Attribution]:
     """Every reporting cue of `text[start:end]` with the speaker it names, in text order."""
-    plain = text[start:end].lower().translate(_APOSTROPHES)
+    plain = lexicon.straight_apostrophes(text[start:end].lower(), _OPENING_APOSTROPHE)
     found: dict[tuple[int, int], Attribution] = {}
 
     def add(speaker: tuple[int, int] | None, cue: tuple[int, int]) -> None:

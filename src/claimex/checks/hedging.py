@@ -47,7 +47,7 @@ class HedgingReading:
 
 def read_hedging(passage: str, *, attributed: bool) -> HedgingReading:
     """The hedging of `passage`; `attributed`: a reporting cue names who says it (not the outlet)."""
-    text = passage.translate(lexicon.APOSTROPHES)
+    text = lexicon.straight_apostrophes(passage)
     for pattern, hedging in ((_DENIAL, Hedging.denied), (_ALLEGATION, Hedging.alleged)):
         match = pattern.search(text)
         if match:

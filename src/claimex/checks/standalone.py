@@ -61,7 +61,7 @@ _PARTITIVE = re.compile(r"(?i)(?:du|de la|de l'|des)\s")
 
 def opening_reference(statement: str) -> str | None:
     """The opening words of `statement` that point back to an earlier sentence, or None."""
-    text = statement.translate(lexicon.APOSTROPHES).lstrip(_OPENING_QUOTES)
+    text = lexicon.straight_apostrophes(statement).lstrip(_OPENING_QUOTES)
     if _IMPERSONAL.match(text):
         return None
     lowered = text.lower()
@@ -97,7 +97,7 @@ def opening_reference(statement: str) -> str | None:
 
 def fragment(statement: str) -> str | None:
     """The opening of `statement` when it is no sentence but a piece of the one before, or None."""
-    text = statement.translate(lexicon.APOSTROPHES).lstrip(_OPENING_QUOTES)
+    text = lexicon.straight_apostrophes(statement).lstrip(_OPENING_QUOTES)
     words = _WORDS.findall(text[:120])
     lowered = [word.lower() for word in words]
     if len(lowered) >= 3 and lowered[0] in lexicon.INDEFINITE_ARTICLES:
@@ -117,7 +117,7 @@ def opens_mid_sentence(sentence: str) -> str | None:
     """The opening of an article's sentence that begins in lower case ("to grow from 16…", what
     is left of a sentence cut after "U.S."), or None. Only for the article's own sentences: a
     statement a user declares ("au moins 30 soldats") may well be written so."""
-    text = sentence.translate(lexicon.APOSTROPHES).lstrip(_OPENING_QUOTES)
+    text = lexicon.straight_apostrophes(sentence).lstrip(_OPENING_QUOTES)
     words = _WORDS.findall(text[:120])
     if words and text[:1].islower() and not any(ch.isupper() for ch in words[0]):
         return _opening(text, 3)  # "eBay", "iPhone" keep a capital
