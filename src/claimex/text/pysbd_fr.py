@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from pysbd.between_punctuation import BetweenPunctuation
@@ -237,10 +237,22 @@ _ABBREVIATION_PRE = [
 _ABBREVIATIONS = [abbreviation.strip() for abbreviation in F.Abbreviation.ABBREVIATIONS]
 assert not F.Abbreviation.PREPOSITIVE_ABBREVIATIONS and not F.Abbreviation.NUMBER_ABBREVIATIONS
 assert not F.AbbreviationReplacer.SENTENCE_STARTERS
-# pysbd's patterns for an abbreviation: where it opens a word, and the letter after it (the
-# braces make pysbd's "next word" pattern a literal "{abbr} " that prose never holds).
-_OPENINGS = [re.compile(rf"(?:^|\s|\r|\n){abbreviation}", re.IGNORECASE) for abbreviation in _ABBREVIATIONS]
-_NEXT_WORD = [re.compile(r"(?<={" + re.escape(abbreviation) + "} ).{1}") for abbreviation in _ABBREVIATIONS]
+
+
+@cache
+def _abbreviation_patterns(index: int) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """pysbd's patterns for abbreviation `index`: where it opens a word, and the letter after it
+    (the braces make pysbd's "next word" pattern a literal "{abbr} " that prose never holds).
+
+    Compiled when a line first holds the abbreviation: the 97 of them, two patterns each, took
+    7 ms of every start-up, and a text holds a few."""
+    abbreviation = _ABBREVIATIONS[index]
+    return (
+        re.compile(rf"(?:^|\s|\r|\n){abbreviation}", re.IGNORECASE),
+        re.compile(r"(?<={" + re.escape(abbreviation) + "} ).{1}"),
+    )
+
+
 _MULTI_PERIOD = re.compile(F.MULTI_PERIOD_ABBREVIATION_REGEX, re.IGNORECASE)
 _AM_PM = [_rule(rule, "∯") for rule in F.AmPmRules.All]
 _AS_BOUNDARY = re.compile(r"(U∯S|U\.S|U∯K|E∯U|E\.U|U∯S∯A|U\.S\.A|I|i.v|I.V)∯()")
@@ -289,10 +301,11 @@ def _abbreviations_in_line(text: str) -> str:
             continue
         if words is not None and _PLAIN[index] and abbreviation not in words:
             continue
-        openings = _OPENINGS[index].findall(text)
+        opening_at, next_word = _abbreviation_patterns(index)
+        openings = opening_at.findall(text)
         if not openings:
             continue
-        next_letters = _NEXT_WORD[index].findall(text)
+        next_letters = next_word.findall(text)
         for ind, opening in enumerate(openings):
             letter = next_letters[ind] if ind < len(next_letters) else ""
             if not str(letter).isupper():
