@@ -448,3 +448,33 @@ def test_finished_articles_are_taken_in_groups_the_first_at_once(
     assert pauses and all(0 < seconds <= GATHER_SECONDS for seconds in pauses)
     lines = (out / "index.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 12
+
+
+def test_what_the_first_request_loads_is_frozen_for_the_rest_of_the_run(tmp_path: Path) -> None:
+    """The client's endpoint, and what its first request imports, are made after the run froze what
+    existed: once an article is done they are frozen too, so that no full collection of the run
+    walks them again (each one stops every worker for 50 to 100 ms)."""
+    import gc
+
+    from claimex.batch import Batch, BatchOptions
+    from claimex.llm.client import model_client
+    from claimex.llm.settings import resolve_settings
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for number in range(6):
+        (folder / f"a-{number}.txt").write_text(ARTICLE.format(quote=QUOTE), encoding="utf-8")
+    options = BatchOptions(folder, tmp_path / "out", concurrency=1, strategy="single", max_claims=8)
+    collected: list[bool] = []  # after each article: is the endpoint one the collector walks?
+    with StubServer() as stub:
+        settings = resolve_settings(base_url=stub.base_url, mode="tools", environ={})
+        with model_client(settings, use_cache=False, cache_dir=None, connections=1) as client:
+            assert client._endpoint is None, "made by the first request, after the run's freeze"
+
+            def seen(_outcome: object) -> None:
+                endpoint = client._endpoint
+                collected.append(any(item is endpoint for item in gc.get_objects()))
+
+            summary = Batch(options, client).run(seen)
+    assert summary.ok == 6 and len(collected) == 6
+    assert not any(collected[1:]), collected
