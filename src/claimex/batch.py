@@ -410,6 +410,7 @@ class Batch:
         self._stopped: str | None = None
         self._unreachable_streak = 0
         self._lock = threading.Lock()
+        self._first_frozen = False  # what the first article loaded is frozen (`process`)
 
     def process(self, article: Path) -> ArticleOutcome:
         """One article, start to finish; every failure becomes an outcome, never an exception."""
@@ -472,6 +473,14 @@ class Batch:
                 task=self._task_name,
             )
         self._count_reach(None)
+        if not self._first_frozen:
+            # What the first article loaded lives as long as the run (or the Ray worker), as what
+            # existed when it began does, which the run froze: the OpenAI client, instructor, the
+            # answer's schema (60,000 objects, imported on the first request so that a run the
+            # cache answers never loads them). Otherwise every full collection walks them: three
+            # in a run of 1,280 articles at 64 in flight, 50 to 100 ms each, every worker stopped.
+            self._first_frozen = True
+            gc.freeze()
         stats = result.stats
         return ArticleOutcome(
             relative,
@@ -657,13 +666,8 @@ class Batch:
                 self.prepare()
                 # What exists now lives as long as the run (modules, schemas, the client): the
                 # cyclic collector need not walk it again and again while articles go through.
+                # (And what the first article loads, by `process`.)
                 gc.freeze()
-                # And so does what the first article asked of the model loads (the OpenAI client,
-                # instructor, the answer's schema: 60,000 objects, imported on the first request so
-                # that a run the cache answers never loads them), frozen once one has come back.
-                # Otherwise every full collection walks them: three in a run of 1,280 articles at
-                # 64 in flight, 50 to 100 ms each, with every worker stopped meanwhile.
-                frozen_after_first = False
                 for thread in threads:
                     thread.start()
                 gathered = 0.0
@@ -697,9 +701,6 @@ class Batch:
                             "".join(json.dumps(item.line(), ensure_ascii=False) + "\n" for item in outcomes)
                         )
                         index.flush()
-                    if not frozen_after_first and any(item.status == "ok" for item in outcomes):
-                        gc.freeze()
-                        frozen_after_first = True
                     for outcome in outcomes:
                         summary.add(outcome)
                         if on_outcome is not None:

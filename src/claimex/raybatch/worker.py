@@ -32,7 +32,6 @@ class ArticleWorker:
         no_cache: bool,
         in_flight: int,
     ) -> None:
-        self._frozen_after_first = False
         self._session = contextlib.ExitStack()
         # A cluster's nodes share no disk: the cache is this node's (`--cache-dir` there, or the
         # user cache folder of the worker's user), shared by the workers of one node.
@@ -53,8 +52,8 @@ class ArticleWorker:
             return
         self._batch.attach_output()  # the driver made OUT_DIR before any worker started
         self._batch.prepare()
-        # What exists now lives as long as the worker, as in the local batch's run, and so does
-        # what its first article loads (the OpenAI client, instructor), frozen once it is done.
+        # What exists now lives as long as the worker, as in the local batch's run (and what its
+        # first article loads, by `Batch.process`).
         gc.freeze()
 
     def ready(self) -> tuple[int, str | None]:
@@ -65,8 +64,4 @@ class ArticleWorker:
         """The article's outcome, and why this worker's batch stopped, if it did (the server down).
 
         `article` is a local path, or a `UPath` at an fsspec URL (claimex.remote)."""
-        outcome = self._batch.process(article)
-        if not self._frozen_after_first and outcome.status == "ok":
-            self._frozen_after_first = True
-            gc.freeze()
-        return outcome, self._batch.stopped
+        return self._batch.process(article), self._batch.stopped
