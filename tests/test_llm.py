@@ -340,8 +340,10 @@ def test_a_model_clients_connections_are_closed_with_it_not_left_to_the_collecto
     from stub_openai import StubServer
 
     def serving() -> list[threading.Thread]:
-        return [t for t in threading.enumerate() if "process_request_thread" in t.name]
+        """This test's server threads: another test's stub may still be serving a connection of its own."""
+        return [t for t in threading.enumerate() if "process_request_thread" in t.name and t not in earlier]
 
+    earlier = {t for t in threading.enumerate() if "process_request_thread" in t.name}
     gc.collect()
     collecting = gc.isenabled()
     gc.disable()  # the collector would close a forgotten client and hide the leak
