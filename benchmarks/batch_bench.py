@@ -38,7 +38,10 @@ claimex and printed under the level, and the round waits (`--calm-wait`, 120 s a
 is over `--calm-disk` (0.3 ms). On these machines (ext4 without a journal) the kernel's part of
 it goes from 0.03 to 1.4 ms in the minute after many files were deleted, a test suite's or a
 benchmark's temporary folders (`calm_disk`), and each article pays it once; a batch run in that
-minute costs twice the CPU an article:
+minute costs twice the CPU an article. And before each run a fixed piece of work is timed
+(`machine_pace`): on these machines it takes from 19 to 37 ms within a minute, and claimex's CPU
+moves with it; each row says how slow the machine was for its rounds, against its fastest moment
+in the benchmark:
 
     python benchmarks/batch_bench.py --levels 64 --big 0 --answer recorded,stub --repeat 3 \\
         --claimex before=/tmp/claimex-before/src --claimex after=src
@@ -61,6 +64,7 @@ import contextlib
 import itertools
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -157,6 +161,30 @@ class Run:
     # Context switches of the claimex process (voluntary + involuntary; a process tree's: none
     # read): at 64 in flight, mostly threads waiting for the GIL that another holds.
     switches: int = 0
+    # The machine's pace just before the run (`machine_pace`): seconds of a fixed loop.
+    pace: float = 0.0
+
+
+def machine_pace(tries: int = 3) -> float:
+    """CPU seconds a fixed piece of work takes (sort 60,000 numbers, parse 0.9 MB of JSON, build a
+    dict of 60,000 strings), the least of `tries`.
+
+    On these machines the same work takes from 19 to 37 ms within a minute (the host's other
+    work, in the caches and memory the machine shares), and claimex's CPU an article moves with
+    it: 1.9 ms an article when it took 19 to 21 ms, 2.8 to 3.6 when it took 25 to 37 (six rounds
+    of one run). A loop that stays in the first-level cache does not show it. Taken before each
+    run, it says how fast the machine was for that run's figures."""
+    numbers = list(range(60_000))
+    random.Random(0).shuffle(numbers)
+    text = json.dumps({f"k{n}": [n, str(n) * 3, {"v": n / 7}] for n in range(15_000)})
+    best = float("inf")
+    for _ in range(tries):
+        started = time.process_time()
+        sorted(numbers)
+        json.loads(text)
+        {number: str(number) for number in numbers}
+        best = min(best, time.process_time() - started)
+    return best
 
 
 _outputs = itertools.count()
@@ -319,6 +347,7 @@ def run_batch(
     args += ["--base-url", stub.base_url, "--mode", "tools", *extra]
     count = sum(1 for _ in inputs.iterdir())
     before = stub.requests
+    pace = machine_pace()
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=errors)
@@ -337,7 +366,7 @@ def run_batch(
         said = [line.strip(" │╭╮╰╯─") for line in lines]
         said = [line for line in said if line]
         error = f"exit {process.returncode}: {said[-1] if said else ''}"[:160]
-    return Run(count, wall, cpu, peak, stub.requests - before, error, 0 if tree else switches)
+    return Run(count, wall, cpu, peak, stub.requests - before, error, 0 if tree else switches, pace)
 
 
 def engine_args(engine: str) -> list[str]:
@@ -360,6 +389,7 @@ class Bench:
     def __init__(self, stubs: dict[str, Stub], root: Path, delay: float, width: int) -> None:
         self.stubs, self.root, self.delay, self.width = stubs, root, delay, width
         self.articles = Articles(root)
+        self.done: list[Run] = []
 
     def runs(
         self,
@@ -369,7 +399,7 @@ class Bench:
         engine: str = "local",
         answer: str = "recorded",
     ) -> list[Run]:
-        return [
+        made = [
             run_batch(
                 self.stubs[answer],
                 src,
@@ -383,6 +413,12 @@ class Bench:
             )
             for size in sizes
         ]
+        self.done += made
+        return made
+
+    def fastest(self) -> float:
+        """The least `machine_pace` of every run so far."""
+        return min(run.pace for run in self.done)
 
     def row(self, label: str, level: int, rounds: list[list[Run]]) -> None:
         """One line of the table: the marginal cost of an article between the two runs of each
@@ -409,6 +445,9 @@ class Bench:
         )
         if switches:
             spread += f"   {switches:.1f} context switches/article"
+        # How slow the machine was for the larger runs, against its fastest moment in this benchmark.
+        paces = [pair[1].pace / self.fastest() for pair in rounds]
+        spread += f"   machine at {min(paces):.2f}–{max(paces):.2f} × its fastest pace"
         print(
             f"{label:<{self.width}} {level:>9} {sizes:>12} {ratio:>10.3f} {cpu:>14.2f} {rss:>15} "
             f"{large.wall:>8.1f} s {whole:>6.2f} {asked:>13.2f}{spread}",
