@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -161,7 +162,7 @@ class Run:
     # Context switches of the claimex process (voluntary + involuntary; a process tree's: none
     # read): at 64 in flight, mostly threads waiting for the GIL that another holds.
     switches: int = 0
-    # The machine's pace just before the run (`machine_pace`): seconds of a fixed loop.
+    # The machine's pace just before the run (`machine_pace`): CPU seconds of a fixed piece of work.
     pace: float = 0.0
 
 
@@ -174,9 +175,7 @@ def machine_pace(tries: int = 3) -> float:
     it: 1.9 ms an article when it took 19 to 21 ms, 2.8 to 3.6 when it took 25 to 37 (six rounds
     of one run). A loop that stays in the first-level cache does not show it. Taken before each
     run, it says how fast the machine was for that run's figures."""
-    numbers = list(range(60_000))
-    random.Random(0).shuffle(numbers)
-    text = json.dumps({f"k{n}": [n, str(n) * 3, {"v": n / 7}] for n in range(15_000)})
+    numbers, text = _pace_work()
     best = float("inf")
     for _ in range(tries):
         started = time.process_time()
@@ -185,6 +184,14 @@ def machine_pace(tries: int = 3) -> float:
         {number: str(number) for number in numbers}
         best = min(best, time.process_time() - started)
     return best
+
+
+@functools.cache
+def _pace_work() -> tuple[list[int], str]:
+    """What `machine_pace` sorts and parses, made once for every run."""
+    numbers = list(range(60_000))
+    random.Random(0).shuffle(numbers)
+    return numbers, json.dumps({f"k{n}": [n, str(n) * 3, {"v": n / 7}] for n in range(15_000)})
 
 
 _outputs = itertools.count()
@@ -446,7 +453,8 @@ class Bench:
         if switches:
             spread += f"   {switches:.1f} context switches/article"
         # How slow the machine was for the larger runs, against its fastest moment in this benchmark.
-        paces = [pair[1].pace / self.fastest() for pair in rounds]
+        fastest = self.fastest()
+        paces = [pair[1].pace / fastest for pair in rounds]
         spread += f"   machine at {min(paces):.2f}–{max(paces):.2f} × its fastest pace"
         print(
             f"{label:<{self.width}} {level:>9} {sizes:>12} {ratio:>10.3f} {cpu:>14.2f} {rss:>15} "
